@@ -1,0 +1,149 @@
+"""All configuration, read once at start-up from the environment and `.env`.
+
+Every setting is documented in README.md ("Settings"). Platform-standard names are
+used where a platform has them (SLACK_BOT_TOKEN, MicrosoftAppId, ANTHROPIC_API_KEY...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from pydantic import field_validator
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- storage -------------------------------------------------------------------
+    helpdesk_data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite in the data dir
+    weaviate_url: str | None = None
+    weaviate_api_key: SecretStr | None = None
+    weaviate_collection: str = "HelpdeskChunks"
+    embedding_model_dir: Path | None = None  # another ONNX sentence-embedding model
+    embedder: str = "onnx"  # "onnx" (default) or "hashing" (tests / benchmarks only)
+
+    # --- answering -----------------------------------------------------------------
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_max_tokens: int = 1024
+    anthropic_timeout_seconds: float = 60.0
+    anthropic_max_retries: int = 3
+    retrieval_top_k: int = 6
+    retrieval_min_score: float = 0.0
+    company_name: str = "your company"
+    support_hint: str = "#it-help"
+
+    # --- local folder source -------------------------------------------------------
+    files_path: Path | None = Path("samples")
+    sources: CsvList = Field(default_factory=list)  # explicit list; default: all configured
+
+    # --- Slack ----------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    slack_escalation_mention: str | None = None
+    allow_external_channels: bool = True
+    port: int = 3000
+
+    # --- Teams ----------------------------------------------------------------------
+    microsoft_app_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID")
+    )
+    microsoft_app_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD"),
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID"),
+    )
+    microsoft_app_type: str = Field(
+        default="SingleTenant",
+        validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE"),
+    )
+
+    # --- Confluence -----------------------------------------------------------------
+    confluence_url: str | None = None
+    confluence_email: str | None = None
+    confluence_api_token: SecretStr | None = None
+    confluence_pat: SecretStr | None = None
+    confluence_spaces: CsvList = Field(default_factory=list)
+    confluence_public_groups: CsvList = Field(default_factory=lambda: ["confluence-users"])
+
+    # --- Google Drive ---------------------------------------------------------------
+    google_application_credentials: Path | None = None
+    google_delegated_user: str | None = None
+    drive_folder_ids: CsvList = Field(default_factory=list)
+    drive_shared_drive_ids: CsvList = Field(default_factory=list)
+    drive_public_domains: CsvList = Field(default_factory=list)
+    drive_max_file_mb: float = 20.0
+    drive_acl_sweep_hours: float = 6.0
+    drive_api_url: str | None = None
+
+    # --- worker and admin -----------------------------------------------------------
+    run_worker: bool = True
+    sync_interval_minutes_confluence: float = 10.0
+    sync_interval_minutes_drive: float = 5.0
+    sync_interval_minutes_files: float = 5.0
+    admin_users: CsvList = Field(default_factory=list)
+
+    log_level: str = "INFO"
+
+    @field_validator(
+        "sources",
+        "confluence_spaces",
+        "confluence_public_groups",
+        "drive_folder_ids",
+        "drive_shared_drive_ids",
+        "drive_public_domains",
+        "admin_users",
+        mode="before",
+    )
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    # --- derived --------------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        return self.helpdesk_data_dir
+
+    @property
+    def state_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.helpdesk_data_dir / 'state.sqlite3').resolve()}"
+
+    @property
+    def lance_dir(self) -> Path:
+        return self.helpdesk_data_dir / "index"
+
+    @property
+    def index_backend(self) -> str:
+        return "weaviate" if self.weaviate_url else "lancedb"
+
+    def sync_interval_minutes(self, source: str) -> float:
+        value = getattr(self, f"sync_interval_minutes_{source}", None)
+        return float(value) if value is not None else 10.0
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; callers pass the object down."""
+    return Settings(**overrides)  # type: ignore[arg-type]

