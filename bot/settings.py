@@ -51,6 +51,7 @@ class Settings(BaseSettings):
 
     # --- local folder source -------------------------------------------------------
     files_path: Path | None = Path("samples")
+    files_base_url: str | None = None  # link citations to a web copy of FILES_PATH
     sources: CsvList = Field(default_factory=list)  # explicit list; default: all configured
 
     # --- Slack ----------------------------------------------------------------------

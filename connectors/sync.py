@@ -1,0 +1,358 @@
+"""`SyncEngine`: turns a connector's items into index and state changes.
+
+Guarantees (tested with a real SIGKILLed subprocess):
+- only documents whose content hash changed are chunked and embedded;
+- an ACL-only change updates chunk metadata, never re-embeds;
+- index writes are idempotent per document (delete by doc id, then add), and a
+  document is flagged `dirty` in the state before its chunks are touched, so a sync
+  killed at any point and re-run ends with exactly the right chunks;
+- the checkpoint is stored in the same transaction as the batch it follows;
+- one bad document is a counted failure, never the end of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_index.core.embeddings import BaseEmbedding
+from llama_index.core.schema import TextNode
+
+from connectors.base import (
+    Acl,
+    Checkpoint,
+    Connector,
+    Deleted,
+    Discovered,
+    DocumentFailure,
+    GroupMembers,
+    KnownDoc,
+    SeenAll,
+    SourceDocument,
+    SourceError,
+    SyncMode,
+    SyncRequest,
+    Unchanged,
+)
+from connectors.chunking import Chunker
+from connectors.index import ChunkIndex
+from connectors.state import StateStore
+
+log = logging.getLogger(__name__)
+
+MAX_FAILURES_KEPT = 50
+
+
+@dataclass
+class SyncProgress:
+    run_id: int
+    source: str
+    mode: str
+    done: int = 0
+    total: int | None = None
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    acl_updated: int = 0
+    chunks_embedded: int = 0
+    started: float = field(default_factory=time.monotonic)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    status: str = "running"
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "done": self.done,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "acl_updated": self.acl_updated,
+            "chunks_embedded": self.chunks_embedded,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.docs: dict[str, SourceDocument] = {}
+        self.acl_changes: dict[str, Acl] = {}
+        self.version_changes: dict[str, str | None] = {}
+        self.deletions: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self.docs) + len(self.acl_changes) + len(self.deletions)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        index: ChunkIndex,
+        state: StateStore,
+        embedder: BaseEmbedding,
+        chunker: Chunker | None = None,
+        batch_docs: int = 32,
+        embed_batch: int = 64,
+    ) -> None:
+        self.index = index
+        self.state = state
+        self.embedder = embedder
+        self.chunker = chunker or Chunker()
+        self.batch_docs = batch_docs
+        self.embed_batch = embed_batch
+
+    def run(
+        self,
+        connector: Connector,
+        mode: SyncMode = SyncMode.INCREMENTAL,
+        on_progress: ProgressCallback | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        run_id: int | None = None,
+    ) -> SyncProgress:
+        source = connector.name
+        if run_id is None:
+            run_id = self.state.start_run(source, mode.value)
+        progress = SyncProgress(run_id=run_id, source=source, mode=mode.value)
+        known = dict(self.state.known_documents(source))
+        checkpoint = None if mode == SyncMode.FULL else self.state.checkpoint(source)
+        request = SyncRequest(mode=mode, checkpoint=checkpoint, known=dict(known))
+        log.info("sync start source=%s mode=%s run=%s known=%d", source, mode, run_id, len(known))
+        seen: set[str] = set()
+        seen_all = False
+        batch = _Batch()
+        last_report = 0.0
+
+        def report(force: bool = False) -> None:
+            nonlocal last_report
+            now = time.monotonic()
+            if on_progress and (force or now - last_report >= 0.2):
+                last_report = now
+                on_progress(progress)
+
+        try:
+            for item in connector.scan(request):
+                if isinstance(item, SourceDocument):
+                    seen.add(item.doc_id)
+                    self._take_document(item, known, batch, progress)
+                elif isinstance(item, Unchanged):
+                    seen.add(item.doc_id)
+                    self._take_unchanged(item, known, batch, progress)
+                elif isinstance(item, Deleted):
+                    seen.discard(item.doc_id)
+                    batch.docs.pop(item.doc_id, None)
+                    if item.doc_id in known:
+                        batch.deletions.add(item.doc_id)
+                elif isinstance(item, DocumentFailure):
+                    if item.doc_id:
+                        seen.add(item.doc_id)
+                    progress.failed += 1
+                    progress.done += 1
+                    if len(progress.failures) < MAX_FAILURES_KEPT:
+                        progress.failures.append(
+                            {"doc_id": item.doc_id, "title": item.title, "reason": item.reason}
+                        )
+                    log.warning(
+                        "sync document failed source=%s doc=%s reason=%s",
+                        source,
+                        item.doc_id,
+                        item.reason,
+                    )
+                elif isinstance(item, GroupMembers):
+                    self.state.replace_group_members(source, item.group, item.members)
+                elif isinstance(item, Checkpoint):
+                    self._flush(batch, known, progress, item.value)
+                    batch = _Batch()
+                elif isinstance(item, Discovered):
+                    progress.total = item.total
+                elif isinstance(item, SeenAll):
+                    seen_all = True
+                if len(batch.docs) >= self.batch_docs or len(batch) >= self.batch_docs * 8:
+                    self._flush(batch, known, progress, None)
+                    batch = _Batch()
+                report()
+                if should_stop is not None and should_stop():
+                    progress.notes.append("stopped before the end; the next run resumes")
+                    progress.status = "interrupted"
+                    break
+            if seen_all and progress.status == "running":
+                gone = set(known) - seen
+                batch.deletions.update(gone)
+            self._flush(batch, known, progress, None)
+        except SourceError as exc:
+            self._flush(batch, known, progress, None)
+            progress.status = "failed"
+            progress.error = exc.message
+        except Exception as exc:
+            log.exception("sync crashed source=%s run=%s", source, run_id)
+            progress.status = "failed"
+            progress.error = f"unexpected error: {type(exc).__name__}"
+        if progress.status == "running":
+            progress.status = "succeeded"
+        try:
+            self.index.prepare_for_readers()
+        except Exception:
+            log.warning("index upkeep after sync failed", exc_info=True)
+        self.state.finish_run(
+            run_id,
+            progress.status,
+            error=progress.error,
+            total=progress.total,
+            failures=progress.failures,
+            notes=progress.notes,
+            **progress.counts(),
+        )
+        report(force=True)
+        log.info("sync end source=%s run=%s status=%s %s", source, run_id, progress.status, progress.summary())
+        return progress
+
+    # ------------------------------------------------------------------ items
+    def _take_document(
+        self,
+        doc: SourceDocument,
+        known: dict[str, KnownDoc],
+        batch: _Batch,
+        progress: SyncProgress,
+    ) -> None:
+        batch.deletions.discard(doc.doc_id)
+        prior = known.get(doc.doc_id)
+        if prior is not None and prior.content_hash == doc.content_hash:
+            if prior.acl != doc.acl:
+                batch.acl_changes[doc.doc_id] = doc.acl
+            if prior.version != doc.version:
+                batch.version_changes[doc.doc_id] = doc.version
+            if doc.doc_id not in batch.docs:
+                progress.unchanged += 1
+                progress.done += 1
+            return
+        if doc.doc_id not in batch.docs:
+            progress.done += 1
+        batch.docs[doc.doc_id] = doc
+
+    def _take_unchanged(
+        self, item: Unchanged, known: dict[str, KnownDoc], batch: _Batch, progress: SyncProgress
+    ) -> None:
+        prior = known.get(item.doc_id)
+        progress.done += 1
+        if prior is None:
+            # the connector believed we had it; we do not: nothing to keep in sync
+            progress.notes.append(f"{item.doc_id}: reported unchanged but not indexed")
+            return
+        progress.unchanged += 1
+        if item.acl is not None and item.acl != prior.acl:
+            batch.acl_changes[item.doc_id] = item.acl
+        if item.version is not None and item.version != prior.version:
+            batch.version_changes[item.doc_id] = item.version
+
+    # ------------------------------------------------------------------ commit
+    def _embed(self, nodes: list[TextNode]) -> None:
+        for start in range(0, len(nodes), self.embed_batch):
+            part = nodes[start : start + self.embed_batch]
+            vectors = self.embedder.get_text_embedding_batch([n.get_content() for n in part])
+            for node, vector in zip(part, vectors, strict=True):
+                node.embedding = vector
+
+    def _flush(
+        self,
+        batch: _Batch,
+        known: dict[str, KnownDoc],
+        progress: SyncProgress,
+        checkpoint: str | None,
+    ) -> None:
+        if not len(batch) and checkpoint is None:
+            return
+        nodes_by_doc: dict[str, list[TextNode]] = {}
+        for doc in list(batch.docs.values()):
+            try:
+                nodes_by_doc[doc.doc_id] = self.chunker.chunk(doc)
+            except Exception as exc:  # a document that cannot be chunked is one failure
+                batch.docs.pop(doc.doc_id)
+                progress.failed += 1
+                progress.failures.append(
+                    {"doc_id": doc.doc_id, "title": doc.title, "reason": f"chunking: {exc}"}
+                )
+        all_nodes = [n for nodes in nodes_by_doc.values() for n in nodes]
+        self._embed(all_nodes)
+        docs = list(batch.docs.values())
+        if docs:
+            self.state.mark_dirty(
+                progress.source,
+                [
+                    {
+                        "doc_id": d.doc_id,
+                        "title": d.title,
+                        "url": d.url,
+                        "acl": d.acl.to_json(),
+                        "updated_at": d.updated_at,
+                    }
+                    for d in docs
+                ],
+            )
+            self.index.replace_documents([d.doc_id for d in docs], all_nodes)
+        for doc_id, acl in batch.acl_changes.items():
+            self.index.update_acl(doc_id, acl)
+        deletions = sorted(batch.deletions)
+        if deletions:
+            self.index.delete_documents(deletions)
+        for d in docs:
+            if d.doc_id in known:
+                progress.updated += 1
+            else:
+                progress.added += 1
+        progress.deleted += len(deletions)
+        progress.acl_updated += len(batch.acl_changes)
+        progress.chunks_embedded += len(all_nodes)
+        upserts = [
+            {
+                "doc_id": d.doc_id,
+                "title": d.title,
+                "url": d.url,
+                "content_hash": d.content_hash,
+                "version": d.version,
+                "acl": d.acl.to_json(),
+                "chunk_count": len(nodes_by_doc[d.doc_id]),
+                "updated_at": d.updated_at,
+            }
+            for d in docs
+        ]
+        self.state.commit_batch(
+            progress.source,
+            upserts,
+            list(batch.acl_changes.items()),
+            list(batch.version_changes.items()),
+            deletions,
+            checkpoint,
+            progress.run_id,
+            {**progress.counts(), "total": progress.total or 0},
+        )
+        for d in docs:
+            known[d.doc_id] = KnownDoc(d.doc_id, d.content_hash, d.version, d.acl)
+        for doc_id, acl in batch.acl_changes.items():
+            prior = known[doc_id]
+            known[doc_id] = KnownDoc(doc_id, prior.content_hash, prior.version, acl)
+        for doc_id in deletions:
+            known.pop(doc_id, None)
