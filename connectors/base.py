@@ -14,6 +14,8 @@ A connector *yields* `SyncItem`s; it never writes the index. The `SyncEngine`
 - `Discovered`          a progress hint: how many documents the run will look at
 - `SeenAll`             the run yielded every document that exists: anything indexed
                         for this source and not seen in this run is deleted
+- `Note`                a line for the run's summary (e.g. "the change token expired:
+                        ran a full resync")
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ class SeenAll:
     pass
 
 
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
 SyncItem = (
     SourceDocument
     | Unchanged
@@ -148,6 +155,7 @@ SyncItem = (
     | Checkpoint
     | Discovered
     | SeenAll
+    | Note
 )
 
 

@@ -30,6 +30,7 @@ from connectors.base import (
     DocumentFailure,
     GroupMembers,
     KnownDoc,
+    Note,
     SeenAll,
     SourceDocument,
     SourceError,
@@ -191,6 +192,8 @@ class SyncEngine:
                     progress.total = item.total
                 elif isinstance(item, SeenAll):
                     seen_all = True
+                elif isinstance(item, Note):
+                    progress.notes.append(item.text)
                 if len(batch.docs) >= self.batch_docs or len(batch) >= self.batch_docs * 8:
                     self._flush(batch, known, progress, None)
                     batch = _Batch()
