@@ -7,12 +7,10 @@ used where a platform has them (SLACK_BOT_TOKEN, MicrosoftAppId, ANTHROPIC_API_K
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
-
-from pydantic import field_validator
 
 CsvList = Annotated[list[str], NoDecode]
 
@@ -45,7 +43,7 @@ class Settings(BaseSettings):
     anthropic_timeout_seconds: float = 60.0
     anthropic_max_retries: int = 3
     retrieval_top_k: int = 6
-    retrieval_min_score: float = 0.0
+    retrieval_min_score: float = 0.3  # cosine similarity a passage needs to count
     company_name: str = "your company"
     support_hint: str = "#it-help"
 

@@ -76,9 +76,7 @@ class FilesConnector:
             try:
                 yield self._read(path, rel, doc_id, version, stat.st_mtime)
             except Exception as exc:
-                yield DocumentFailure(
-                    source=SOURCE, doc_id=doc_id, title=rel, reason=_reason(exc)
-                )
+                yield DocumentFailure(source=SOURCE, doc_id=doc_id, title=rel, reason=_reason(exc))
         yield SeenAll()
 
     # ------------------------------------------------------------------ helpers
@@ -124,8 +122,7 @@ class FilesConnector:
                 title = str(meta.get("title") or _first_heading(text) or "")
         title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()
         breadcrumbs = tuple(
-            part.replace("-", " ").replace("_", " ").capitalize()
-            for part in Path(rel).parent.parts
+            part.replace("-", " ").replace("_", " ").capitalize() for part in Path(rel).parent.parts
         )
         return SourceDocument(
             source=SOURCE,

@@ -125,6 +125,9 @@ def _node_from_row(row: dict[str, Any]) -> TextNode:
     for key in LIST_KEYS:
         metadata[key] = list(row.get(key) or [])
     node = TextNode(id_=row["id"], text=row["text"], metadata=metadata)
+    vector = row.get("vector")
+    if vector is not None:
+        node.embedding = [float(v) for v in vector]
     node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=row["doc_id"])
     return node
 
@@ -150,7 +153,7 @@ class LanceChunkStore(BasePydanticVectorStore):
     _table: Any = PrivateAttr(default=None)
 
     def __init__(self, uri: str | Path, dimensions: int = 384) -> None:
-        super().__init__(uri=str(uri), dimensions=dimensions)
+        super().__init__(stores_text=True, uri=str(uri), dimensions=dimensions)
         import lancedb
 
         Path(uri).mkdir(parents=True, exist_ok=True)
@@ -294,7 +297,9 @@ class LanceChunkStore(BasePydanticVectorStore):
         rows = q.limit(None).to_list()
         return [_node_from_row(r) for r in rows]
 
-    def _vector_hits(self, vector: list[float], where: str | None, limit: int) -> list[dict[str, Any]]:
+    def _vector_hits(
+        self, vector: list[float], where: str | None, limit: int
+    ) -> list[dict[str, Any]]:
         q = self.table.search(vector, vector_column_name="vector").distance_type("cosine")
         if where:
             q = q.where(where, prefilter=True)

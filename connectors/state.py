@@ -308,7 +308,11 @@ class StateStore:
 
     def document(self, doc_id: str) -> DocumentRow | None:
         with self.engine.connect() as conn:
-            r = conn.execute(select(documents).where(documents.c.doc_id == doc_id)).mappings().first()
+            r = (
+                conn.execute(select(documents).where(documents.c.doc_id == doc_id))
+                .mappings()
+                .first()
+            )
         if r is None:
             return None
         return DocumentRow(
@@ -330,9 +334,7 @@ class StateStore:
         with self.engine.begin() as conn:
             for row in rows:
                 res = conn.execute(
-                    update(documents)
-                    .where(documents.c.doc_id == row["doc_id"])
-                    .values(dirty=True)
+                    update(documents).where(documents.c.doc_id == row["doc_id"]).values(dirty=True)
                 )
                 if res.rowcount == 0:
                     conn.execute(
@@ -462,7 +464,7 @@ class StateStore:
     def run(self, run_id: int) -> SyncRun | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
-        return SyncRun.from_row(row) if row else None
+        return SyncRun.from_row(dict(row)) if row else None
 
     def last_run(self, source: str, status: str | None = None) -> SyncRun | None:
         q = select(sync_runs).where(sync_runs.c.source == source)
@@ -470,7 +472,7 @@ class StateStore:
             q = q.where(sync_runs.c.status == status)
         with self.engine.connect() as conn:
             row = conn.execute(q.order_by(sync_runs.c.id.desc()).limit(1)).mappings().first()
-        return SyncRun.from_row(row) if row else None
+        return SyncRun.from_row(dict(row)) if row else None
 
     def sources_with_runs(self) -> list[str]:
         with self.engine.connect() as conn:
@@ -510,7 +512,9 @@ class StateStore:
 
     def prune_events(self, older_than: timedelta = timedelta(days=2)) -> None:
         with self.engine.begin() as conn:
-            conn.execute(delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than))
+            conn.execute(
+                delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
+            )
 
     def mark_thread_answered(self, platform: str, conversation: str) -> None:
         try:
@@ -612,7 +616,9 @@ class StateStore:
 
     def feedback_rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id)).mappings()]
+            return [
+                dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id)).mappings()
+            ]
 
     def answer_stats(self, since: datetime) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -631,7 +637,9 @@ class StateStore:
             ).scalar()
         return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
 
-    def add_turn(self, platform: str, conversation: str, role: str, text: str, keep: int = 20) -> None:
+    def add_turn(
+        self, platform: str, conversation: str, role: str, text: str, keep: int = 20
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(conversation_turns).values(
@@ -642,19 +650,25 @@ class StateStore:
                     created_at=utcnow(),
                 )
             )
-            ids = conn.execute(
-                select(conversation_turns.c.id)
-                .where(
-                    conversation_turns.c.platform == platform,
-                    conversation_turns.c.conversation == conversation,
+            ids = (
+                conn.execute(
+                    select(conversation_turns.c.id)
+                    .where(
+                        conversation_turns.c.platform == platform,
+                        conversation_turns.c.conversation == conversation,
+                    )
+                    .order_by(conversation_turns.c.id.desc())
+                    .offset(keep)
                 )
-                .order_by(conversation_turns.c.id.desc())
-                .offset(keep)
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if ids:
                 conn.execute(delete(conversation_turns).where(conversation_turns.c.id.in_(ids)))
 
-    def recent_turns(self, platform: str, conversation: str, limit: int = 10) -> list[tuple[str, str]]:
+    def recent_turns(
+        self, platform: str, conversation: str, limit: int = 10
+    ) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(conversation_turns.c.role, conversation_turns.c.text)
@@ -670,7 +684,9 @@ class StateStore:
 
 def _upsert_checkpoint(conn: Any, source: str, value: str, now: datetime) -> None:
     res = conn.execute(
-        update(checkpoints).where(checkpoints.c.source == source).values(value=value, updated_at=now)
+        update(checkpoints)
+        .where(checkpoints.c.source == source)
+        .values(value=value, updated_at=now)
     )
     if res.rowcount == 0:
         conn.execute(insert(checkpoints).values(source=source, value=value, updated_at=now))

@@ -230,7 +230,13 @@ class SyncEngine:
             **progress.counts(),
         )
         report(force=True)
-        log.info("sync end source=%s run=%s status=%s %s", source, run_id, progress.status, progress.summary())
+        log.info(
+            "sync end source=%s run=%s status=%s %s",
+            source,
+            run_id,
+            progress.status,
+            progress.summary(),
+        )
         return progress
 
     # ------------------------------------------------------------------ items

@@ -1,0 +1,253 @@
+"""`AnswerEngine`: Question + permission scope → a streamed, cited `Answer`.
+
+1. the search query: the question, or for a follow-up a standalone rewrite of it;
+2. retrieval with the scope as a pre-filter (`ScopedRetriever`, hybrid);
+3. nothing relevant → say so plainly (never guess);
+4. Claude with `search_result` blocks and citations, streamed — or, with no
+   ANTHROPIC_API_KEY, extractive mode: the best passages quoted with the same citations.
+
+Adapters consume `stream()`: `TextDelta`s as they are generated, then one `Final`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from llama_index.core.embeddings import BaseEmbedding
+from llama_index.core.schema import NodeWithScore
+
+from bot import messages
+from bot.answering.claude import CitedPiece, ClaudeGenerator, TextPiece
+from bot.answering.extractive import scored_excerpt
+from bot.answering.retrieval import ScopedRetriever
+from bot.errors import IndexUnavailableError
+from bot.models import Answer, Asker, Citation, PermissionScope, Question, Surface, Turn
+from connectors.chunking import strip_header
+from connectors.index import ChunkIndex, SearchMode
+from connectors.state import StateStore
+
+log = logging.getLogger(__name__)
+
+_FOLLOW_UP = re.compile(
+    r"^(and|or|but|also|what about|how about|same for|what if|then|so)\b"
+    r"|\b(it|that|this|they|them|those)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    answer: Answer
+
+
+AnswerEvent = TextDelta | Final
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class _Citations:
+    """Numbers passages by document, in order of first citation."""
+
+    def __init__(self, passages: Sequence[NodeWithScore]) -> None:
+        self.passages = passages
+        self.by_doc: dict[str, Citation] = {}
+
+    def cite(self, index: int, quote: str) -> int | None:
+        if not 0 <= index < len(self.passages):
+            return None
+        md = self.passages[index].node.metadata
+        doc_id = str(md.get("doc_id", ""))
+        if doc_id not in self.by_doc:
+            self.by_doc[doc_id] = Citation(
+                number=len(self.by_doc) + 1,
+                title=str(md.get("title", "")),
+                url=str(md.get("url", "")),
+                quoted_text=quote.strip(),
+                updated_at=_parse_time(md.get("updated_at")),
+                source=str(md.get("source", "")),
+                doc_id=doc_id,
+            )
+        return self.by_doc[doc_id].number
+
+    def all(self) -> tuple[Citation, ...]:
+        return tuple(sorted(self.by_doc.values(), key=lambda c: c.number))
+
+
+class AnswerEngine:
+    def __init__(
+        self,
+        index: ChunkIndex,
+        embedder: BaseEmbedding,
+        state: StateStore,
+        generator: ClaudeGenerator | None,
+        top_k: int = 6,
+        min_similarity: float = 0.3,
+        support_hint: str = "#it-help",
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.state = state
+        self.generator = generator
+        self.top_k = top_k
+        self.min_similarity = min_similarity
+        self.support_hint = support_hint
+
+    @property
+    def mode(self) -> str:
+        return "claude" if self.generator else "extractive"
+
+    # ------------------------------------------------------------------ scope
+    def scope_for(self, asker: Asker, surface: Surface) -> PermissionScope:
+        """Channels (and shared channels) see public documents only; a DM sees what the
+        asker may read: their email, their domain and the groups they belong to."""
+        if surface not in (Surface.DM, Surface.TERMINAL) or not asker.email:
+            return PermissionScope.public_only()
+        base = PermissionScope.for_user(asker.email)
+        groups = self.state.groups_of(base.principals)
+        return PermissionScope(principals=base.principals | groups)
+
+    def retriever(
+        self, scope: PermissionScope, mode: SearchMode = SearchMode.HYBRID
+    ) -> ScopedRetriever:
+        return ScopedRetriever(
+            self.index,
+            self.embedder,
+            scope,
+            top_k=self.top_k,
+            mode=mode,
+            min_similarity=self.min_similarity,
+        )
+
+    # ------------------------------------------------------------------ answering
+    async def search_query(self, question: Question) -> str:
+        text = question.text.strip()
+        history = [t for t in question.thread_history if t.text.strip()]
+        if not history:
+            return text
+        if self.generator is not None:
+            return await self.generator.rewrite_query(text, history)
+        return heuristic_rewrite(text, history)
+
+    async def retrieve(self, query: str, scope: PermissionScope) -> list[NodeWithScore]:
+        retriever = self.retriever(scope)
+        try:
+            return await asyncio.to_thread(retriever.retrieve, query)
+        except Exception as exc:
+            log.exception("retrieval failed")
+            raise IndexUnavailableError(messages.INDEX_UNAVAILABLE, log_detail=str(exc)) from exc
+
+    async def stream(
+        self, question: Question, scope: PermissionScope
+    ) -> AsyncIterator[AnswerEvent]:
+        query = await self.search_query(question)
+        passages = await self.retrieve(query, scope)
+        log.info(
+            "answer question conv=%s query_len=%d passages=%d scope=%s",
+            question.conversation,
+            len(query),
+            len(passages),
+            "public" if scope.is_public_only else "user",
+        )
+        if not passages:
+            text = messages.NO_ANSWER.format(support_hint=self.support_hint)
+            yield TextDelta(text)
+            yield Final(Answer(text=text, grounded=False, mode=self.mode, search_query=query))
+            return
+        if self.generator is None:
+            answer = extractive_answer(query, passages, self.mode)
+            yield TextDelta(answer.text)
+            yield Final(answer)
+            return
+        citations = _Citations(passages)
+        parts: list[str] = []
+        async for piece in self.generator.stream(question.text, question.thread_history, passages):
+            if isinstance(piece, TextPiece):
+                parts.append(piece.text)
+                yield TextDelta(piece.text)
+            elif isinstance(piece, CitedPiece):
+                numbers: list[int] = []
+                for index, quote in piece.citations:
+                    number = citations.cite(index, quote)
+                    if number is not None and number not in numbers:
+                        numbers.append(number)
+                marker = "".join(f"[{n}]" for n in sorted(numbers))
+                if marker:
+                    marker = " " + marker if parts and not parts[-1].endswith(" ") else marker
+                    parts.append(marker)
+                    yield TextDelta(marker)
+        cited = citations.all()
+        yield Final(
+            Answer(
+                text="".join(parts).strip(),
+                citations=cited,
+                grounded=bool(cited),
+                mode=self.mode,
+                search_query=query,
+            )
+        )
+
+    async def answer(self, question: Question, scope: PermissionScope) -> Answer:
+        final: Answer | None = None
+        async for event in self.stream(question, scope):
+            if isinstance(event, Final):
+                final = event.answer
+        assert final is not None
+        return final
+
+
+def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
+    """Without an LLM: a short or referring follow-up is searched together with the
+    previous user question ("and for contractors?" → "<previous question> and for
+    contractors?")."""
+    previous = next((t.text for t in reversed(history) if t.role == "user"), "")
+    if previous and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
+        return f"{previous} {question}"
+    return question
+
+
+def extractive_answer(query: str, passages: Sequence[NodeWithScore], mode: str) -> Answer:
+    """The best passages quoted as written: for each of the (at most three) best-ranked
+    documents, the excerpt of its retrieved chunks that matches the question best."""
+    citations = _Citations(passages)
+    best: dict[str, tuple[float, int, str]] = {}
+    order: list[str] = []
+    for i, hit in enumerate(passages):
+        md = hit.node.metadata
+        doc_id = str(md.get("doc_id", ""))
+        body = strip_header(hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", []))
+        score, excerpt = scored_excerpt(body, query)
+        if doc_id not in best:
+            order.append(doc_id)
+        if doc_id not in best or score > best[doc_id][0]:
+            best[doc_id] = (score, i, excerpt)
+    lines = [messages.EXTRACTIVE_INTRO, ""]
+    for doc_id in order[:3]:
+        _, index, excerpt = best[doc_id]
+        number = citations.cite(index, excerpt)
+        quoted = excerpt.replace("\n", "\n> ")
+        lines.append(f"> {quoted} [{number}]")
+        lines.append("")
+    return Answer(
+        text="\n".join(lines).strip(),
+        citations=citations.all(),
+        grounded=True,
+        mode=mode,
+        search_query=query,
+    )

@@ -1,0 +1,182 @@
+"""The `helpdesk` command: sync, ask, chat, status, eval, serve, worker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from bot import messages
+from bot.settings import Settings, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Helpdesk bot: answers employees' questions from Confluence and Google Drive.",
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first.get("loc", ())).upper()
+        typer.echo(messages.CLI_CONFIG_ERROR.format(message=f"{key}: {first.get('msg')}"), err=True)
+        raise typer.Exit(2) from exc
+
+
+def _logging(settings: Settings, quiet: bool = True) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("httpx", "httpx2", "anthropic", "lancedb", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _services(settings: Settings) -> Any:
+    from bot.services import build_services
+
+    return build_services(settings)
+
+
+@app.command()
+def sync(
+    source: Annotated[
+        str | None, typer.Argument(help="files, confluence or drive (default: all)")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-list everything (re-embeds only changes).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
+) -> None:
+    """Sync one source (or every configured one) into the index."""
+    from bot.sync_command import run_sync
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    code = run_sync(settings, source, full=full, as_json=as_json)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Answer as this user would be answered in a DM (email)."),
+    ] = None,
+) -> None:
+    """Answer one question (public documents only, as in a channel, unless --as)."""
+    from bot.adapters.terminal import answer_json, asker_for, stream_answer
+    from bot.models import Question
+
+    settings = _settings()
+    _logging(settings)
+    services = _services(settings)
+    asker, surface = asker_for(as_user)
+    scope = services.engine.scope_for(asker, surface)
+    q = Question(text=question, asker=asker, conversation="cli", surface=surface)
+    answer = asyncio.run(stream_answer(services.engine, q, scope, echo=not as_json))
+    if as_json:
+        typer.echo(answer_json(answer))
+
+
+@app.command()
+def chat(
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Chat as this user would in a DM (email)."),
+    ] = None,
+) -> None:
+    """A terminal chat with the bot; the conversation is context for follow-ups."""
+    from bot.adapters.terminal import chat_loop
+    from connectors.registry import configured_sources
+
+    settings = _settings()
+    _logging(settings)
+    services = _services(settings)
+    if services.index.count() == 0:
+        typer.echo(messages.CLI_EMPTY_INDEX, err=True)
+    who = (
+        messages.CLI_CHAT_AS_USER.format(email=as_user) if as_user else messages.CLI_CHAT_AS_PUBLIC
+    )
+    mode = (
+        messages.CLI_MODE_CLAUDE.format(model=settings.anthropic_model)
+        if services.engine.generator
+        else messages.CLI_MODE_EXTRACTIVE
+    )
+    banner = messages.CLI_CHAT_BANNER.format(
+        sources=", ".join(configured_sources(settings)) or "-", who=who, mode=mode
+    )
+    try:
+        asyncio.run(chat_loop(services.engine, as_user, banner))
+    except KeyboardInterrupt:
+        typer.echo("")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Per source: documents, chunks, last sync, last error."""
+    from bot.status import collect_status, render_status
+
+    settings = _settings()
+    _logging(settings)
+    services = _services(settings)
+    report = collect_status(services)
+    typer.echo(json.dumps(report, default=str) if as_json else render_status(report))
+
+
+@app.command(name="eval")
+def evaluate(
+    dataset_dir: Annotated[Path, typer.Argument(help="Folder with corpus/queries/qrels.jsonl")],
+    k: Annotated[int, typer.Option("--k", help="Cut-off for recall@k.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Retrieval quality (recall@k, MRR@10, nDCG@10) for hybrid, keyword and vector."""
+    from bot.evaluation import render_eval, run_eval
+
+    settings = _settings()
+    _logging(settings)
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels.jsonl"):
+        if not (dataset_dir / name).is_file():
+            typer.echo(messages.CLI_EVAL_MISSING.format(path=dataset_dir / name), err=True)
+            raise typer.Exit(2)
+    report = run_eval(settings, dataset_dir, k=k, progress=not as_json and sys.stderr.isatty())
+    typer.echo(json.dumps(report) if as_json else render_eval(report))
+
+
+@app.command()
+def serve() -> None:
+    """Run the chat adapters (Slack, Teams) and, with RUN_WORKER=true, the sync scheduler."""
+    from bot.server import run_server
+
+    settings = _settings()
+    _logging(settings, quiet=False)
+    run_server(settings)
+
+
+@app.command()
+def worker() -> None:
+    """Run the sync scheduler and serve reindex requests (production worker process)."""
+    from connectors.worker import run_worker
+
+    settings = _settings()
+    _logging(settings, quiet=False)
+    run_worker(settings)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

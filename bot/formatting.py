@@ -1,0 +1,41 @@
+"""Small presentation helpers shared by every adapter (terminal, Slack, Teams)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot import messages
+
+SOURCE_NAMES = {"files": "Help centre", "confluence": "Confluence", "drive": "Google Drive"}
+
+
+def source_name(source: str) -> str:
+    return SOURCE_NAMES.get(source, source)
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """'3 days ago', '5 minutes ago', 'just now'."""
+    if when is None:
+        return messages.CLI_STATUS_NEVER
+    now = now or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (now - when).total_seconds()
+    if seconds < 60:
+        return messages.JUST_NOW
+    if seconds < 3600:
+        n = int(seconds // 60)
+        return messages.MINUTES_AGO.format(n=n, s=_plural(n))
+    if seconds < 86400:
+        n = int(seconds // 3600)
+        return messages.HOURS_AGO.format(n=n, s=_plural(n))
+    n = int(seconds // 86400)
+    return messages.DAYS_AGO.format(n=n, s=_plural(n))
+
+
+def updated_ago(when: datetime | None, now: datetime | None = None) -> str:
+    return messages.UPDATED_AGO.format(ago=ago(when, now))

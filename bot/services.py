@@ -1,0 +1,77 @@
+"""The composition root: builds the state store, index, embedder and answer engine
+from the settings, once, and hands them to the CLI, the server and the worker."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.embeddings import BaseEmbedding
+
+from bot.answering.claude import ClaudeGenerator, make_client
+from bot.answering.engine import AnswerEngine
+from bot.settings import Settings
+from connectors.embedder import make_embedder
+from connectors.index import ChunkIndex, open_index
+from connectors.state import StateStore
+from connectors.sync import SyncEngine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    state: StateStore
+    index: ChunkIndex
+    embedder: BaseEmbedding
+    engine: AnswerEngine
+
+    def sync_engine(self) -> SyncEngine:
+        return SyncEngine(self.index, self.state, self.embedder)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    embedder: BaseEmbedding | None = None,
+    anthropic_http_client: Any = None,
+) -> Services:
+    settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
+    state = StateStore(settings.state_url)
+    index = open_index(
+        settings.helpdesk_data_dir,
+        weaviate_url=settings.weaviate_url,
+        weaviate_api_key=(
+            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+        ),
+        collection=settings.weaviate_collection,
+    )
+    embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
+    generator = None
+    if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
+        client = make_client(
+            settings.anthropic_api_key.get_secret_value(),
+            settings.anthropic_base_url,
+            settings.anthropic_timeout_seconds,
+            settings.anthropic_max_retries,
+            http_client=anthropic_http_client,
+        )
+        generator = ClaudeGenerator(
+            client,
+            settings.anthropic_model,
+            settings.anthropic_max_tokens,
+            settings.company_name,
+            settings.support_hint,
+        )
+    engine = AnswerEngine(
+        index,
+        embedder,
+        state,
+        generator,
+        top_k=settings.retrieval_top_k,
+        min_similarity=settings.retrieval_min_score,
+        support_hint=settings.support_hint,
+    )
+    return Services(settings, state, index, embedder, engine)
