@@ -1,0 +1,376 @@
+"""The Google API edge: credentials, the real `googleapiclient` services built from the
+bundled discovery documents, retries and error mapping.
+
+- Auth: a service-account key (`GOOGLE_APPLICATION_CREDENTIALS`), optionally impersonating
+  `GOOGLE_DELEGATED_USER` (domain-wide delegation), read-only scopes. Without a key, an
+  endpoint on loopback (a local fake) is called without credentials.
+- `DRIVE_API_URL` replaces the API base. The client joins method paths straight onto it
+  (it does not add `drive/v3/`), so a bare origin gets `drive/v3/` appended here.
+- Each thread gets its own `httplib2.Http` (it is not thread-safe); proxies from the
+  environment are honoured except for loopback hosts.
+- 403 `userRateLimitExceeded`/`rateLimitExceeded`, 429 and 5xx are retried with
+  exponential backoff and full jitter (bounded), honouring `Retry-After`; a 401 or a
+  rejected token grant is a `SourceError` naming the settings to check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httplib2
+from google.auth import exceptions as auth_exceptions
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from connectors.base import SourceError
+
+log = logging.getLogger(__name__)
+
+DRIVE_SCOPES = ("https://www.googleapis.com/auth/drive.readonly",)
+DIRECTORY_SCOPES = ("https://www.googleapis.com/auth/admin.directory.group.member.readonly",)
+DEFAULT_DRIVE_URL = "https://www.googleapis.com/drive/v3/"
+DEFAULT_DIRECTORY_URL = "https://admin.googleapis.com/"
+
+CREDENTIALS_REJECTED = (
+    "Google credentials were rejected: check GOOGLE_APPLICATION_CREDENTIALS and "
+    "domain-wide delegation"
+)
+CREDENTIALS_MISSING = (
+    "Google Drive needs a service-account key: set GOOGLE_APPLICATION_CREDENTIALS to the "
+    "key file's path"
+)
+RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+class DriveApiError(Exception):
+    """A Google API error response, parsed (status, reasons, message)."""
+
+    def __init__(
+        self, status: int, message: str, reasons: Sequence[str] = (), locations: Sequence[str] = ()
+    ) -> None:
+        super().__init__(f"{status} {message}")
+        self.status = status
+        self.message = message
+        self.reasons = tuple(reasons)
+        self.locations = tuple(locations)
+        self.retry_after: float | None = None
+
+    @classmethod
+    def from_http_error(cls, exc: HttpError) -> DriveApiError:
+        status = int(exc.resp.status)
+        message = str(getattr(exc, "reason", "") or "")
+        reasons: list[str] = []
+        locations: list[str] = []
+        try:
+            data = json.loads(exc.content.decode("utf-8")) if exc.content else {}
+        except (ValueError, UnicodeDecodeError):
+            data = {}
+        error = data.get("error") if isinstance(data, dict) else None
+        if isinstance(error, dict):
+            message = str(error.get("message") or message)
+            for item in error.get("errors") or []:
+                if isinstance(item, dict):
+                    reasons.append(str(item.get("reason") or ""))
+                    locations.append(str(item.get("location") or ""))
+            if not reasons and error.get("status"):
+                reasons.append(str(error["status"]))
+        err = cls(status, message, reasons, locations)
+        retry_after = exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None
+        if retry_after:
+            try:
+                err.retry_after = max(0.0, float(retry_after))
+            except ValueError:
+                err.retry_after = None
+        return err
+
+    @property
+    def retryable(self) -> bool:
+        if self.status == 429 or self.status >= 500:
+            return True
+        return self.status == 403 and bool(RATE_LIMIT_REASONS & set(self.reasons))
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+    @property
+    def export_too_large(self) -> bool:
+        return "exportSizeLimitExceeded" in self.reasons
+
+    @property
+    def invalid_page_token(self) -> bool:
+        if self.status not in (400, 404, 410):
+            return False
+        text = self.message.lower()
+        return (
+            "pageToken" in self.locations
+            or "invalidStartPageToken" in self.reasons
+            or "page token" in text
+            or "pagetoken" in text
+        )
+
+    def describe(self) -> str:
+        reason = next((r for r in self.reasons if r), "")
+        return f"HTTP {self.status}{' ' + reason if reason else ''}: {self.message}"[:300]
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 7
+    base_delay: float = 1.0
+    max_delay: float = 64.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]; Retry-After wins."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def drive_endpoint(api_url: str | None) -> str:
+    """DRIVE_API_URL as the client's base: with `drive/v3/` when only an origin is given."""
+    if not api_url:
+        return DEFAULT_DRIVE_URL
+    parts = urlsplit(api_url)
+    if parts.path in ("", "/"):
+        return f"{parts.scheme}://{parts.netloc}/drive/v3/"
+    return api_url if api_url.endswith("/") else api_url + "/"
+
+
+def directory_endpoint(api_url: str | None) -> str:
+    """The Admin SDK base: Google's, or the origin of an overridden DRIVE_API_URL."""
+    if not api_url:
+        return DEFAULT_DIRECTORY_URL
+    parts = urlsplit(api_url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _proxy_info(method: str = "http") -> Any:
+    """Proxy settings from the environment, never for loopback (httplib2 would use them)."""
+    info = httplib2.proxy_info_from_environment(method)
+    if info is None or info.bypass_hosts is httplib2.AllHosts:
+        return info
+    info.bypass_hosts = (*tuple(info.bypass_hosts), *_LOOPBACK_NAMES)
+    return info
+
+
+def new_http(timeout: float = 60.0) -> httplib2.Http:
+    return httplib2.Http(timeout=timeout, proxy_info=_proxy_info)
+
+
+def load_credentials(
+    key_file: Path | str | None, subject: str | None, scopes: Sequence[str], api_url: str
+) -> Any:
+    """Service-account credentials, or None for an unauthenticated local endpoint."""
+    if not key_file:
+        if is_loopback(api_url):
+            return None
+        raise SourceError(CREDENTIALS_MISSING)
+    from google.oauth2 import service_account
+
+    try:
+        creds = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+            str(key_file), scopes=list(scopes)
+        )
+    except FileNotFoundError as exc:
+        raise SourceError(f"GOOGLE_APPLICATION_CREDENTIALS: no file at {key_file}") from exc
+    except (ValueError, KeyError) as exc:
+        raise SourceError(
+            f"GOOGLE_APPLICATION_CREDENTIALS: {key_file} is not a service-account key ({exc})"
+        ) from exc
+    if subject:
+        creds = creds.with_subject(subject)
+    return creds
+
+
+class GoogleApi:
+    """One Google API service; `call()` executes a request with retries on this thread's
+    own HTTP connection."""
+
+    def __init__(
+        self,
+        service_name: str,
+        version: str,
+        credentials: Any,
+        endpoint: str,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.credentials = credentials
+        self.endpoint = endpoint
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self._local = threading.local()
+        self.service: Any = build(
+            service_name,
+            version,
+            http=self._http(),
+            static_discovery=True,
+            cache_discovery=False,
+            client_options={"api_endpoint": endpoint},
+        )
+        self.requests = 0
+        self.retries = 0
+        self._count_lock = threading.Lock()
+
+    def _http(self) -> Any:
+        http = getattr(self._local, "http", None)
+        if http is None:
+            http = new_http(self.timeout)
+            if self.credentials is not None:
+                http = AuthorizedHttp(self.credentials, http=http)
+            self._local.http = http
+        return http
+
+    def call(self, request: Any) -> Any:
+        """Execute `request` (an `HttpRequest`); raises `DriveApiError` or `SourceError`."""
+        policy = self.retry
+        for attempt in range(policy.max_attempts):
+            last = attempt == policy.max_attempts - 1
+            with self._count_lock:
+                self.requests += 1
+            try:
+                return request.execute(http=self._http())
+            except HttpError as exc:
+                err = DriveApiError.from_http_error(exc)
+                if err.status == 401:
+                    raise SourceError(CREDENTIALS_REJECTED) from exc
+                if not err.retryable or last:
+                    raise err from exc
+                delay = policy.delay(attempt, err.retry_after)
+                log.info(
+                    "google api retry status=%s reasons=%s in %.2fs", err.status, err.reasons, delay
+                )
+            except auth_exceptions.RefreshError as exc:
+                if not getattr(exc, "retryable", False) or last:
+                    log.warning("google token refresh failed: %s", exc)
+                    raise SourceError(CREDENTIALS_REJECTED) from exc
+                delay = policy.delay(attempt, None)
+            except (OSError, httplib2.HttpLib2Error, auth_exceptions.TransportError) as exc:
+                self._local.http = None  # a broken connection: start a fresh one
+                if last:
+                    raise SourceError(f"Google API unreachable at {self.endpoint}: {exc}") from exc
+                delay = policy.delay(attempt, None)
+                log.info("google api transport error %s; retry in %.2fs", type(exc).__name__, delay)
+            with self._count_lock:
+                self.retries += 1
+            policy.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+FILE_FIELDS = (
+    "id,name,mimeType,parents,driveId,modifiedTime,version,size,webViewLink,trashed,"
+    "owners(displayName,emailAddress),lastModifyingUser(displayName,emailAddress),"
+    "permissions(id,type,role,emailAddress,domain,deleted)"
+)
+FOLDER_FIELDS = "id,name,mimeType,parents,driveId,trashed"
+PERMISSION_FIELDS = "nextPageToken,permissions(id,type,role,emailAddress,domain,deleted)"
+
+
+class DriveApi:
+    """The Drive v3 calls the connector makes (all with shared-drive support)."""
+
+    def __init__(self, api: GoogleApi, page_size: int = 1000) -> None:
+        self.api = api
+        self.page_size = page_size
+        self._files = api.service.files()
+        self._changes = api.service.changes()
+        self._permissions = api.service.permissions()
+        self._drives = api.service.drives()
+
+    def start_page_token(self) -> str:
+        res = self.api.call(self._changes.getStartPageToken(supportsAllDrives=True))
+        return str(res["startPageToken"])
+
+    def list_files(self, q: str, page_token: str | None, fields: str = FILE_FIELDS) -> Any:
+        return self.api.call(
+            self._files.list(
+                q=q,
+                corpora="allDrives",
+                includeItemsFromAllDrives=True,
+                supportsAllDrives=True,
+                pageSize=self.page_size,
+                pageToken=page_token,
+                fields=f"nextPageToken,incompleteSearch,files({fields})",
+            )
+        )
+
+    def get_file(self, file_id: str, fields: str = FILE_FIELDS) -> Any:
+        return self.api.call(self._files.get(fileId=file_id, supportsAllDrives=True, fields=fields))
+
+    def export(self, file_id: str, mime_type: str) -> bytes:
+        return bytes(self.api.call(self._files.export(fileId=file_id, mimeType=mime_type)))
+
+    def download(self, file_id: str) -> bytes:
+        return bytes(self.api.call(self._files.get_media(fileId=file_id, supportsAllDrives=True)))
+
+    def permissions(self, file_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            res = self.api.call(
+                self._permissions.list(
+                    fileId=file_id,
+                    supportsAllDrives=True,
+                    pageSize=100,
+                    pageToken=token,
+                    fields=PERMISSION_FIELDS,
+                )
+            )
+            out.extend(res.get("permissions") or [])
+            token = res.get("nextPageToken")
+            if not token:
+                return out
+
+    def changes(self, page_token: str) -> Any:
+        return self.api.call(
+            self._changes.list(
+                pageToken=page_token,
+                includeRemoved=True,
+                supportsAllDrives=True,
+                includeItemsFromAllDrives=True,
+                pageSize=self.page_size,
+                fields=(
+                    "nextPageToken,newStartPageToken,"
+                    f"changes(changeType,removed,fileId,driveId,time,file({FILE_FIELDS}))"
+                ),
+            )
+        )
+
+    def drives(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            res = self.api.call(
+                self._drives.list(
+                    pageSize=100, pageToken=token, fields="nextPageToken,drives(id,name)"
+                )
+            )
+            out.extend(res.get("drives") or [])
+            token = res.get("nextPageToken")
+            if not token:
+                return out
+

@@ -1,0 +1,431 @@
+"""`DriveConnector`: Google Drive as a stream of `SyncItem`s (see `connectors/base.py`).
+
+A run is one of:
+- **full** (first sync, `full` mode, or after the change token expired): take
+  `changes.getStartPageToken` and checkpoint it *before* listing, list every folder in
+  scope (`files.list`, page by page, a checkpoint after each page), then replay the
+  changes made meanwhile, then `SeenAll`;
+- **incremental**: finish a listing a killed run left, then `changes.list` from the
+  saved token (a checkpoint after every page, `newStartPageToken` last); every
+  DRIVE_ACL_SWEEP_HOURS also re-list everything in scope so that ACLs inherited from
+  folders and shared drives (which the changes feed does not report per file) are
+  re-read, ending with `SeenAll`.
+
+A file whose version (modifiedTime + name and folder path) is already indexed is
+`Unchanged(acl=...)`: its body is not downloaded and an ACL change only updates chunk
+metadata. Bodies and permissions are fetched by a small thread pool, ahead of the
+engine, in listing order, so checkpoints always follow the items they cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.base import (
+    Acl,
+    Checkpoint,
+    Deleted,
+    Discovered,
+    DocumentFailure,
+    KnownDoc,
+    Note,
+    SeenAll,
+    SourceDocument,
+    SourceError,
+    SyncItem,
+    SyncMode,
+    SyncRequest,
+    Unchanged,
+)
+from connectors.drive.checkpoint import EVERYTHING, DriveState, Listing
+from connectors.drive.client import DriveApi, DriveApiError
+from connectors.drive.content import (
+    FOLDER,
+    ContentError,
+    fetch_text,
+    is_supported,
+    size_limit_message,
+)
+from connectors.drive.permissions import GroupDirectory, acl_from_permissions, owners_acl
+from connectors.drive.tree import FolderTree
+
+log = logging.getLogger(__name__)
+
+SOURCE = "drive"
+RESYNC_NOTE = (
+    "Drive's change token was no longer valid: ran one full resync of the Drive scope"
+)
+NO_ROOTS = (
+    "none of DRIVE_FOLDER_IDS / DRIVE_SHARED_DRIVE_IDS is visible to the Google identity: "
+    "share the folders with the service account (or GOOGLE_DELEGATED_USER), or add it to "
+    "the shared drives"
+)
+
+
+class TokenExpiredError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Task:
+    file: Mapping[str, Any]
+    path: tuple[str, ...]
+
+
+_Entry = _Task | SyncItem
+
+
+def doc_id_of(file_id: str) -> str:
+    return f"{SOURCE}:{file_id}"
+
+
+def version_of(file: Mapping[str, Any], path: tuple[str, ...]) -> str:
+    """modifiedTime plus a hash of name and path: a rename or move re-reads the file."""
+    key = "\x1f".join((str(file.get("name") or ""), *path))
+    digest = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+    return f"{file.get('modifiedTime') or file.get('version') or ''}#{digest}"
+
+
+def parse_time(value: object) -> datetime:
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+class DriveConnector:
+    name = SOURCE
+
+    def __init__(
+        self,
+        api_factory: Callable[[], DriveApi],
+        *,
+        folder_ids: list[str] | None = None,
+        shared_drive_ids: list[str] | None = None,
+        public_domains: list[str] | None = None,
+        max_file_mb: float = 20.0,
+        acl_sweep_hours: float = 6.0,
+        directory: GroupDirectory | None = None,
+        workers: int = 8,
+        prefetch: int = 64,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._api_factory = api_factory
+        self._api: DriveApi | None = None
+        self.folder_ids = [f for f in folder_ids or [] if f]
+        self.shared_drive_ids = [d for d in shared_drive_ids or [] if d]
+        self.public_domains = list(public_domains or [])
+        self.max_bytes = int(max_file_mb * 1_048_576)
+        self.acl_sweep = timedelta(hours=acl_sweep_hours) if acl_sweep_hours > 0 else None
+        self.directory = directory or GroupDirectory(None, "not configured")
+        self.workers = max(1, workers)
+        self.prefetch = max(self.workers, prefetch)
+        self.clock = clock
+        self._tree: FolderTree | None = None
+        self._known: Mapping[str, KnownDoc] = {}
+        self._skipped: Counter[str] = Counter()
+        self._groups: set[str] = set()
+        self._discovered = 0
+
+    @property
+    def api(self) -> DriveApi:
+        if self._api is None:
+            self._api = self._api_factory()
+        return self._api
+
+    @property
+    def tree(self) -> FolderTree:
+        if self._tree is None:
+            names: dict[str, str] = {}
+            if self.shared_drive_ids:
+                names = {str(d["id"]): str(d.get("name") or d["id"]) for d in self.api.drives()}
+            self._tree = FolderTree(self.api, [*self.folder_ids, *self.shared_drive_ids], names)
+        return self._tree
+
+    # ------------------------------------------------------------------ runs
+    def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        self._known = request.known
+        self._skipped.clear()
+        self._groups.clear()
+        self._discovered = 0
+        incremental = request.mode == SyncMode.INCREMENTAL
+        state = DriveState.load(request.checkpoint) if incremental else None
+        if state is None:
+            yield from self._full(previous=None)
+        else:
+            try:
+                yield from self._pipeline(self._incremental(state))
+            except TokenExpiredError:
+                log.warning("drive change token %s rejected: full resync", state.token)
+                yield Note(RESYNC_NOTE)
+                yield from self._full(previous=state)
+        yield from self._group_members()
+        if self._skipped:
+            kinds = ", ".join(f"{m} ({n})" for m, n in self._skipped.most_common(5))
+            total = sum(self._skipped.values())
+            yield Note(f"skipped {total} Drive files of unsupported types: {kinds}")
+
+    def _full(self, previous: DriveState | None) -> Iterator[SyncItem]:
+        state = DriveState(token=self.api.start_page_token())
+        state.sweep_at = previous.sweep_at if previous else None
+        yield from self._pipeline(self._listing_run(state))
+
+    def _listing_run(self, state: DriveState) -> Iterator[_Entry]:
+        """A complete listing (full sync or ACL sweep), then the changes made meanwhile."""
+        state.listing = Listing(queue=self._roots())
+        state.listing_started = self.clock()
+        yield Checkpoint(state.dump())  # the token is safe before the listing starts
+        yield from self._listing(state)
+        yield from self._changes(state)
+        yield SeenAll()
+
+    def _incremental(self, state: DriveState) -> Iterator[_Entry]:
+        if state.listing is not None:  # a killed run's listing: finish it (no SeenAll)
+            yield from self._listing(state)
+        yield from self._changes(state)
+        due = self.acl_sweep is not None and (
+            state.sweep_at is None or self.clock() - state.sweep_at >= self.acl_sweep
+        )
+        if due:
+            log.info("drive acl sweep (last %s)", state.sweep_at)
+            yield from self._listing_run(state)
+
+    def _roots(self) -> list[str]:
+        roots = [*self.folder_ids, *self.shared_drive_ids]
+        if not roots:
+            return [EVERYTHING]
+        visible = [r for r in roots if r in self.tree.drive_names or self.tree.get(r)]
+        for missing in sorted(set(roots) - set(visible)):
+            log.warning("drive root %s is not visible to the Google identity", missing)
+        if not visible:
+            raise SourceError(NO_ROOTS)
+        return visible
+
+    # ------------------------------------------------------------------ listing
+    def _listing(self, state: DriveState) -> Iterator[_Entry]:
+        listing = state.listing
+        assert listing is not None
+        while listing.queue:
+            unit = listing.queue[0]
+            q = "trashed = false"
+            if unit != EVERYTHING:
+                q = f"'{unit}' in parents and {q}"
+            res = self._list(q, listing.page)
+            if res.get("incompleteSearch"):
+                log.warning("drive files.list reported an incomplete search for %s", unit)
+            entries: list[_Entry] = []
+            for file in res.get("files") or []:
+                if file.get("mimeType") == FOLDER:
+                    self.tree.remember(file)
+                    if unit != EVERYTHING:
+                        listing.queue.append(str(file["id"]))
+                    continue
+                entries.extend(self._file_entries(file))
+            listing.page = res.get("nextPageToken")
+            if not listing.page:
+                listing.queue.pop(0)
+            self._discovered += sum(1 for e in entries if isinstance(e, _Task))
+            yield from entries
+            yield Discovered(total=self._discovered)
+            if not listing.queue:
+                state.listing = None
+                state.sweep_at = state.listing_started
+                state.listing_started = None
+            yield Checkpoint(state.dump())
+
+    def _subtree(self, folder_id: str) -> Iterator[_Entry]:
+        """Everything under a folder that moved, was renamed or trashed (no checkpoints)."""
+        queue = [folder_id]
+        while queue:
+            current = queue.pop(0)
+            page: str | None = None
+            while True:
+                res = self._list(f"'{current}' in parents", page)
+                for file in res.get("files") or []:
+                    if file.get("mimeType") == FOLDER:
+                        self.tree.remember(file)
+                        queue.append(str(file["id"]))
+                    else:
+                        yield from self._file_entries(file)
+                page = res.get("nextPageToken")
+                if not page:
+                    break
+
+    def _list(self, q: str, page: str | None) -> Any:
+        try:
+            return self.api.list_files(q, page)
+        except DriveApiError as exc:
+            raise SourceError(f"Google Drive listing failed: {exc.describe()}") from exc
+
+    # ------------------------------------------------------------------ changes
+    def _changes(self, state: DriveState) -> Iterator[_Entry]:
+        assert state.token is not None
+        while True:
+            token = state.token
+            try:
+                res = self.api.changes(token)
+            except DriveApiError as exc:
+                if exc.invalid_page_token:
+                    raise TokenExpiredError(token) from exc
+                raise SourceError(f"Google Drive changes feed failed: {exc.describe()}") from exc
+            changes = res.get("changes") or []
+            self._discovered += len(changes)
+            for change in changes:
+                yield from self._change_entries(change)
+            yield Discovered(total=self._discovered)
+            if res.get("nextPageToken"):
+                state.token = str(res["nextPageToken"])
+                yield Checkpoint(state.dump())
+                continue
+            state.token = str(res.get("newStartPageToken") or token)
+            yield Checkpoint(state.dump())
+            return
+
+    def _change_entries(self, change: Mapping[str, Any]) -> Iterator[_Entry]:
+        if change.get("changeType") == "drive":
+            return
+        file_id = str(change.get("fileId") or "")
+        file = change.get("file")
+        if change.get("removed") or not file:
+            old = self.tree.forget(file_id)
+            yield Deleted(doc_id_of(file_id))
+            if old is not None:
+                log.info("drive folder %s removed; its files leave with their own changes", file_id)
+            return
+        if file.get("mimeType") == FOLDER:
+            # renamed, moved, trashed or re-shared: re-read what is under it (its files'
+            # paths, scope and inherited permissions); an unknown folder outside the
+            # scope is left to the next ACL sweep
+            old = self.tree.remember(file)
+            inside = not file.get("trashed") and self.tree.locate(file) is not None
+            if old is not None or inside or not self.tree.scoped:
+                yield from self._subtree(file_id)
+            return
+        yield from self._file_entries(file)
+
+    def _file_entries(self, file: Mapping[str, Any]) -> Iterator[_Entry]:
+        file_id = str(file.get("id") or "")
+        doc_id = doc_id_of(file_id)
+        mime = str(file.get("mimeType") or "")
+        if file.get("trashed"):
+            yield Deleted(doc_id)
+            return
+        path = self.tree.locate(file)
+        if path is None:  # outside the configured folders and drives
+            yield Deleted(doc_id)
+            return
+        if not is_supported(mime):
+            self._skipped[mime or "unknown"] += 1
+            if doc_id in self._known:
+                yield Deleted(doc_id)
+            return
+        size = int(file.get("size") or 0)
+        if size > self.max_bytes:
+            yield DocumentFailure(
+                SOURCE, size_limit_message(size, self.max_bytes), doc_id, str(file.get("name"))
+            )
+            return
+        yield _Task(file=file, path=path)
+
+    # ------------------------------------------------------------------ per file
+    def _pipeline(self, entries: Iterator[_Entry]) -> Iterator[SyncItem]:
+        """Run tasks on the pool, `prefetch` ahead; yield everything in entry order."""
+        window: deque[Future[list[SyncItem]] | SyncItem] = deque()
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="drive")
+        try:
+            for entry in entries:
+                if isinstance(entry, _Task):
+                    window.append(pool.submit(self._process, entry))
+                else:
+                    window.append(entry)
+                while window and (len(window) > self.prefetch or not isinstance(window[0], Future)):
+                    yield from self._emit(window.popleft())
+            while window:
+                yield from self._emit(window.popleft())
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _emit(self, slot: Future[list[SyncItem]] | SyncItem) -> Iterator[SyncItem]:
+        items = slot.result() if isinstance(slot, Future) else [slot]
+        for item in items:
+            acl = getattr(item, "acl", None)
+            if isinstance(acl, Acl):
+                self._groups.update(p for p in acl.principals if p.startswith("group:"))
+            yield item
+
+    def _process(self, task: _Task) -> list[SyncItem]:
+        file = task.file
+        doc_id = doc_id_of(str(file["id"]))
+        title = str(file.get("name") or file["id"])
+        try:
+            acl = self._acl(file)
+            version = version_of(file, task.path)
+            prior = self._known.get(doc_id)
+            if prior is not None and prior.version == version:
+                return [Unchanged(doc_id, acl=acl, version=version)]
+            text = fetch_text(self.api, dict(file), self.max_bytes)
+            return [self._document(file, task.path, text, acl, version)]
+        except DriveApiError as exc:
+            if exc.not_found:
+                return [Deleted(doc_id)]
+            reason = (
+                "too large for Google to export (exportSizeLimitExceeded)"
+                if exc.export_too_large
+                else exc.describe()
+            )
+            return [DocumentFailure(SOURCE, reason, doc_id, title)]
+        except ContentError as exc:
+            return [DocumentFailure(SOURCE, str(exc), doc_id, title)]
+        except SourceError:
+            raise
+        except Exception as exc:
+            log.warning("drive file %s failed", doc_id, exc_info=True)
+            return [DocumentFailure(SOURCE, f"{type(exc).__name__}: {exc}"[:300], doc_id, title)]
+
+    def _acl(self, file: Mapping[str, Any]) -> Acl:
+        permissions = file.get("permissions")
+        if permissions is None:  # shared-drive items: not inline in listings
+            try:
+                permissions = self.api.permissions(str(file["id"]))
+            except DriveApiError as exc:
+                if exc.status != 403:
+                    raise
+                log.warning("drive permissions of %s not readable: owners only", file["id"])
+                return owners_acl(file)
+        return acl_from_permissions(permissions, self.public_domains)
+
+    def _document(
+        self, file: Mapping[str, Any], path: tuple[str, ...], text: str, acl: Acl, version: str
+    ) -> SourceDocument:
+        file_id = str(file["id"])
+        owners = file.get("owners") or []
+        person = owners[0] if owners else file.get("lastModifyingUser") or {}
+        author = person.get("displayName") or person.get("emailAddress")
+        return SourceDocument(
+            source=SOURCE,
+            doc_id=doc_id_of(file_id),
+            title=str(file.get("name") or file_id),
+            url=str(file.get("webViewLink") or f"https://drive.google.com/open?id={file_id}"),
+            text=text,
+            updated_at=parse_time(file.get("modifiedTime")),
+            acl=acl,
+            author=str(author) if author else None,
+            breadcrumbs=path,
+            version=version,
+        )
+
+    # ------------------------------------------------------------------ groups
+    def _group_members(self) -> Iterator[SyncItem]:
+        for principal in sorted(self._groups):
+            members = self.directory.members(principal)
+            if members is not None:
+                yield members

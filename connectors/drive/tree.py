@@ -1,0 +1,116 @@
+"""Folders: which files are in scope, and each file's folder path (its breadcrumbs).
+
+The scope is DRIVE_FOLDER_IDS (recursively) and DRIVE_SHARED_DRIVE_IDS (a shared drive's
+root folder has the drive's id), or everything the identity can read when neither is
+set. A file is in scope when walking up its parents reaches a root; the names met on
+the way (root first) are its path. Folder metadata is cached per connector; unknown
+folders are read with `files.get`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.drive.client import FOLDER_FIELDS, DriveApi, DriveApiError
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    id: str
+    name: str
+    parents: tuple[str, ...]
+    trashed: bool
+
+    @classmethod
+    def of(cls, file: Mapping[str, Any]) -> FolderInfo:
+        return cls(
+            id=str(file["id"]),
+            name=str(file.get("name") or ""),
+            parents=tuple(str(p) for p in file.get("parents") or ()),
+            trashed=bool(file.get("trashed")),
+        )
+
+
+class FolderTree:
+    def __init__(
+        self,
+        api: DriveApi,
+        roots: Iterable[str],
+        drive_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self.api = api
+        self.roots = frozenset(roots)
+        self.drive_names = dict(drive_names or {})
+        self._folders: dict[str, FolderInfo | None] = {}
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.roots)
+
+    def remember(self, folder: Mapping[str, Any]) -> FolderInfo | None:
+        """Cache a folder seen in a listing or the changes feed; returns what was cached."""
+        info = FolderInfo.of(folder)
+        old = self._folders.get(info.id)
+        self._folders[info.id] = info
+        return old
+
+    def forget(self, folder_id: str) -> FolderInfo | None:
+        return self._folders.pop(folder_id, None)
+
+    def known(self, folder_id: str) -> FolderInfo | None:
+        return self._folders.get(folder_id)
+
+    def get(self, folder_id: str) -> FolderInfo | None:
+        """The folder, or None when it cannot be read (deleted, not shared with us)."""
+        if folder_id in self._folders:
+            return self._folders[folder_id]
+        try:
+            info: FolderInfo | None = FolderInfo.of(self.api.get_file(folder_id, FOLDER_FIELDS))
+        except DriveApiError as exc:
+            if exc.status not in (403, 404):
+                raise
+            info = None
+        self._folders[folder_id] = info
+        return info
+
+    def name_of(self, folder_id: str) -> str:
+        if folder_id in self.drive_names:
+            return self.drive_names[folder_id]
+        info = self.get(folder_id)
+        return info.name if info else folder_id
+
+    def locate(self, file: Mapping[str, Any]) -> tuple[str, ...] | None:
+        """The folder path of `file` (root first), or None when it is out of scope."""
+        if self.scoped and not file.get("parents"):
+            drive_id = file.get("driveId")
+            return () if drive_id in self.roots and file.get("id") == drive_id else None
+        parents: list[str | None] = [str(p) for p in file.get("parents") or ()] or [None]
+        for parent in parents:
+            path = self._path_from(parent)
+            if path is not None:
+                return path
+        return None
+
+    def _path_from(self, folder_id: str | None) -> tuple[str, ...] | None:
+        names: list[str] = []
+        current = folder_id
+        for _ in range(MAX_DEPTH):
+            if current is None:
+                return None if self.scoped else tuple(reversed(names))
+            if current in self.roots:
+                names.append(self.name_of(current))
+                return tuple(reversed(names))
+            info = self.get(current)
+            if info is None or info.trashed:
+                return None if self.scoped else tuple(reversed(names))
+            names.append(self.drive_names.get(current, info.name))
+            current = info.parents[0] if info.parents else None
+        log.warning("drive folder chain deeper than %d at %s", MAX_DEPTH, folder_id)
+        return None
