@@ -1,0 +1,277 @@
+"""HTTP access to Confluence: auth, pagination, retries and error mapping.
+
+Why plain `httpx` rather than `atlassian-python-api`: the connector needs exactly three
+things from the transport and the library gives none of them reliably — (1) cursor
+pagination that follows `_links.next` of both API generations (v2 links carry the
+`/wiki` context path, v1 links are relative to it; the library's `_get_paged` has been
+bitten by exactly that), (2) `Retry-After`-aware, bounded, jittered retries on 429/503
+with a configurable base delay (the library only retries with a fixed back-off, and
+raises `requests` exceptions whose status we would have to re-parse), and (3) a precise
+status → error mapping (401 / 403 / 404 distinguished, so a 403 on one space skips that
+space instead of failing the run). Around 250 lines of httpx do all three, with one
+dependency the project already has and a transport a test can point at a local server.
+
+Cloud (basic auth with email + API token, v2 listings) and Data Center / Server
+(bearer PAT, v1 only) differ in a few endpoints; those are isolated in `Endpoints`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from connectors.base import SourceError
+
+log = logging.getLogger(__name__)
+
+# --- user-visible strings (to move into bot/messages.py) ---------------------------
+CREDENTIALS_REJECTED = (
+    "Confluence credentials were rejected: check CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN"
+)
+PAT_REJECTED = "Confluence credentials were rejected: check CONFLUENCE_PAT"
+CREDENTIALS_MISSING = (
+    "Confluence is configured (CONFLUENCE_URL) but has no credentials: set "
+    "CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_PAT (Data Center)"
+)
+UNAVAILABLE = (
+    "Confluence did not answer after {attempts} attempts ({detail}); the next sync retries"
+)
+FORBIDDEN = (
+    "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"
+)
+SPACE_SKIPPED = (
+    "space {key} skipped: {reason}; its pages already indexed are kept unchanged "
+    "until it can be read again"
+)
+
+
+class ConfluenceError(Exception):
+    def __init__(self, message: str, status: int | None = None, url: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.url = url
+
+
+class ForbiddenError(ConfluenceError):
+    """403: the credentials may not read this resource."""
+
+
+class NotFoundError(ConfluenceError):
+    """404 (Cloud also answers 404 for content the credentials may not see)."""
+
+
+class UnavailableError(ConfluenceError):
+    """Retries exhausted on 429/5xx or network errors."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: float = 1.0  # seconds; doubled per attempt, full jitter
+    max_delay: float = 60.0  # cap of one back-off wait
+    max_retry_after: float = 300.0  # cap of an honoured Retry-After
+
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds: delta-seconds (fractions tolerated) or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ConfluenceClient:
+    """A small synchronous client for one Confluence site."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        email: str | None = None,
+        api_token: str | None = None,
+        pat: str | None = None,
+        cloud: bool | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        parts = urlsplit(url.rstrip("/"))
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        # the context path: "/wiki" on Cloud, "" or e.g. "/confluence" on Data Center
+        self.context = parts.path.rstrip("/")
+        if cloud is None:
+            cloud = parts.netloc.endswith(".atlassian.net") or bool(email and api_token)
+        if not self.context and cloud:
+            self.context = "/wiki"
+        self.cloud = cloud
+        self.base = self.origin + self.context
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.requests_made = 0
+        auth: httpx.Auth | None = None
+        headers = {"Accept": "application/json", "User-Agent": "helpdesk-bot-confluence/1"}
+        if pat:
+            headers["Authorization"] = f"Bearer {pat}"
+            self.rejected_message = PAT_REJECTED
+        elif email and api_token:
+            auth = httpx.BasicAuth(email, api_token)
+            self.rejected_message = CREDENTIALS_REJECTED
+        else:
+            raise SourceError(CREDENTIALS_MISSING)
+        self.http = httpx.Client(
+            auth=auth,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+        )
+        self.server_date: str | None = None  # `Date` of the last response (server clock)
+
+    def close(self) -> None:
+        self.http.close()
+
+    # ------------------------------------------------------------------ URLs
+    def api(self, path: str) -> str:
+        """`path` below the context path, e.g. `/rest/api/space` → https://x/wiki/rest/api/space."""
+        return self.base + path
+
+    def resolve(self, link: str) -> str:
+        """A `_links.next` (or `Link` header) target as an absolute URL.
+
+        v2 links start with the context path (`/wiki/api/v2/...`), v1 links are relative
+        to it (`/rest/api/...`): joining either to the site root alone loses `/wiki`.
+        """
+        if link.startswith(("http://", "https://")):
+            return link
+        if not link.startswith("/"):
+            link = "/" + link
+        if self.context and (link == self.context or link.startswith(self.context + "/")):
+            return self.origin + link
+        return self.base + link
+
+    # ------------------------------------------------------------------ requests
+    def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """GET with retries; raises a `ConfluenceError` subclass or `SourceError` (401)."""
+        policy = self.retry
+        detail = ""
+        for attempt in range(1, policy.max_attempts + 1):
+            wait: float | None = None
+            try:
+                self.requests_made += 1
+                resp = self.http.get(url, params=params)
+            except httpx.TransportError as exc:
+                detail = f"{type(exc).__name__}"
+                resp = None
+            if resp is not None:
+                self.server_date = resp.headers.get("Date") or self.server_date
+                status = resp.status_code
+                if status < 400:
+                    return resp
+                if status == 401:
+                    raise SourceError(self.rejected_message)
+                if status == 403:
+                    raise ForbiddenError(FORBIDDEN.format(what=_short(url)), status, url)
+                if status == 404:
+                    raise NotFoundError(f"not found: {_short(url)}", status, url)
+                if status not in RETRY_STATUSES:
+                    raise ConfluenceError(
+                        f"HTTP {status} from {_short(url)}: {_error_text(resp)}", status, url
+                    )
+                detail = f"HTTP {status}"
+                if status in (429, 503):
+                    wait = retry_after_seconds(resp.headers.get("Retry-After"))
+                    if wait is not None:
+                        wait = min(wait, policy.max_retry_after)
+            if attempt == policy.max_attempts:
+                break
+            if wait is None:
+                ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+                wait = random.uniform(0, ceiling)  # full jitter
+            log.info("confluence retry url=%s after=%s wait=%.2fs", _short(url), detail, wait)
+            self.sleep(wait)
+        raise UnavailableError(
+            UNAVAILABLE.format(attempts=policy.max_attempts, detail=detail), None, url
+        )
+
+    def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        resp = self.get(url, params)
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise ConfluenceError(f"not JSON from {_short(url)}", resp.status_code, url) from exc
+        if not isinstance(data, dict):
+            raise ConfluenceError(f"unexpected JSON from {_short(url)}", resp.status_code, url)
+        return data
+
+    def paginate(
+        self, url: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of `results`, following `_links.next` (or the `Link: rel=next` header).
+
+        Cursor pagination only: the next URL carries every parameter, so `params` are
+        sent with the first request alone.
+        """
+        next_url: str | None = url
+        next_params = params
+        seen: set[str] = set()
+        while next_url:
+            resp = self.get(next_url, next_params)
+            data = resp.json()
+            results = data.get("results") or []
+            yield [r for r in results if isinstance(r, dict)]
+            link = (data.get("_links") or {}).get("next") or _link_header_next(resp)
+            next_url = self.resolve(link) if link else None
+            next_params = None
+            if next_url in seen:  # a server repeating a cursor must not loop us forever
+                raise ConfluenceError(f"pagination loop at {_short(next_url or '')}")
+            if next_url:
+                seen.add(next_url)
+
+
+def _link_header_next(resp: httpx.Response) -> str | None:
+    link: str | None = resp.headers.get("Link")
+    if not link:
+        return None
+    for part in link.split(","):
+        if 'rel="next"' in part or "rel=next" in part:
+            start, end = part.find("<"), part.find(">")
+            if 0 <= start < end:
+                return part[start + 1 : end]
+    return None
+
+
+def _short(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path or url
+
+
+def _error_text(resp: httpx.Response) -> str:
+    try:
+        data = resp.json()
+    except ValueError:
+        return resp.text[:200]
+    if isinstance(data, dict):
+        msg = data.get("message") or data.get("errors") or data
+        return str(msg)[:200]
+    return str(data)[:200]

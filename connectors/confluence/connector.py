@@ -1,0 +1,445 @@
+"""`ConfluenceConnector`: pages and blog posts of the synced spaces, with their ACLs.
+
+One run (both modes):
+
+1. **Spaces** in scope (`CONFLUENCE_SPACES`, or every current space the credentials
+   can read) and each space's view permission.
+2. **Ids-only listing** of every space (v1 CQL, no bodies, cursor-paged) with versions,
+   ancestors and read restrictions expanded: the run's picture of what exists and who
+   may read it. ACLs of *all* pages are recomputed from it every cycle (restriction
+   changes do not bump `lastmodified`); a page whose version is already indexed is
+   yielded as `Unchanged(acl=...)`, so an ACL-only change updates metadata and never
+   re-embeds.
+3. **Bodies** of what changed. Full sync (and a first sync): the v2 bulk listings with
+   `body-format=storage`, `limit=250`. Incremental: CQL `lastmodified >= <checkpoint -
+   overlap>` in the sync account's time zone (or padded by 12 h when unknown), oldest
+   first, `Checkpoint` after each page of results; then every listed page whose version
+   is still not indexed (missed by the window, a killed run, a new space) is fetched one
+   by one, or in bulk when a space has many. Correctness never rests on the CQL window:
+   the version comparison against the listing catches anything it missed.
+4. **Deletions**: `SeenAll` ends the run, so whatever is indexed and was not listed —
+   deleted, trashed, archived, moved out of the synced spaces, newly unreadable — is
+   removed in the same cycle.
+
+Skipped spaces (403/404, or still failing after retries): reported as a failure with a
+clear message, the rest synced. So that a transient 403 never wipes a space, the indexed
+documents of a skipped space (recognised by the space key in their stored URL) are
+yielded `Unchanged` without an ACL before `SeenAll`, i.e. kept exactly as they were.
+A space removed from `CONFLUENCE_SPACES`, or no longer listed at all when syncing every
+space, is not "skipped": its documents go.
+
+`version` is `<version number>:<8 hex of space key + breadcrumbs>` rather than the bare
+number: moving a page or renaming an ancestor changes its breadcrumbs (embedded with
+every chunk) and URL without bumping the page version, and must re-index it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from connectors.base import (
+    Acl,
+    Checkpoint,
+    Discovered,
+    DocumentFailure,
+    GroupMembers,
+    KnownDoc,
+    SeenAll,
+    SourceDocument,
+    SourceError,
+    SyncItem,
+    SyncMode,
+    SyncRequest,
+    Unchanged,
+    group_principal,
+)
+from connectors.confluence.client import (
+    SPACE_SKIPPED,
+    ConfluenceError,
+    ForbiddenError,
+    NotFoundError,
+)
+from connectors.confluence.endpoints import (
+    Body,
+    ConfluenceApi,
+    Entry,
+    Space,
+    parse_body_v1,
+    parse_entry,
+)
+from connectors.confluence.permissions import (
+    GroupRef,
+    Readers,
+    meet,
+    restriction_readers,
+    space_readers,
+    to_acl,
+    user_key,
+)
+from connectors.confluence.storage import storage_to_text
+from connectors.state import StateStore, documents
+
+log = logging.getLogger(__name__)
+
+SOURCE = "confluence"
+_SPACE_IN_URL = re.compile(r"/spaces/([^/?#]+)|/display/([^/?#]+)|[?&]spaceKey=([^&#]+)")
+
+
+@dataclass(frozen=True)
+class ConfluenceOptions:
+    spaces: tuple[str, ...] = ()  # empty: every space the credentials can read
+    public_groups: frozenset[str] = frozenset({"confluence-users"})
+    window_overlap: timedelta = timedelta(minutes=15)
+    unknown_tz_pad: timedelta = timedelta(hours=12)  # UTC-12 is the furthest behind
+    bulk_threshold: int = 50  # per space: more stale pages than this → bulk listing
+
+
+def space_key_of_url(url: str) -> str | None:
+    match = _SPACE_IN_URL.search(url)
+    if not match:
+        return None
+    return next(g for g in match.groups() if g)
+
+
+@dataclass
+class _Run:
+    request: SyncRequest
+    entries: dict[str, Entry] = field(default_factory=dict)
+    acls: dict[str, Acl] = field(default_factory=dict)
+    crumbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spaces: dict[str, Space] = field(default_factory=dict)  # complete spaces by key
+    skipped: dict[str, str] = field(default_factory=dict)  # key -> reason
+    handled: set[str] = field(default_factory=set)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    since: datetime | None = None
+
+
+class ConfluenceConnector:
+    name = SOURCE
+
+    def __init__(
+        self, api: ConfluenceApi, options: ConfluenceOptions, state: StateStore | None = None
+    ) -> None:
+        self.api = api
+        self.options = options
+        self.state = state
+        self._members: dict[str, frozenset[str]] = {}
+        self._groups: dict[str, GroupRef] = {}
+        self._restrictions: dict[str, Readers | None] = {}
+
+    # ------------------------------------------------------------------ the run
+    def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        self._members.clear()
+        self._restrictions.clear()
+        run = _Run(request=request, since=_checkpoint_since(request.checkpoint))
+        try:
+            yield from self._discover(run)
+            yield from self._contents(run)
+        except ConfluenceError as exc:
+            raise SourceError(exc.message) from exc
+        yield from self._keep_skipped(run)
+        yield Checkpoint(_checkpoint_value(run.started))
+        yield SeenAll()
+
+    def _discover(self, run: _Run) -> Iterator[SyncItem]:
+        try:
+            spaces = self.api.spaces(list(self.options.spaces))
+        except ForbiddenError as exc:
+            raise SourceError(exc.message) from exc
+        run.started = _server_time(self.api.client.server_date) or run.started
+        listed = {s.key for s in spaces}
+        for key in self.options.spaces:
+            if key not in listed:
+                reason = "it does not exist or the sync account cannot see it"
+                yield self._skip(run, key, reason)
+        space_levels: dict[str, Readers] = {}
+        for space in spaces:
+            try:
+                perms = self.api.space_permissions(space.key)
+                level, groups = space_readers(perms, self.options.public_groups)
+                entries = [
+                    e
+                    for page in self.api.listing(space.key)
+                    for item in page
+                    if (e := parse_entry(item)) is not None
+                ]
+            except (ForbiddenError, NotFoundError) as exc:
+                yield self._skip(run, space.key, _reason(exc))
+                continue
+            except ConfluenceError as exc:  # retries exhausted, 5xx, bad JSON
+                yield self._skip(run, space.key, exc.message)
+                continue
+            self._remember(groups)
+            space_levels[space.key] = level
+            run.spaces[space.key] = space
+            for entry in entries:
+                if entry.space_key != space.key:
+                    entry = replace(entry, space_key=space.key)
+                run.entries.setdefault(entry.id, entry)
+        own = {e.id: self._own_restriction(e.restriction) for e in run.entries.values()}
+        for entry in run.entries.values():
+            level = space_levels[entry.space_key]
+            for ancestor_id, _ in entry.ancestors:
+                restriction = own[ancestor_id] if ancestor_id in own else self._fetched(ancestor_id)
+                if restriction is not None:
+                    level = meet(level, restriction, self._members_of)
+            mine = own[entry.id]
+            if mine is not None:
+                level = meet(level, mine, self._members_of)
+            run.acls[entry.id] = to_acl(level)
+            home = run.spaces.get(entry.space_key)
+            crumbs = tuple(title for _, title in entry.ancestors)
+            if not crumbs and entry.type == "blogpost" and home is not None and home.name:
+                crumbs = (home.name,)
+            run.crumbs[entry.id] = crumbs
+        yield Discovered(total=len(run.entries))
+        in_acls = {p for acl in run.acls.values() for p in acl.principals if p.startswith("group:")}
+        for name in sorted(self._groups):
+            principal = group_principal(SOURCE, name)
+            if principal in in_acls:
+                yield GroupMembers(group=principal, members=self._members_of(name))
+
+    def _contents(self, run: _Run) -> Iterator[SyncItem]:
+        known = run.request.known
+        incremental = run.request.mode == SyncMode.INCREMENTAL and run.since is not None
+        if incremental:
+            yield from self._window(run)
+        for key, space in run.spaces.items():
+            stale = [
+                e
+                for e in run.entries.values()
+                if e.space_key == key
+                and e.id not in run.handled
+                and not self._is_current(run, e, known.get(_doc_id(e.id)))
+            ]
+            if not incremental or len(stale) > self.options.bulk_threshold:
+                yield from self._bulk(run, space)
+            else:
+                for entry in stale:
+                    yield self._fetch_one(run, entry)
+        for entry in run.entries.values():  # everything else: indexed at its version
+            if entry.id not in run.handled:
+                run.handled.add(entry.id)
+                doc_id = _doc_id(entry.id)
+                if doc_id in known:
+                    yield Unchanged(doc_id, acl=run.acls[entry.id])
+
+    # ------------------------------------------------------------------ bodies
+    def _window(self, run: _Run) -> Iterator[SyncItem]:
+        assert run.since is not None
+        keys = sorted(run.spaces)
+        if not keys:
+            return
+        since = self._cql_time(run.since - self.options.window_overlap)
+        high = run.since
+        for page in self.api.changed_since(keys, since):
+            for item in page:
+                entry = run.entries.get(str(item.get("id")))
+                if entry is None or entry.id in run.handled:
+                    continue
+                body = parse_body_v1(item)
+                if body.version is not None and body.version < entry.version:
+                    continue  # a stale search hit: the per-page fetch below gets it
+                yield self._item(run, entry, body)
+                when = _parse_time(body.when or entry.when)
+                if when is not None and high < when <= run.started:
+                    high = when
+            yield Checkpoint(_checkpoint_value(high))
+
+    def _bulk(self, run: _Run, space: Space) -> Iterator[SyncItem]:
+        for batch in self.api.bodies(space):
+            for body in batch:
+                entry = run.entries.get(body.id)
+                if entry is None or entry.id in run.handled:
+                    continue  # created after the listing: the next cycle takes it
+                yield self._item(run, entry, body)
+            yield Checkpoint(_checkpoint_value(run.since or run.started))
+
+    def _fetch_one(self, run: _Run, entry: Entry) -> SyncItem:
+        run.handled.add(entry.id)
+        try:
+            body = self.api.body(entry.id, entry.type)
+        except (NotFoundError, ForbiddenError) as exc:
+            return DocumentFailure(SOURCE, _reason(exc), _doc_id(entry.id), entry.title)
+        except ConfluenceError as exc:
+            return DocumentFailure(SOURCE, exc.message, _doc_id(entry.id), entry.title)
+        return self._document(run, entry, body)
+
+    def _item(self, run: _Run, entry: Entry, body: Body) -> SyncItem:
+        run.handled.add(entry.id)
+        doc_id = _doc_id(entry.id)
+        prior = run.request.known.get(doc_id)
+        if run.request.mode == SyncMode.INCREMENTAL and self._is_current(run, entry, prior):
+            return Unchanged(doc_id, acl=run.acls[entry.id])
+        return self._document(run, entry, body)
+
+    def _document(self, run: _Run, entry: Entry, body: Body) -> SyncItem:
+        doc_id = _doc_id(entry.id)
+        try:
+            text = storage_to_text(body.storage)
+        except Exception as exc:  # one malformed body is one failed document
+            return DocumentFailure(
+                SOURCE, f"unreadable body: {exc}"[:300], doc_id, body.title or entry.title
+            )
+        number = body.version if body.version is not None else entry.version
+        crumbs = run.crumbs[entry.id]
+        return SourceDocument(
+            source=SOURCE,
+            doc_id=doc_id,
+            title=body.title or entry.title,
+            url=self._url(entry),
+            text=text,
+            updated_at=_parse_time(body.when or entry.when) or run.started,
+            acl=run.acls[entry.id],
+            author=entry.author,
+            breadcrumbs=crumbs,
+            version=_version(number, entry.space_key, crumbs),
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _is_current(self, run: _Run, entry: Entry, prior: KnownDoc | None) -> bool:
+        if prior is None or prior.version is None:
+            return False
+        return bool(prior.version == _version(entry.version, entry.space_key, run.crumbs[entry.id]))
+
+    def _url(self, entry: Entry) -> str:
+        base = self.api.client.base
+        if entry.webui:
+            return base + entry.webui if entry.webui.startswith("/") else entry.webui
+        if entry.type == "page" and entry.space_key:
+            return f"{base}/spaces/{entry.space_key}/pages/{entry.id}"
+        return f"{base}/pages/viewpage.action?pageId={entry.id}&spaceKey={entry.space_key}"
+
+    def _cql_time(self, instant: datetime) -> str:
+        try:
+            zone_name = self.api.time_zone()
+        except (ForbiddenError, ConfluenceError):
+            zone_name = None
+        zone: Any = None
+        if zone_name:
+            try:
+                zone = ZoneInfo(zone_name)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = None
+        if zone is None:
+            wall = instant.astimezone(UTC) - self.options.unknown_tz_pad
+        else:
+            wall = instant.astimezone(zone)
+        return wall.strftime("%Y/%m/%d %H:%M")
+
+    def _skip(self, run: _Run, key: str, reason: str) -> DocumentFailure:
+        run.skipped[key] = reason
+        message = SPACE_SKIPPED.format(key=key, reason=reason)
+        log.warning("confluence %s", message)
+        return DocumentFailure(SOURCE, message, None, f"space {key}")
+
+    def _keep_skipped(self, run: _Run) -> Iterator[SyncItem]:
+        """Indexed documents of skipped spaces are kept as they are (see module doc)."""
+        if not run.skipped or self.state is None:
+            return
+        with self.state.engine.connect() as conn:
+            rows = conn.execute(
+                select(documents.c.doc_id, documents.c.url).where(documents.c.source == SOURCE)
+            ).all()
+        for doc_id, url in rows:
+            native = str(doc_id).split(":", 1)[-1]
+            if native in run.entries:
+                continue
+            key = space_key_of_url(str(url or ""))
+            if key is None or key in run.skipped:
+                yield Unchanged(str(doc_id))
+
+    def _remember(self, groups: list[GroupRef]) -> None:
+        for g in groups:
+            if g.name not in self._groups or (g.id and not self._groups[g.name].id):
+                self._groups[g.name] = g
+
+    def _own_restriction(self, restriction: dict[str, Any] | None) -> Readers | None:
+        parsed = restriction_readers(restriction, self.options.public_groups)
+        if parsed is None:
+            return None
+        level, groups = parsed
+        self._remember(groups)
+        return level
+
+    def _fetched(self, content_id: str) -> Readers | None:
+        """Read restriction of an ancestor that the listing did not contain."""
+        if content_id not in self._restrictions:
+            try:
+                level = self._own_restriction(self.api.read_restriction(content_id))
+            except (ForbiddenError, ConfluenceError):
+                level = Readers(everyone=False)  # unknown: nobody, never wider
+            self._restrictions[content_id] = level
+        return self._restrictions[content_id]
+
+    def _members_of(self, name: str) -> frozenset[str]:
+        if name not in self._members:
+            group = self._groups.get(name, GroupRef(name))
+            try:
+                users = {k for u in self.api.group_members(group) if (k := user_key(u))}
+            except (ForbiddenError, NotFoundError, ConfluenceError) as exc:
+                log.warning("confluence group members unreadable group=%s: %s", name, exc)
+                users = set()
+            self._members[name] = frozenset(users)
+        return self._members[name]
+
+
+def _doc_id(native: str) -> str:
+    return f"{SOURCE}:{native}"
+
+
+def _version(number: int, space_key: str, crumbs: tuple[str, ...]) -> str:
+    digest = hashlib.sha256("\x1f".join((space_key, *crumbs)).encode()).hexdigest()[:8]
+    return f"{number}:{digest}"
+
+
+def _reason(exc: ConfluenceError) -> str:
+    if isinstance(exc, ForbiddenError):
+        return "the sync account may not read it (HTTP 403)"
+    if isinstance(exc, NotFoundError):
+        return "it does not exist or the sync account cannot see it (HTTP 404)"
+    return exc.message
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _server_time(date_header: str | None) -> datetime | None:
+    if not date_header:
+        return None
+    try:
+        return parsedate_to_datetime(date_header).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _checkpoint_value(since: datetime) -> str:
+    return json.dumps({"since": since.astimezone(UTC).isoformat()})
+
+
+def _checkpoint_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    return _parse_time(data.get("since")) if isinstance(data, dict) else None
