@@ -461,6 +461,20 @@ class StateStore:
                 .values(status=status, error=error, finished_at=utcnow(), **values)
             )
 
+    def interrupt_stale_runs(self, source: str, older_than: timedelta) -> int:
+        """Runs still 'running' whose heartbeat stopped (a killed process) → 'interrupted'."""
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(sync_runs)
+                .where(
+                    sync_runs.c.source == source,
+                    sync_runs.c.status == "running",
+                    sync_runs.c.heartbeat_at < utcnow() - older_than,
+                )
+                .values(status="interrupted", finished_at=utcnow())
+            )
+            return int(res.rowcount or 0)
+
     def run(self, run_id: int) -> SyncRun | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
