@@ -373,4 +373,3 @@ class DriveApi:
             token = res.get("nextPageToken")
             if not token:
                 return out
-

@@ -19,12 +19,10 @@ engine, in listing order, so checkpoints always follow the items they cover.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,31 +35,21 @@ from connectors.base import (
     KnownDoc,
     Note,
     SeenAll,
-    SourceDocument,
     SourceError,
     SyncItem,
     SyncMode,
     SyncRequest,
-    Unchanged,
 )
 from connectors.drive.checkpoint import EVERYTHING, DriveState, Listing
 from connectors.drive.client import DriveApi, DriveApiError
-from connectors.drive.content import (
-    FOLDER,
-    ContentError,
-    fetch_text,
-    is_supported,
-    size_limit_message,
-)
-from connectors.drive.permissions import GroupDirectory, acl_from_permissions, owners_acl
+from connectors.drive.content import FOLDER, is_supported, size_limit_message
+from connectors.drive.documents import FileReader, FileTask, doc_id_of
+from connectors.drive.permissions import SOURCE, GroupDirectory
 from connectors.drive.tree import FolderTree
 
 log = logging.getLogger(__name__)
 
-SOURCE = "drive"
-RESYNC_NOTE = (
-    "Drive's change token was no longer valid: ran one full resync of the Drive scope"
-)
+RESYNC_NOTE = "Drive's change token was no longer valid: ran one full resync of the Drive scope"
 NO_ROOTS = (
     "none of DRIVE_FOLDER_IDS / DRIVE_SHARED_DRIVE_IDS is visible to the Google identity: "
     "share the folders with the service account (or GOOGLE_DELEGATED_USER), or add it to "
@@ -73,33 +61,7 @@ class TokenExpiredError(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class _Task:
-    file: Mapping[str, Any]
-    path: tuple[str, ...]
-
-
-_Entry = _Task | SyncItem
-
-
-def doc_id_of(file_id: str) -> str:
-    return f"{SOURCE}:{file_id}"
-
-
-def version_of(file: Mapping[str, Any], path: tuple[str, ...]) -> str:
-    """modifiedTime plus a hash of name and path: a rename or move re-reads the file."""
-    key = "\x1f".join((str(file.get("name") or ""), *path))
-    digest = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
-    return f"{file.get('modifiedTime') or file.get('version') or ''}#{digest}"
-
-
-def parse_time(value: object) -> datetime:
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-    return datetime.now(UTC)
+_Entry = FileTask | SyncItem
 
 
 class DriveConnector:
@@ -233,7 +195,7 @@ class DriveConnector:
             listing.page = res.get("nextPageToken")
             if not listing.page:
                 listing.queue.pop(0)
-            self._discovered += sum(1 for e in entries if isinstance(e, _Task))
+            self._discovered += sum(1 for e in entries if isinstance(e, FileTask))
             yield from entries
             yield Discovered(total=self._discovered)
             if not listing.queue:
@@ -334,17 +296,18 @@ class DriveConnector:
                 SOURCE, size_limit_message(size, self.max_bytes), doc_id, str(file.get("name"))
             )
             return
-        yield _Task(file=file, path=path)
+        yield FileTask(file=file, path=path)
 
     # ------------------------------------------------------------------ per file
     def _pipeline(self, entries: Iterator[_Entry]) -> Iterator[SyncItem]:
         """Run tasks on the pool, `prefetch` ahead; yield everything in entry order."""
         window: deque[Future[list[SyncItem]] | SyncItem] = deque()
+        reader = FileReader(self.api, self._known, self.public_domains, self.max_bytes)
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="drive")
         try:
             for entry in entries:
-                if isinstance(entry, _Task):
-                    window.append(pool.submit(self._process, entry))
+                if isinstance(entry, FileTask):
+                    window.append(pool.submit(reader.read, entry))
                 else:
                     window.append(entry)
                 while window and (len(window) > self.prefetch or not isinstance(window[0], Future)):
@@ -362,68 +325,6 @@ class DriveConnector:
                 self._groups.update(p for p in acl.principals if p.startswith("group:"))
             yield item
 
-    def _process(self, task: _Task) -> list[SyncItem]:
-        file = task.file
-        doc_id = doc_id_of(str(file["id"]))
-        title = str(file.get("name") or file["id"])
-        try:
-            acl = self._acl(file)
-            version = version_of(file, task.path)
-            prior = self._known.get(doc_id)
-            if prior is not None and prior.version == version:
-                return [Unchanged(doc_id, acl=acl, version=version)]
-            text = fetch_text(self.api, dict(file), self.max_bytes)
-            return [self._document(file, task.path, text, acl, version)]
-        except DriveApiError as exc:
-            if exc.not_found:
-                return [Deleted(doc_id)]
-            reason = (
-                "too large for Google to export (exportSizeLimitExceeded)"
-                if exc.export_too_large
-                else exc.describe()
-            )
-            return [DocumentFailure(SOURCE, reason, doc_id, title)]
-        except ContentError as exc:
-            return [DocumentFailure(SOURCE, str(exc), doc_id, title)]
-        except SourceError:
-            raise
-        except Exception as exc:
-            log.warning("drive file %s failed", doc_id, exc_info=True)
-            return [DocumentFailure(SOURCE, f"{type(exc).__name__}: {exc}"[:300], doc_id, title)]
-
-    def _acl(self, file: Mapping[str, Any]) -> Acl:
-        permissions = file.get("permissions")
-        if permissions is None:  # shared-drive items: not inline in listings
-            try:
-                permissions = self.api.permissions(str(file["id"]))
-            except DriveApiError as exc:
-                if exc.status != 403:
-                    raise
-                log.warning("drive permissions of %s not readable: owners only", file["id"])
-                return owners_acl(file)
-        return acl_from_permissions(permissions, self.public_domains)
-
-    def _document(
-        self, file: Mapping[str, Any], path: tuple[str, ...], text: str, acl: Acl, version: str
-    ) -> SourceDocument:
-        file_id = str(file["id"])
-        owners = file.get("owners") or []
-        person = owners[0] if owners else file.get("lastModifyingUser") or {}
-        author = person.get("displayName") or person.get("emailAddress")
-        return SourceDocument(
-            source=SOURCE,
-            doc_id=doc_id_of(file_id),
-            title=str(file.get("name") or file_id),
-            url=str(file.get("webViewLink") or f"https://drive.google.com/open?id={file_id}"),
-            text=text,
-            updated_at=parse_time(file.get("modifiedTime")),
-            acl=acl,
-            author=str(author) if author else None,
-            breadcrumbs=path,
-            version=version,
-        )
-
-    # ------------------------------------------------------------------ groups
     def _group_members(self) -> Iterator[SyncItem]:
         for principal in sorted(self._groups):
             members = self.directory.members(principal)

@@ -1,0 +1,133 @@
+"""One Drive file → one `SyncItem` (runs on the connector's thread pool).
+
+Reads the file's permissions (inline in listings for My Drive items; `permissions.list`
+for shared-drive items), compares its version with the indexed one (`Unchanged` with the
+current ACL when equal: no download), otherwise fetches and extracts its text. Errors
+are per-document: 404 → `Deleted`, anything else → `DocumentFailure`; only a
+`SourceError` (credentials, unreachable API) ends the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.base import (
+    Acl,
+    Deleted,
+    DocumentFailure,
+    KnownDoc,
+    SourceDocument,
+    SourceError,
+    SyncItem,
+    Unchanged,
+)
+from connectors.drive.client import DriveApi, DriveApiError
+from connectors.drive.content import ContentError, fetch_text
+from connectors.drive.permissions import SOURCE, acl_from_permissions, owners_acl
+
+log = logging.getLogger(__name__)
+
+EXPORT_TOO_LARGE = "too large for Google to export (exportSizeLimitExceeded)"
+
+
+@dataclass(frozen=True)
+class FileTask:
+    file: Mapping[str, Any]
+    path: tuple[str, ...]
+
+
+def doc_id_of(file_id: str) -> str:
+    return f"{SOURCE}:{file_id}"
+
+
+def version_of(file: Mapping[str, Any], path: tuple[str, ...]) -> str:
+    """modifiedTime plus a hash of name and path: a rename or move re-reads the file,
+    a sharing change (which bumps Drive's `version`, not `modifiedTime`) does not."""
+    key = "\x1f".join((str(file.get("name") or ""), *path))
+    digest = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+    return f"{file.get('modifiedTime') or file.get('version') or ''}#{digest}"
+
+
+def parse_time(value: object) -> datetime:
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+class FileReader:
+    def __init__(
+        self,
+        api: DriveApi,
+        known: Mapping[str, KnownDoc],
+        public_domains: list[str],
+        max_bytes: int,
+    ) -> None:
+        self.api = api
+        self.known = known
+        self.public_domains = public_domains
+        self.max_bytes = max_bytes
+
+    def read(self, task: FileTask) -> list[SyncItem]:
+        file = task.file
+        doc_id = doc_id_of(str(file["id"]))
+        title = str(file.get("name") or file["id"])
+        try:
+            acl = self.acl(file)
+            version = version_of(file, task.path)
+            prior = self.known.get(doc_id)
+            if prior is not None and prior.version == version:
+                return [Unchanged(doc_id, acl=acl, version=version)]
+            text = fetch_text(self.api, dict(file), self.max_bytes)
+            return [self.document(file, task.path, text, acl, version)]
+        except DriveApiError as exc:
+            if exc.not_found:
+                return [Deleted(doc_id)]
+            reason = EXPORT_TOO_LARGE if exc.export_too_large else exc.describe()
+            return [DocumentFailure(SOURCE, reason, doc_id, title)]
+        except ContentError as exc:
+            return [DocumentFailure(SOURCE, str(exc), doc_id, title)]
+        except SourceError:
+            raise
+        except Exception as exc:
+            log.warning("drive file %s failed", doc_id, exc_info=True)
+            return [DocumentFailure(SOURCE, f"{type(exc).__name__}: {exc}"[:300], doc_id, title)]
+
+    def acl(self, file: Mapping[str, Any]) -> Acl:
+        permissions = file.get("permissions")
+        if permissions is None:  # shared-drive items: not inline in listings
+            try:
+                permissions = self.api.permissions(str(file["id"]))
+            except DriveApiError as exc:
+                if exc.status != 403:
+                    raise
+                log.warning("drive permissions of %s not readable: owners only", file["id"])
+                return owners_acl(file)
+        return acl_from_permissions(permissions, self.public_domains)
+
+    def document(
+        self, file: Mapping[str, Any], path: tuple[str, ...], text: str, acl: Acl, version: str
+    ) -> SourceDocument:
+        file_id = str(file["id"])
+        owners = file.get("owners") or []
+        person = owners[0] if owners else file.get("lastModifyingUser") or {}
+        author = person.get("displayName") or person.get("emailAddress")
+        return SourceDocument(
+            source=SOURCE,
+            doc_id=doc_id_of(file_id),
+            title=str(file.get("name") or file_id),
+            url=str(file.get("webViewLink") or f"https://drive.google.com/open?id={file_id}"),
+            text=text,
+            updated_at=parse_time(file.get("modifiedTime")),
+            acl=acl,
+            author=str(author) if author else None,
+            breadcrumbs=path,
+            version=version,
+        )
