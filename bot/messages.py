@@ -120,7 +120,8 @@ ADMIN_MODE_FULL = "full "
 ADMIN_PROGRESS_QUEUED = "🕒 {source}: queued, waiting for the sync worker…"
 ADMIN_PROGRESS_QUEUED_BEHIND = "🕒 {source}: waiting for the sync that is running now to end…"
 ADMIN_PROGRESS_STARTING = "⏳ {source}: starting…"
-ADMIN_PROGRESS_RUNNING = "⏳ {source}: {done}{of_total} documents{rate}{eta}{failed}"
+ADMIN_PROGRESS_RUNNING = "⏳ {source}: {progress}"
+ADMIN_PROGRESS_COUNTS = "{done}{of_total} documents{rate}{eta}{failed}"
 ADMIN_PROGRESS_OF_TOTAL = " / {total}"
 ADMIN_PROGRESS_RATE = " · {rate:.1f} docs/s"
 ADMIN_PROGRESS_ETA = " · about {eta} left"
@@ -176,3 +177,30 @@ TEAMS_WELCOME = (
 )
 TEAMS_EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
 TEAMS_TRUNCATED = "(Answer shortened to fit Teams' message size limit — see the sources.)"
+
+# --- Slack adapter (bot/adapters/slack) ---------------------------------------------------
+SLACK_EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
+SLACK_TRUNCATED = "_(Answer shortened to fit Slack's message size limit — see the sources.)_"
+SLACK_SOURCES_LINE = "[{number}] {title} — {source}, {updated}"
+SLACK_FEEDBACK_PROMPT = "Was this helpful?"
+SLACK_FEEDBACK_UP = "👍 Helpful"
+SLACK_FEEDBACK_DOWN = "👎 Not helpful"
+SLACK_FEEDBACK_THANKS = "Thanks for the feedback!"
+SLACK_FEEDBACK_SORRY = (
+    "Thanks for telling me. If you still need an answer, a person from support can help."
+)
+SLACK_FEEDBACK_SORRY_NO_ESCALATION = (
+    "Thanks for telling me. If you still need an answer, ask in {support_hint}."
+)
+SLACK_ASK_HUMAN = "Ask a human"
+SLACK_ESCALATION = "{mention} <@{user}> would like a person to help with this question."
+SLACK_ESCALATION_DONE = "I've asked {mention} to look at this thread."
+SLACK_ANSWER_GONE = "That answer is no longer on record, so I couldn't save the feedback."
+SLACK_ASK_USAGE = "Usage: `/helpdesk ask <question>`, e.g. `/helpdesk ask how do I reset my VPN?`"
+SLACK_ADMIN_UNAVAILABLE = "Admin commands are not available in this deployment yet."
+SLACK_SUGGESTED_TITLE = "Ask about IT, HR, facilities or engineering docs:"
+SLACK_SUGGESTED_PROMPTS = (
+    ("Reset my password", "How do I reset my password?"),
+    ("Set up the VPN", "How do I set up the VPN on my laptop?"),
+    ("Annual leave", "How many days of annual leave do I get?"),
+)
