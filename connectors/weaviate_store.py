@@ -177,6 +177,28 @@ def collection_spec(name: str = DEFAULT_COLLECTION) -> CollectionSpec:
     )
 
 
+def schema_problems(spec: CollectionSpec, existing: Sequence[Any]) -> list[str]:
+    """How an existing collection's properties differ from `spec` (empty: usable).
+
+    Tokenization matters for security, not only for search: a word-tokenized
+    `acl_principals` would let `group:files:it` match `group:files:hr` by its words.
+    """
+    have = {p.name: p for p in existing}
+    problems = []
+    for want in spec.properties:
+        got = have.get(want.name)
+        if got is None:
+            problems.append(f"{want.name}: missing")
+        elif got.data_type != want.dataType:
+            problems.append(f"{want.name}: {got.data_type.value}, not {want.dataType.value}")
+        elif want.tokenization is not None and got.tokenization != want.tokenization:
+            actual = getattr(got.tokenization, "value", None)
+            problems.append(f"{want.name}: tokenization {actual}, not {want.tokenization.value}")
+        elif want.indexFilterable and not got.index_filterable:
+            problems.append(f"{want.name}: not filterable")
+    return problems
+
+
 _KINDS: dict[str, Literal["text", "list", "bool", "int"]] = {
     **dict.fromkeys(SCALAR_KEYS, "text"),
     **dict.fromkeys(LIST_KEYS, "list"),
@@ -515,14 +537,12 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         return self._collection()
 
     def _check_schema(self) -> None:
-        config = self._collection().config.get()
-        have = {p.name: p.data_type for p in config.properties}
-        missing = [p.name for p in self._spec.properties if have.get(p.name) != p.dataType]
-        if missing:
+        problems = schema_problems(self._spec, self._collection().config.get().properties)
+        if problems:
             raise RuntimeError(
-                f"Weaviate collection {self.collection_name!r} was not created by this "
-                f"bot (properties missing or of another type: {', '.join(missing)}). "
-                "Set WEAVIATE_COLLECTION to a new name, or delete the collection."
+                f"Weaviate collection {self.collection_name!r} was not created by this bot "
+                f"({'; '.join(problems)}). Set WEAVIATE_COLLECTION to a new name, or delete "
+                "the collection and reindex."
             )
 
     # ------------------------------------------------------------------ writes
@@ -731,11 +751,8 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         mode = query.mode
         if mode == VectorStoreQueryMode.HYBRID and (not text or vector is None):
             # one side missing: what is left of the fusion is a single search
-            mode = (
-                VectorStoreQueryMode.DEFAULT
-                if vector is not None
-                else (VectorStoreQueryMode.TEXT_SEARCH)
-            )
+            fallback = VectorStoreQueryMode.DEFAULT, VectorStoreQueryMode.TEXT_SEARCH
+            mode = fallback[0] if vector is not None else fallback[1]
         if mode == VectorStoreQueryMode.TEXT_SEARCH:
             if not text:
                 return [], []

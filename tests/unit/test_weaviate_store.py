@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +45,7 @@ from connectors.weaviate_store import (
     node_properties,
     node_uuid,
     parse_endpoint,
+    schema_problems,
     weaviate_filter,
 )
 
@@ -270,6 +272,32 @@ def test_schema_on_the_wire_has_no_vectorizer_and_cosine_hnsw() -> None:
     assert props["text"]["tokenization"] == "word"
 
 
+@dataclass(frozen=True)
+class ExistingProperty:
+    """The fields of weaviate's `_Property` that `schema_problems` reads."""
+
+    name: str
+    data_type: DataType
+    tokenization: Tokenization | None
+    index_filterable: bool
+
+
+def test_an_existing_collection_must_match_the_schema() -> None:
+    spec = collection_spec()
+    same = [
+        ExistingProperty(p.name, p.dataType, p.tokenization, bool(p.indexFilterable))
+        for p in spec.properties
+    ]
+    assert schema_problems(spec, same) == []
+    principals = next(i for i, p in enumerate(same) if p.name == "acl_principals")
+    worded = list(same)
+    worded[principals] = replace(same[principals], tokenization=Tokenization.WORD)
+    assert schema_problems(spec, worded) == ["acl_principals: tokenization word, not field"]
+    assert schema_problems(spec, same[1:]) == ["text: missing"]
+    llama_default = [ExistingProperty("text", DataType.TEXT, Tokenization.WORD, True)]
+    assert len(schema_problems(spec, llama_default)) == len(spec.properties) - 1
+
+
 # --------------------------------------------------------------------------- ids
 def test_uuids_are_deterministic_uuid5_of_the_node_id() -> None:
     node_id = "files:o'neil.md#0123456789ab#0"
@@ -447,6 +475,26 @@ def test_every_search_mode_carries_the_permission_filter(
         assert list(request.bm25_search.properties) == [TEXT_KEY]
     if kind == "near_vector":
         assert list(request.near_vector.targets.target_vectors) == [VECTOR_NAME]
+
+
+@pytest.mark.parametrize(
+    ("text", "vector", "kind"),
+    [("", [0.5, 0.5], "near_vector"), ("vpn", None, "bm25_search")],
+)
+def test_hybrid_with_one_side_missing_runs_the_other(
+    server: RecordingServer, text: str, vector: list[float] | None, kind: str
+) -> None:
+    server.store().query(
+        VectorStoreQuery(
+            query_embedding=vector,
+            query_str=text,
+            similarity_top_k=2,
+            mode=VectorStoreQueryMode.HYBRID,
+            filters=scope_filters(frozenset()),
+        )
+    )
+    (request,) = server.searches
+    assert request.HasField(kind)
 
 
 def test_a_filter_that_matches_nothing_sends_nothing(server: RecordingServer) -> None:
