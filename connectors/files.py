@@ -138,6 +138,11 @@ class FilesConnector:
         )
 
 
+def _folder_title(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ")
+    return words.upper() if len(words) <= 2 else words.capitalize()
+
+
 def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(raw)
     if not match:

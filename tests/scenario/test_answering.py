@@ -1,0 +1,252 @@
+"""Answering end to end: the real index over samples/, the real ONNX embedder, the real
+`anthropic` client talking to a fake Messages API (httpx2.MockTransport)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answering.engine import AnswerEngine, Final, TextDelta
+from bot.errors import AnswerServiceError
+from bot.models import Answer, Asker, PermissionScope, Question, Surface, Turn
+from bot.services import Services, build_services
+from bot.settings import Settings
+from connectors.embedder import OnnxEmbedding
+from connectors.files import FilesConnector
+from tests.conftest import SAMPLES
+from tests.fakes.claude import FakeClaude
+
+HANNAH = "hannah.hr@northwind.example"
+DANA = "dana.dev@northwind.example"
+
+
+@pytest.fixture(scope="module")
+def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
+    data = tmp_path_factory.mktemp("answering")
+    services = build_services(settings_for(data), embedder=onnx_embedder)
+    run = services.sync_engine().run(FilesConnector(SAMPLES))
+    assert run.status == "succeeded" and run.failed == 0
+    services.state.dispose()
+    return data
+
+
+def settings_for(data: Path, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        helpdesk_data_dir=data,
+        files_path=SAMPLES,
+        **extra,
+    )
+
+
+@pytest.fixture
+def claude() -> FakeClaude:
+    return FakeClaude()
+
+
+@pytest.fixture
+def with_claude(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding, claude: FakeClaude
+) -> Iterator[Services]:
+    services = build_services(
+        settings_for(synced_dir, anthropic_api_key="sk-test", anthropic_max_retries=0),
+        embedder=onnx_embedder,
+        anthropic_http_client=claude.client(),
+    )
+    yield services
+    services.state.dispose()
+
+
+@pytest.fixture
+def extractive(synced_dir: Path, onnx_embedder: OnnxEmbedding) -> Iterator[Services]:
+    services = build_services(settings_for(synced_dir), embedder=onnx_embedder)
+    yield services
+    services.state.dispose()
+
+
+def ask(
+    engine: AnswerEngine, text: str, email: str | None = None, history: tuple[Turn, ...] = ()
+) -> tuple[Answer, list[str]]:
+    import asyncio
+
+    surface = Surface.DM if email else Surface.CHANNEL
+    asker = Asker(platform="test", user_id=email or "u1", email=email)
+    question = Question(text, asker, "conv-1", history, surface)
+    scope = engine.scope_for(asker, surface)
+
+    async def run() -> tuple[Answer, list[str]]:
+        deltas: list[str] = []
+        final = None
+        async for event in engine.stream(question, scope):
+            if isinstance(event, TextDelta):
+                deltas.append(event.text)
+            elif isinstance(event, Final):
+                final = event.answer
+        assert final is not None
+        return final, deltas
+
+    return asyncio.run(run())
+
+
+def titles_sent(request: dict[str, Any]) -> list[str]:
+    content = request["messages"][-1]["content"]
+    return [b["title"] for b in content if b.get("type") == "search_result"]
+
+
+def test_claude_answer_is_streamed_with_citations_from_the_api(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    claude.reply(
+        [
+            ("You get ", None),
+            ("27 days of annual leave plus public holidays", (0, "27 days of annual leave")),
+            (". Book it in the HR system.", None),
+        ]
+    )
+    answer, deltas = ask(with_claude.engine, "How many days of annual leave do I get?")
+    assert len(deltas) > 3, "the answer arrives in pieces"
+    assert answer.mode == "claude" and answer.grounded
+    assert answer.text.startswith("You get 27 days of annual leave plus public holidays [1]")
+    [citation] = answer.citations
+    sent = claude.streamed_requests[0]
+    first = sent["messages"][-1]["content"][0]
+    assert first["type"] == "search_result" and first["citations"] == {"enabled": True}
+    assert citation.title in first["title"] and citation.url == first["source"]
+    assert citation.quoted_text == "27 days of annual leave"
+    assert citation.doc_id.startswith("files:") and citation.updated_at is not None
+    assert any(t.startswith("Annual leave policy") for t in titles_sent(sent))
+
+
+def test_restricted_pages_never_reach_claude_without_permission(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    claude.reply([("Sorry, I can't see that.", None)])
+    ask(with_claude.engine, "What is the salary band for an L5 Staff Engineer?")
+    ask(with_claude.engine, "What is the salary band for an L5 Staff Engineer?", email=DANA)
+    for request in claude.streamed_requests:
+        assert not any("Salary bands" in t for t in titles_sent(request))
+        assert "98,000" not in str(request)
+    claude.requests.clear()
+    ask(with_claude.engine, "What is the salary band for an L5 Staff Engineer?", email=HANNAH)
+    assert any("Salary bands" in t for t in titles_sent(claude.streamed_requests[0]))
+
+
+def test_an_answer_without_citations_is_not_grounded(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    claude.reply([("The documentation I can search does not cover that.", None)])
+    answer, _ = ask(with_claude.engine, "How do I request a standing desk for home?")
+    assert not answer.grounded and answer.citations == ()
+
+
+def test_nothing_relevant_says_so_without_calling_claude(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    answer, _ = ask(with_claude.engine, "What is the capital of Peru?")
+    assert not answer.grounded
+    assert "couldn't find anything" in answer.text and "guess" in answer.text
+    assert claude.streamed_requests == []
+
+
+def test_follow_up_is_rewritten_into_a_standalone_query(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    claude.rewrite = "annual leave for contractors"
+    claude.reply([("Contractors get no paid leave", (0, "no paid leave"))])
+    history = (
+        Turn("user", "How many days of annual leave do I get?"),
+        Turn("assistant", "You get 27 days [1]."),
+    )
+    answer, _ = ask(with_claude.engine, "and for contractors?", history=history)
+    assert answer.search_query == "annual leave for contractors"
+    streamed = claude.streamed_requests[0]
+    roles = [m["role"] for m in streamed["messages"]]
+    assert roles == ["user", "assistant", "user"], "the thread is passed as context"
+    assert "Contractor" in " ".join(titles_sent(streamed))
+    assert answer.citations[0].doc_id == "files:hr/contractor-policy.md"
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, "ANTHROPIC_API_KEY"),
+        (429, "rate limit"),
+        (529, "overloaded"),
+        (500, "unavailable"),
+    ],
+)
+def test_claude_errors_become_clear_messages(
+    with_claude: Services, claude: FakeClaude, status: int, expected: str
+) -> None:
+    claude.fail_with = status
+    with pytest.raises(AnswerServiceError) as err:
+        ask(with_claude.engine, "How do I set up the VPN on Linux?")
+    assert expected in err.value.user_message
+    assert "Traceback" not in err.value.user_message
+
+
+def test_overloaded_claude_is_retried_before_giving_up(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    claude = FakeClaude(fail_with=529, fail_times=2)
+    claude.reply([("Use the Northwind Connect client", (0, "Northwind Connect"))])
+    services = build_services(
+        settings_for(synced_dir, anthropic_api_key="sk-test", anthropic_max_retries=2),
+        embedder=onnx_embedder,
+        anthropic_http_client=claude.client(),
+    )
+    answer, _ = ask(services.engine, "How do I set up the VPN on Linux?")
+    assert answer.grounded and len(claude.requests) == 3
+
+
+def test_timeout_becomes_a_clear_message(synced_dir: Path, onnx_embedder: OnnxEmbedding) -> None:
+    import httpx2
+
+    def slow(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out", request=request)
+
+    services = build_services(
+        settings_for(synced_dir, anthropic_api_key="sk-test", anthropic_max_retries=0),
+        embedder=onnx_embedder,
+        anthropic_http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(slow)),
+    )
+    with pytest.raises(AnswerServiceError) as err:
+        ask(services.engine, "How do I set up the VPN on Linux?")
+    assert "took too long" in err.value.user_message
+
+
+def test_extractive_mode_quotes_passages_with_the_same_citations(extractive: Services) -> None:
+    answer, _ = ask(extractive.engine, "What is the VPN gateway for Linux?")
+    assert answer.mode == "extractive" and answer.grounded
+    assert answer.text.startswith("Here are the most relevant excerpts")
+    assert "vpn.northwind.example" in answer.text
+    assert answer.citations and answer.citations[0].number == 1
+    for c in answer.citations:
+        assert c.quoted_text and c.quoted_text[:40] in answer.text
+        assert f"[{c.number}]" in answer.text
+
+
+def test_extractive_follow_up_uses_the_previous_question(extractive: Services) -> None:
+    history = (Turn("user", "How many days of annual leave do I get?"), Turn("assistant", "…"))
+    answer, _ = ask(extractive.engine, "and for contractors?", history=history)
+    assert "files:hr/contractor-policy.md" in [c.doc_id for c in answer.citations]
+
+
+def test_dm_scope_includes_the_askers_groups_and_channel_scope_does_not(
+    extractive: Services,
+) -> None:
+    engine = extractive.engine
+    dm = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.DM)
+    channel = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.CHANNEL)
+    external = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.EXTERNAL)
+    assert "group:files:hr-team" in dm.principals and f"user:{HANNAH}" in dm.principals
+    assert channel == external == PermissionScope.public_only()
+    secret = "What is the salary band for an L5 Staff Engineer?"
+    in_channel, _ = ask(engine, secret)
+    in_dm, _ = ask(engine, secret, email=HANNAH)
+    assert "files:hr/salary-bands-2026.md" not in [c.doc_id for c in in_channel.citations]
+    assert "98,000" not in in_channel.text
+    assert "files:hr/salary-bands-2026.md" in [c.doc_id for c in in_dm.citations]
