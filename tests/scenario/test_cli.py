@@ -1,0 +1,207 @@
+"""The `helpdesk` CLI contract, run as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SAMPLES
+
+
+def helpdesk(
+    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=env["CWD"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("cli")
+    kb = root / "kb"
+    shutil.copytree(SAMPLES, kb)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("ANTHROPIC_", "SLACK_", "CONFLUENCE_", "GOOGLE_", "WEAVIATE_", "DRIVE_")
+        )
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "HELPDESK_DATA_DIR": str(root / "data"),
+            "FILES_PATH": str(kb),
+            "HF_HUB_OFFLINE": "1",
+            "CWD": str(root),
+        }
+    )
+    first = helpdesk(["sync", "--json"], env)
+    assert first.returncode == 0, first.stderr
+    return env
+
+
+def test_every_subcommand_has_help(cli_env: dict[str, str]) -> None:
+    for cmd in ["sync", "ask", "chat", "status", "eval", "serve", "worker"]:
+        out = helpdesk([cmd, "--help"], cli_env)
+        assert out.returncode == 0, out.stderr
+        assert "Usage" in out.stdout
+
+
+def test_sync_json_has_the_contract_keys_and_a_second_sync_embeds_nothing(
+    cli_env: dict[str, str],
+) -> None:
+    out = helpdesk(["sync", "files", "--json"], cli_env)
+    assert out.returncode == 0, out.stderr
+    [row] = [json.loads(line) for line in out.stdout.splitlines()]
+    assert set(row) == {
+        "source",
+        "added",
+        "updated",
+        "deleted",
+        "unchanged",
+        "failed",
+        "chunks_embedded",
+        "seconds",
+    }
+    assert row["source"] == "files" and row["chunks_embedded"] == 0 and row["unchanged"] >= 40
+
+
+def test_sync_summary_line_and_failures(cli_env: dict[str, str]) -> None:
+    kb = Path(cli_env["FILES_PATH"])
+    (kb / "broken.md").write_text("---\ntitle: [oops\n---\n")
+    try:
+        out = helpdesk(["sync"], cli_env)
+        assert out.returncode == 0, out.stderr
+        assert "files: 0 added, 0 updated, 0 deleted" in out.stdout
+        assert "1 failed" in out.stdout and "broken.md: invalid YAML front matter" in out.stdout
+    finally:
+        (kb / "broken.md").unlink()
+        helpdesk(["sync"], cli_env)
+
+
+def test_sync_of_an_unknown_or_unconfigured_source_exits_with_a_clear_message(
+    cli_env: dict[str, str],
+) -> None:
+    out = helpdesk(["sync", "sharepoint"], cli_env)
+    assert out.returncode == 2 and "Unknown source 'sharepoint'" in out.stderr
+    out = helpdesk(["sync", "confluence"], cli_env)
+    assert out.returncode == 2 and "CONFLUENCE_URL" in out.stderr
+
+
+def test_failed_sync_exits_1(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "SOURCES": "files", "FILES_PATH": str(Path(cli_env["CWD"]) / "missing")}
+    out = helpdesk(["sync", "--json"], env)
+    assert out.returncode == 1
+    row = json.loads(out.stdout.splitlines()[0])
+    assert "is not a folder" in row["error"]
+
+
+def test_ask_json_contract_and_permission_scope(cli_env: dict[str, str]) -> None:
+    q = "What is the salary band for an L5 Staff Engineer?"
+    public = helpdesk(["ask", q, "--json"], cli_env)
+    assert public.returncode == 0, public.stderr
+    body = json.loads(public.stdout)
+    assert set(body) == {"answer", "grounded", "citations", "mode"}
+    assert body["mode"] == "extractive"
+    assert "files:hr/salary-bands-2026.md" not in [c["doc_id"] for c in body["citations"]]
+    assert "98,000" not in body["answer"]
+
+    allowed = json.loads(
+        helpdesk(["ask", q, "--json", "--as", "hannah.hr@northwind.example"], cli_env).stdout
+    )
+    cited = {c["doc_id"]: c for c in allowed["citations"]}
+    assert "files:hr/salary-bands-2026.md" in cited
+    assert set(cited["files:hr/salary-bands-2026.md"]) == {
+        "number",
+        "title",
+        "url",
+        "doc_id",
+        "quoted_text",
+    }
+    other = json.loads(
+        helpdesk(["ask", q, "--json", "--as", "dana.dev@northwind.example"], cli_env).stdout
+    )
+    assert "files:hr/salary-bands-2026.md" not in [c["doc_id"] for c in other["citations"]]
+
+
+def test_ask_prints_the_answer_and_the_sources(cli_env: dict[str, str]) -> None:
+    out = helpdesk(["ask", "What does VPN error NWC-309 mean?"], cli_env)
+    assert out.returncode == 0, out.stderr
+    assert "Sources:" in out.stdout and "[1]" in out.stdout
+    assert "VPN troubleshooting" in out.stdout and "updated" in out.stdout
+
+
+def test_chat_keeps_the_conversation_for_follow_ups(cli_env: dict[str, str]) -> None:
+    out = helpdesk(
+        ["chat"],
+        cli_env,
+        stdin="How many days of annual leave do I get?\nand for contractors?\nexit\n",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("bot> ") == 2
+    second = out.stdout.split("bot> ")[2]
+    assert "Contractor" in second
+
+
+def test_status_reports_documents_chunks_and_last_sync(cli_env: dict[str, str]) -> None:
+    out = helpdesk(["status", "--json"], cli_env)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    [files] = [s for s in report["sources"] if s["source"] == "files"]
+    assert files["documents"] >= 40 and files["chunks"] > files["documents"]
+    assert files["last_sync"] is not None
+    assert report["index"]["backend"] == "lancedb"
+    text = helpdesk(["status"], cli_env).stdout
+    assert "files:" in text and "last sync just now" in text
+
+
+def test_eval_reports_three_retrievers(cli_env: dict[str, str], tmp_path: Path) -> None:
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    corpus = [
+        {
+            "id": "a",
+            "title": "Reset sound settings",
+            "text": "To reset sound, open Settings > Sound > Reset.",
+        },
+        {
+            "id": "b",
+            "title": "Network problems",
+            "text": "If you cannot connect to Wi-Fi, restart the router.",
+        },
+        {
+            "id": "c",
+            "title": "Picture mode",
+            "text": "Choose Movie mode for films and Vivid for sports.",
+        },
+    ]
+    queries = [
+        {"id": "q1", "question": "How do I reset the sound settings?"},
+        {"id": "q2", "question": "I am unable to connect to the network"},
+    ]
+    qrels = [{"query_id": "q1", "doc_id": "a"}, {"query_id": "q2", "doc_id": "b"}]
+    for name, rows in [("corpus", corpus), ("queries", queries), ("qrels", qrels)]:
+        (ds / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = helpdesk(["eval", str(ds), "--json", "--k", "2"], cli_env)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["queries"] == 2
+    for mode in ("hybrid", "keyword", "vector"):
+        assert set(report[mode]) == {"recall@2", "mrr@10", "ndcg@10"}
+        assert report[mode]["recall@2"] == 1.0
+    missing = helpdesk(["eval", str(tmp_path / "nothing")], cli_env)
+    assert missing.returncode == 2 and "corpus.jsonl is missing" in missing.stderr
