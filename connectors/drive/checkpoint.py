@@ -4,7 +4,8 @@
      "token": "<changes page token>",        # taken before a full listing starts
      "listing": {"queue": [...], "page": "<files.list page token>" | null} | null,
      "listing_started": "<iso time>" | null,  # when the listing in progress began
-     "sweep_at": "<iso time>" | null}         # when the last complete listing began
+     "sweep_at": "<iso time>" | null,         # when the last complete listing began
+     "folders": ["<folder id>", ...]}         # folders in scope (to see one move out)
 
 `listing.queue` holds the folder ids still to list (`"*"` = everything the identity can
 read), the first one being listed from `page`. A run killed mid-listing resumes there.
@@ -13,7 +14,7 @@ read), the first one being listed from `page`. A run killed mid-listing resumes 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ class DriveState:
     listing: Listing | None = None
     listing_started: datetime | None = None
     sweep_at: datetime | None = None
+    folders: set[str] = field(default_factory=set)
 
     def dump(self) -> str:
         return json.dumps(
@@ -45,6 +47,7 @@ class DriveState:
                 "listing": self.listing.to_json() if self.listing else None,
                 "listing_started": _iso(self.listing_started),
                 "sweep_at": _iso(self.sweep_at),
+                "folders": sorted(self.folders),
             },
             sort_keys=True,
         )
@@ -68,6 +71,7 @@ class DriveState:
                 ),
                 listing_started=_parse(data.get("listing_started")),
                 sweep_at=_parse(data.get("sweep_at")),
+                folders={str(f) for f in data.get("folders") or []},
             )
         except (ValueError, KeyError, TypeError):
             return None

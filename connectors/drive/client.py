@@ -168,17 +168,32 @@ def directory_endpoint(api_url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def _proxy_info(method: str = "http") -> Any:
-    """Proxy settings from the environment, never for loopback (httplib2 would use them)."""
-    info = httplib2.proxy_info_from_environment(method)
-    if info is None or info.bypass_hosts is httplib2.AllHosts:
-        return info
-    info.bypass_hosts = (*tuple(info.bypass_hosts), *_LOOPBACK_NAMES)
+def _proxy_info(endpoint: str) -> Any:
+    """Proxy settings from the environment for `endpoint`; never for loopback (httplib2
+    would send loopback traffic through them), and only when PySocks (which httplib2
+    needs for any proxy) is installed."""
+    if is_loopback(endpoint):
+        return None
+    info = httplib2.proxy_info_from_environment(urlsplit(endpoint).scheme or "https")
+    if info is None or not info.applies_to(urlsplit(endpoint).hostname or ""):
+        return None
+    if getattr(httplib2, "socks", None) is None:
+        if "proxy" not in _WARNED:
+            _WARNED.add("proxy")
+            log.warning(
+                "a proxy is set in the environment but httplib2 needs PySocks to use it: "
+                "connecting to %s directly",
+                endpoint,
+            )
+        return None
     return info
 
 
-def new_http(timeout: float = 60.0) -> httplib2.Http:
-    return httplib2.Http(timeout=timeout, proxy_info=_proxy_info)
+_WARNED: set[str] = set()
+
+
+def new_http(endpoint: str, timeout: float = 60.0) -> httplib2.Http:
+    return httplib2.Http(timeout=timeout, proxy_info=_proxy_info(endpoint))
 
 
 def load_credentials(
@@ -239,7 +254,7 @@ class GoogleApi:
     def _http(self) -> Any:
         http = getattr(self._local, "http", None)
         if http is None:
-            http = new_http(self.timeout)
+            http = new_http(self.endpoint, self.timeout)
             if self.credentials is not None:
                 http = AuthorizedHttp(self.credentials, http=http)
             self._local.http = http

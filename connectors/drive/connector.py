@@ -145,6 +145,7 @@ class DriveConnector:
         """A complete listing (full sync or ACL sweep), then the changes made meanwhile."""
         state.listing = Listing(queue=self._roots())
         state.listing_started = self.clock()
+        state.folders = set(state.listing.queue) - {EVERYTHING}
         yield Checkpoint(state.dump())  # the token is safe before the listing starts
         yield from self._listing(state)
         yield from self._changes(state)
@@ -190,6 +191,7 @@ class DriveConnector:
                     self.tree.remember(file)
                     if unit != EVERYTHING:
                         listing.queue.append(str(file["id"]))
+                        state.folders.add(str(file["id"]))
                     continue
                 entries.extend(self._file_entries(file))
             listing.page = res.get("nextPageToken")
@@ -204,7 +206,7 @@ class DriveConnector:
                 state.listing_started = None
             yield Checkpoint(state.dump())
 
-    def _subtree(self, folder_id: str) -> Iterator[_Entry]:
+    def _subtree(self, folder_id: str, state: DriveState) -> Iterator[_Entry]:
         """Everything under a folder that moved, was renamed or trashed (no checkpoints)."""
         queue = [folder_id]
         while queue:
@@ -214,7 +216,7 @@ class DriveConnector:
                 res = self._list(f"'{current}' in parents", page)
                 for file in res.get("files") or []:
                     if file.get("mimeType") == FOLDER:
-                        self.tree.remember(file)
+                        self._folder_seen(file, state)
                         queue.append(str(file["id"]))
                     else:
                         yield from self._file_entries(file)
@@ -242,7 +244,7 @@ class DriveConnector:
             changes = res.get("changes") or []
             self._discovered += len(changes)
             for change in changes:
-                yield from self._change_entries(change)
+                yield from self._change_entries(change, state)
             yield Discovered(total=self._discovered)
             if res.get("nextPageToken"):
                 state.token = str(res["nextPageToken"])
@@ -252,27 +254,35 @@ class DriveConnector:
             yield Checkpoint(state.dump())
             return
 
-    def _change_entries(self, change: Mapping[str, Any]) -> Iterator[_Entry]:
+    def _change_entries(self, change: Mapping[str, Any], state: DriveState) -> Iterator[_Entry]:
         if change.get("changeType") == "drive":
             return
         file_id = str(change.get("fileId") or "")
         file = change.get("file")
         if change.get("removed") or not file:
-            old = self.tree.forget(file_id)
+            self.tree.forget(file_id)
+            state.folders.discard(file_id)
             yield Deleted(doc_id_of(file_id))
-            if old is not None:
-                log.info("drive folder %s removed; its files leave with their own changes", file_id)
             return
         if file.get("mimeType") == FOLDER:
             # renamed, moved, trashed or re-shared: re-read what is under it (its files'
-            # paths, scope and inherited permissions); an unknown folder outside the
-            # scope is left to the next ACL sweep
-            old = self.tree.remember(file)
-            inside = not file.get("trashed") and self.tree.locate(file) is not None
-            if old is not None or inside or not self.tree.scoped:
-                yield from self._subtree(file_id)
+            # paths, scope and inherited permissions) when it is or was in scope
+            was = file_id in state.folders
+            old, inside = self._folder_seen(file, state)
+            if was or inside or old is not None or not self.tree.scoped:
+                yield from self._subtree(file_id, state)
             return
         yield from self._file_entries(file)
+
+    def _folder_seen(self, folder: Mapping[str, Any], state: DriveState) -> tuple[Any, bool]:
+        """Cache a folder; track whether it is in scope. Returns (cached before, inside)."""
+        old = self.tree.remember(folder)
+        inside = not folder.get("trashed") and self.tree.locate(folder) is not None
+        if inside and self.tree.scoped:
+            state.folders.add(str(folder["id"]))
+        else:
+            state.folders.discard(str(folder["id"]))
+        return old, inside
 
     def _file_entries(self, file: Mapping[str, Any]) -> Iterator[_Entry]:
         file_id = str(file.get("id") or "")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 FOLDER = "application/vnd.google-apps.folder"
 GOOGLE_PREFIX = "application/vnd.google-apps."
@@ -96,7 +96,7 @@ class FakeDrive:
         self.groups: dict[str, list[str]] = {}
         self.directory_allowed = True
         self.changes: list[tuple[str, bool]] = []  # (file id, removed)
-        self.first_valid_token = 1
+        self.token_offset = 0  # change tokens are offset + position; expiry moves it
         self.page_size_cap = page_size_cap
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.faults: list[Fault] = []
@@ -198,8 +198,12 @@ class FakeDrive:
             self._changed(file_id, removed=True)
 
     def expire_change_tokens(self) -> None:
+        """Every change token handed out so far becomes invalid (as after a long outage)."""
         with self.lock:
-            self.first_valid_token = len(self.changes) + 1
+            self.token_offset += 1_000_000
+
+    def start_token(self) -> str:
+        return str(self.token_offset + len(self.changes) + 1)
 
     def fail(self, status: int, reason: str, match: str = "", count: int = 1) -> None:
         with self.lock:
@@ -228,8 +232,10 @@ class FakeDrive:
         return sorted((i, fid, removed) for fid, (i, removed) in last.items())
 
     def change_page(self, token: str, size: int) -> dict[str, Any]:
-        if not token.isdigit() or not self.first_valid_token <= int(token) <= len(self.changes) + 1:
+        position = int(token) - self.token_offset if token.isdigit() else 0
+        if not 1 <= position <= len(self.changes) + 1:
             raise FakeHttpError(400, "invalid", "Invalid Value", "pageToken")
+        token = str(position)
         window = self._window(int(token))
         page, rest = window[:size], window[size:]
         out: list[dict[str, Any]] = []
@@ -243,9 +249,9 @@ class FakeDrive:
             out.append(entry)
         body: dict[str, Any] = {"kind": "drive#changeList", "changes": out}
         if rest:
-            body["nextPageToken"] = str(page[-1][0] + 1)
+            body["nextPageToken"] = str(self.token_offset + page[-1][0] + 1)
         else:
-            body["newStartPageToken"] = str(len(self.changes) + 1)
+            body["newStartPageToken"] = self.start_token()
         return body
 
     def list_files(self, q: str, offset: int, size: int) -> tuple[list[FakeFile], int | None]:
@@ -434,10 +440,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/admin/directory/v1/groups/"):
             if not d.directory_allowed:
                 raise FakeHttpError(403, "forbidden", "Not Authorized to access this resource/api")
-            key = path.split("/")[5]
-            if key not in d.groups:
+            key = unquote(path.split("/")[5]).lower()
+            groups = {k.lower(): v for k, v in d.groups.items()}  # emails: any case
+            if key not in groups:
                 raise FakeHttpError(404, "notFound", "Resource Not Found: groupKey")
-            members = [{"email": e, "type": "USER", "status": "ACTIVE"} for e in d.groups[key]]
+            members = [{"email": e, "type": "USER", "status": "ACTIVE"} for e in groups[key]]
             return 200, {"kind": "admin#directory#members", "members": members}, "json"
         if not path.startswith(API):
             raise FakeHttpError(404, "notFound", "Not Found")
@@ -447,7 +454,7 @@ class _Handler(BaseHTTPRequestHandler):
             if rest == ["changes", "startPageToken"]:
                 return (
                     200,
-                    {"kind": "drive#startPageToken", "startPageToken": str(len(d.changes) + 1)},
+                    {"kind": "drive#startPageToken", "startPageToken": d.start_token()},
                     "json",
                 )
             if rest == ["changes"]:
