@@ -9,7 +9,6 @@ from typing import Any
 
 from llama_index.core.embeddings import BaseEmbedding
 
-from bot.answering.claude import ClaudeGenerator, make_client
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from connectors.embedder import make_embedder
@@ -51,6 +50,8 @@ def build_services(
     embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
     generator = None
     if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
+        from bot.answering.claude import ClaudeGenerator, make_client  # imports anthropic
+
         client = make_client(
             settings.anthropic_api_key.get_secret_value(),
             settings.anthropic_base_url,

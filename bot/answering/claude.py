@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
 from llama_index.core.schema import NodeWithScore
 
 from bot import messages
+from bot.answering.pieces import CitedPiece, TextPiece
 from bot.errors import AnswerServiceError
 from bot.models import Turn
 from connectors.chunking import strip_header
@@ -38,24 +38,6 @@ and bullet or numbered lists; Markdown bold and lists are fine, no headings or t
 REWRITE_PROMPT = """Rewrite the user's last message as one standalone search query for \
 the company documentation, using the earlier conversation to resolve what it refers to. \
 Reply with the query only, no quotes, no explanation."""
-
-
-@dataclass
-class Generated:
-    text: str
-    citations: list[tuple[int, str]] = field(default_factory=list)  # (passage index, quote)
-
-
-@dataclass(frozen=True)
-class TextPiece:
-    text: str
-
-
-@dataclass(frozen=True)
-class CitedPiece:
-    """A finished text block's citations: passage indices and the quoted text."""
-
-    citations: tuple[tuple[int, str], ...]
 
 
 def search_result_blocks(passages: Sequence[NodeWithScore]) -> list[dict[str, Any]]:
@@ -169,8 +151,7 @@ class ClaudeGenerator:
                         if event.text:
                             yield TextPiece(event.text)
                     elif (
-                        event.type == "citation"
-                        and event.citation.type == "search_result_location"
+                        event.type == "citation" and event.citation.type == "search_result_location"
                     ):
                         citation = event.citation
                         block_citations.append((citation.search_result_index, citation.cited_text))

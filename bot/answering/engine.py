@@ -17,19 +17,23 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import NodeWithScore
 
 from bot import messages
-from bot.answering.claude import CitedPiece, ClaudeGenerator, TextPiece
 from bot.answering.extractive import scored_excerpt
+from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.retrieval import ScopedRetriever
 from bot.errors import IndexUnavailableError
 from bot.models import Answer, Asker, Citation, PermissionScope, Question, Surface, Turn
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, SearchMode
 from connectors.state import StateStore
+
+if TYPE_CHECKING:
+    from bot.answering.claude import ClaudeGenerator
 
 log = logging.getLogger(__name__)
 
