@@ -1,0 +1,401 @@
+"""The Confluence connector through the real SyncEngine and the real LanceDB index,
+against a fake Confluence Cloud site served over real HTTP (tests/fakes/confluence_server.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.base import (
+    Acl,
+    DocumentFailure,
+    SourceDocument,
+    SyncMode,
+    SyncRequest,
+)
+from connectors.confluence import (
+    ConfluenceApi,
+    ConfluenceClient,
+    ConfluenceConnector,
+    ConfluenceOptions,
+    RetryPolicy,
+)
+from connectors.confluence.client import CREDENTIALS_REJECTED
+from connectors.embedder import HashingEmbedding
+from connectors.index import ChunkIndex, SearchMode, open_index
+from connectors.state import StateStore
+from connectors.sync import SyncEngine, SyncProgress
+from tests.fakes.confluence_server import Content, FakeConfluence, _cursor
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=0.05)
+
+
+@pytest.fixture
+def site() -> Iterator[FakeConfluence]:
+    fake = FakeConfluence().start()
+    fake.add_user("u1", "alice@example.com", "Alice")
+    fake.add_user("u2", "", "Bob (email hidden)")
+    fake.add_user("u3", "carol@example.com", "Carol")
+    fake.add_group("confluence-users", ["u1", "u2", "u3"])
+    fake.add_group("hr", ["u1", "u2"])
+    fake.add_space("IT", "IT", read_groups=["confluence-users", "confluence-administrators"])
+    fake.add_space("HR", "Human resources", read_groups=["hr"])
+    fake.add_space("ARCH", "Archive", read_groups=["confluence-users"])
+    yield fake
+    fake.stop()
+
+
+def connector(
+    site: FakeConfluence,
+    state: StateStore,
+    spaces: tuple[str, ...] = ("IT", "HR"),
+    token: str = "secret",  # noqa: S107
+    retry: RetryPolicy = FAST,
+    sleep: object = None,
+) -> ConfluenceConnector:
+    kwargs: dict[str, object] = {"retry": retry}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    client = ConfluenceClient(
+        site.url, email="bot@example.com", api_token=token, **kwargs  # type: ignore[arg-type]
+    )
+    return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces), state)
+
+
+def it_tree(site: FakeConfluence) -> tuple[Content, Content, Content]:
+    home = site.add_page("IT", "IT Home", "<p>Welcome to IT.</p>")
+    vpn = site.add_page(
+        "IT", "VPN", "<h1>VPN</h1><p>Use GlobalProtect with MFA.</p>", parent=home.id
+    )
+    mac = site.add_page(
+        "IT", "VPN on Mac", "<p>Install the pkg then approve the kernel extension.</p>",
+        parent=vpn.id,
+    )
+    return home, vpn, mac
+
+
+def doc(c: Content) -> str:
+    return f"confluence:{c.id}"
+
+
+def hits(index: ChunkIndex, query: str, principals: frozenset[str] = frozenset()) -> set[str]:
+    vector = HashingEmbedding().get_query_embedding(query)
+    return {n.node.metadata["doc_id"] for n in index.search(query, vector, principals, 10)}
+
+
+def run(
+    engine: SyncEngine, conn: ConfluenceConnector, mode: SyncMode = SyncMode.INCREMENTAL
+) -> SyncProgress:
+    progress = engine.run(conn, mode)
+    assert progress.status == "succeeded", (progress.error, progress.failures)
+    return progress
+
+
+@pytest.fixture
+def fast_engine(
+    index: ChunkIndex, state: StateStore, hashing_embedder: HashingEmbedding
+) -> SyncEngine:
+    return SyncEngine(index, state, hashing_embedder)
+
+
+# ---------------------------------------------------------------------- full sync
+def test_full_sync_pages_blogposts_acls_breadcrumbs_and_paginated_listings(
+    site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
+) -> None:
+    home, vpn, mac = it_tree(site)
+    blog = site.add_page("IT", "New laptops", "<p>Laptop refresh in May.</p>", kind="blogpost")
+    salaries = site.add_page("HR", "Salary bands", "<p>Band table.</p>")
+    secret = site.add_page("HR", "Investigations", "<p>Only two people.</p>")
+    site.restrict(secret.id, users=["u1", "u3"])  # carol is not in hr: she cannot read it
+    archived = site.add_page("IT", "Old VPN", "<p>PPTP</p>", status="archived")
+    trashed = site.add_page("IT", "Draft", "<p>trash</p>", status="trashed")
+    other = site.add_page("ARCH", "Not synced", "<p>other space</p>")
+    site.v1_cap = site.v2_cap = 2  # every listing pages
+
+    progress = run(fast_engine, connector(site, state), SyncMode.FULL)
+
+    assert progress.added == 6 and progress.failed == 0
+    indexed = set(state.known_documents("confluence"))
+    assert indexed == {doc(c) for c in (home, vpn, mac, blog, salaries, secret)}
+    assert not {doc(c) for c in (archived, trashed, other)} & indexed
+    assert state.document(doc(mac)).acl == Acl(public=True)  # type: ignore[union-attr]
+    assert state.document(doc(salaries)).acl == Acl(  # type: ignore[union-attr]
+        public=False, principals=frozenset({"group:confluence:hr"})
+    )
+    assert state.document(doc(secret)).acl == Acl(  # type: ignore[union-attr]
+        public=False, principals=frozenset({"user:alice@example.com"})
+    )
+    row = state.document(doc(mac))
+    assert row is not None and row.url == f"{site.url}/spaces/IT/pages/{mac.id}/VPN+on+Mac"
+    # pagination followed both link styles without losing the /wiki context path
+    assert site.count("cursor=") >= 3
+    assert all(r.startswith("/wiki/") for r in site.requests)
+    # group members (email, or account id when hidden) are in the membership table
+    assert "group:confluence:hr" in state.groups_of(["user:alice@example.com"])
+    assert "group:confluence:hr" in state.groups_of(["user:accountid:u2"])
+    # breadcrumbs are the ancestors' titles, prepended to every chunk
+    nodes = index.search("kernel extension", None, frozenset(), 5, mode=SearchMode.KEYWORD)
+    mac_node = next(n for n in nodes if n.node.metadata["doc_id"] == doc(mac))
+    assert mac_node.node.metadata["breadcrumbs"] == ["IT Home", "VPN"]
+    assert mac_node.node.get_content().startswith("IT Home › VPN › VPN on Mac\n")
+
+
+def test_scan_yields_documents_with_version_author_and_storage_text(
+    site: FakeConfluence, state: StateStore
+) -> None:
+    page = site.add_page(
+        "IT", "Printers",
+        '<ac:structured-macro ac:name="toc"/><h2>Floor 3</h2><table><tbody>'
+        "<tr><th>Name</th><th>IP</th></tr><tr><td>P3-A</td><td>10.0.3.7</td></tr>"
+        '</tbody></table><ac:structured-macro ac:name="note"><ac:rich-text-body>'
+        "<p>Badge required.</p></ac:rich-text-body></ac:structured-macro>",
+    )
+    items = list(connector(site, state).scan(SyncRequest(SyncMode.FULL, None, {})))
+    docs = [i for i in items if isinstance(i, SourceDocument)]
+    assert len(docs) == 1
+    d = docs[0]
+    assert d.doc_id == doc(page) and d.title == "Printers" and d.author == "Ann"
+    assert d.version is not None and d.version.startswith("1:")
+    assert "## Floor 3" in d.text and "| P3-A | 10.0.3.7 |" in d.text
+    assert "Note:\nBadge required." in d.text
+
+
+# ---------------------------------------------------------------------- incremental
+def test_incremental_picks_up_an_edit_through_the_cql_window(
+    site: FakeConfluence, state: StateStore, fast_engine: SyncEngine, index: ChunkIndex
+) -> None:
+    _, _, mac = it_tree(site)
+    conn = connector(site, state)
+    run(fast_engine, conn)
+    first_checkpoint = state.checkpoint("confluence")
+    site.edit(mac.id, body="<p>Since macOS 15 use the System Settings VPN pane.</p>")
+    before = len(site.requests)
+
+    progress = run(fast_engine, conn)
+
+    assert (progress.updated, progress.added, progress.deleted) == (1, 0, 0)
+    assert progress.chunks_embedded == 1
+    this_run = site.requests[before:]
+    cql = [r for r in this_run if "lastmodified" in r]
+    assert cql, "the incremental run used the CQL window"
+    # the body came from the window (CQL dates read in the account's zone, here
+    # America/Los_Angeles), not from the per-page safety net
+    assert not [r for r in this_run if "/api/v2/pages/" in r]
+    assert doc(mac) in hits(index, "System Settings VPN pane")
+    assert state.checkpoint("confluence") >= first_checkpoint  # type: ignore[operator]
+
+
+def test_delete_trash_archive_and_move_out_disappear_in_one_cycle(
+    site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
+) -> None:
+    home, vpn, mac = it_tree(site)
+    gone = [site.add_page("IT", f"Page {i}", f"<p>unique{i} words</p>") for i in range(4)]
+    conn = connector(site, state)
+    run(fast_engine, conn)
+    site.content.pop(gone[0].id)  # deleted (purged)
+    site.set_status(gone[1].id, "trashed")
+    site.set_status(gone[2].id, "archived")
+    site.move(gone[3].id, "ARCH")  # moved to a space that is not synced
+
+    progress = run(fast_engine, conn)
+
+    assert progress.deleted == 4 and progress.chunks_embedded == 0
+    assert set(state.known_documents("confluence")) == {doc(home), doc(vpn), doc(mac)}
+    for i, page in enumerate(gone):
+        assert doc(page) not in hits(index, f"unique{i} words")
+
+
+def test_restricting_a_parent_removes_children_from_public_scope_without_reembedding(
+    site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
+) -> None:
+    home, vpn, mac = it_tree(site)
+    conn = connector(site, state)
+    run(fast_engine, conn)
+    assert doc(mac) in hits(index, "kernel extension")
+
+    site.restrict(vpn.id, groups=["hr"])  # no version bump, no lastmodified change
+    progress = run(fast_engine, conn)
+
+    assert progress.chunks_embedded == 0
+    assert progress.acl_updated == 2  # the parent and its child
+    assert doc(mac) not in hits(index, "kernel extension")
+    assert doc(vpn) not in hits(index, "GlobalProtect MFA")
+    assert doc(mac) in hits(index, "kernel extension", frozenset({"group:confluence:hr"}))
+    assert doc(home) in hits(index, "Welcome to IT")
+    assert state.document(doc(mac)).acl == Acl(  # type: ignore[union-attr]
+        public=False, principals=frozenset({"group:confluence:hr"})
+    )
+
+
+def test_group_membership_changes_are_synced(
+    site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
+) -> None:
+    site.add_page("HR", "Leave policy", "<p>25 days.</p>")
+    conn = connector(site, state)
+    run(fast_engine, conn)
+    assert "group:confluence:hr" not in state.groups_of(["user:carol@example.com"])
+    site.add_group("hr", ["u1", "u3"])
+    run(fast_engine, conn)
+    assert "group:confluence:hr" in state.groups_of(["user:carol@example.com"])
+    assert "group:confluence:hr" not in state.groups_of(["user:accountid:u2"])
+
+
+# ---------------------------------------------------------------------- faults
+def test_429_storm_503_and_500s_are_survived_with_no_lost_pages(
+    site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
+) -> None:
+    pages = [site.add_page("IT", f"Page {i}", f"<p>text {i}</p>") for i in range(30)]
+    site.v1_cap = site.v2_cap = 5
+    site.fail("/wiki/", 429, times=15, retry_after="1", every=2)  # every other request
+    site.fail("/api/v2/spaces/", 503, times=3, retry_after="2")
+    site.fail("content/search", 500, times=2)
+    waits: list[float] = []
+    policy = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=30)
+    conn = connector(site, state, retry=policy, sleep=waits.append)
+
+    progress = run(fast_engine, conn)
+
+    assert progress.failed == 0 and progress.added == 30
+    assert set(state.known_documents("confluence")) == {doc(p) for p in pages}
+    assert sum(f.times for f in site.faults) == 0  # every injected fault was hit
+    assert waits.count(1.0) == 15 and waits.count(2.0) == 3  # Retry-After honoured
+
+
+def test_retries_are_bounded_and_a_failing_space_is_skipped_not_wiped(
+    site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
+) -> None:
+    _, _, mac = it_tree(site)
+    leave = site.add_page("HR", "Leave policy", "<p>25 days of leave.</p>")
+    conn = connector(site, state)
+    run(fast_engine, conn)
+    site.spaces["HR"].forbidden = True  # a transient 403 on one space
+    site.content.pop(mac.id)
+
+    progress = run(fast_engine, conn)
+
+    assert progress.deleted == 1  # the IT deletion still happens
+    assert doc(leave) in state.known_documents("confluence")  # HR kept as it was
+    assert doc(leave) in hits(index, "25 days of leave", frozenset({"group:confluence:hr"}))
+    reasons = [f["reason"] for f in progress.failures]
+    assert any("space HR skipped" in r and "403" in r for r in reasons)
+
+    site.spaces["HR"].forbidden = False
+    site.content.pop(leave.id)
+    progress = run(fast_engine, conn)
+    assert doc(leave) not in state.known_documents("confluence")
+
+    site.fail("content/search", 503, times=100)  # never recovers within the bounds
+    waits: list[float] = []
+    progress = fast_engine.run(connector(site, state, sleep=waits.append))
+    assert len(waits) <= 2 * (FAST.max_attempts - 1)
+    assert state.known_documents("confluence")  # nothing wiped
+
+
+def test_bad_credentials_give_the_clear_message_and_a_failed_run(
+    site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
+) -> None:
+    it_tree(site)
+    progress = fast_engine.run(connector(site, state, token="wrong"))
+    assert progress.status == "failed"
+    assert progress.error == CREDENTIALS_REJECTED
+    assert "CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN" in CREDENTIALS_REJECTED
+    last = state.last_run("confluence")
+    assert last is not None and last.status == "failed" and last.error == CREDENTIALS_REJECTED
+
+
+def test_a_malformed_body_is_one_failed_document(
+    site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
+) -> None:
+    ok = site.add_page("IT", "Fine", "<p>fine</p>")
+    bad = site.add_page("IT", "Broken", None)
+    progress = fast_engine.run(connector(site, state))
+    assert progress.status == "succeeded"
+    assert progress.failed == 1 and progress.failures[0]["doc_id"] == doc(bad)
+    assert set(state.known_documents("confluence")) == {doc(ok)}
+    items = list(connector(site, state).scan(SyncRequest(SyncMode.FULL, None, {})))
+    assert any(isinstance(i, DocumentFailure) and i.doc_id == doc(bad) for i in items)
+
+
+# ---------------------------------------------------------------------- killed sync
+SYNC_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[3])
+    from connectors.base import SyncMode
+    from connectors.confluence import (
+        ConfluenceApi, ConfluenceClient, ConfluenceConnector, ConfluenceOptions, RetryPolicy)
+    from connectors.embedder import HashingEmbedding
+    from connectors.index import open_index
+    from connectors.state import StateStore
+    from connectors.sync import SyncEngine
+
+    url, data = sys.argv[1], Path(sys.argv[2])
+    state = StateStore(f"sqlite:///{data / 'state.sqlite3'}")
+    client = ConfluenceClient(url, email="bot@example.com", api_token="secret",
+                              retry=RetryPolicy(base_delay=0.01))
+    conn = ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=("IT",)), state)
+    engine = SyncEngine(open_index(data), state, HashingEmbedding(), batch_docs=4)
+    print(json.dumps(engine.run(conn, SyncMode.INCREMENTAL).summary()), flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_sync_killed_mid_way_resumes_without_duplicates(
+    site: FakeConfluence, data_dir: Path, tmp_path: Path
+) -> None:
+    pages = [
+        site.add_page("IT", f"Page {i}", "".join(f"<p>Line {j} of page {i}.</p>" for j in range(3)))
+        for i in range(40)
+    ]
+    site.v2_cap = 10
+    site.block_match = "cursor=" + _cursor(20)  # the third listing page: 20 docs committed
+    script = tmp_path / "sync.py"
+    script.write_text(SYNC_SCRIPT)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), site.url, str(data_dir), str(REPO)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    try:
+        assert site.blocked.wait(120), proc.stderr.read().decode() if proc.stderr else ""
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    site.block_match = None
+    site.release.set()
+
+    state = StateStore(f"sqlite:///{data_dir / 'state.sqlite3'}")
+    index = open_index(data_dir)
+    committed = state.known_documents("confluence")
+    assert len(committed) == 20  # two listing pages committed before the kill
+    assert state.checkpoint("confluence") is not None
+
+    engine = SyncEngine(index, state, HashingEmbedding())
+    progress = run(engine, connector(site, state, spaces=("IT",)))
+
+    assert progress.added == 20 and progress.updated == 0  # the rest, nothing twice
+    known = state.known_documents("confluence")
+    assert set(known) == {doc(p) for p in pages}
+    expected = sum(r.chunk_count for r in map(state.document, known) if r is not None)
+    assert index.count() == expected
+    for p in pages:  # each document has exactly its own chunks, no duplicates
+        row = state.document(doc(p))
+        assert row is not None and not row.dirty
+        found = index.store.count(f"doc_id = '{doc(p)}'")
+        assert found == row.chunk_count
+    # a further cycle changes nothing
+    again = run(engine, connector(site, state, spaces=("IT",)))
+    assert (again.added, again.updated, again.deleted, again.chunks_embedded) == (0, 0, 0, 0)
+    state.dispose()
