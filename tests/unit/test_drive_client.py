@@ -1,0 +1,113 @@
+"""Drive client edge: error parsing, retry policy, endpoints, checkpoint JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httplib2
+import pytest
+from googleapiclient.errors import HttpError
+
+from connectors.base import SourceError
+from connectors.drive.checkpoint import DriveState, Listing
+from connectors.drive.client import (
+    CREDENTIALS_REJECTED,
+    DriveApi,
+    DriveApiError,
+    GoogleApi,
+    RetryPolicy,
+    drive_endpoint,
+    is_loopback,
+)
+from tests.fakes.drive_server import FakeDrive
+
+
+def _http_error(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> HttpError:
+    resp = httplib2.Response({"status": str(status), **(headers or {})})
+    return HttpError(resp, json.dumps(body).encode())
+
+
+def test_rate_limit_reasons_are_retryable() -> None:
+    body = {
+        "error": {
+            "code": 403,
+            "message": "User Rate Limit Exceeded",
+            "errors": [{"domain": "usageLimits", "reason": "userRateLimitExceeded"}],
+        }
+    }
+    err = DriveApiError.from_http_error(_http_error(403, body))
+    assert err.retryable and err.reasons == ("userRateLimitExceeded",)
+    forbidden = {"error": {"code": 403, "message": "no", "errors": [{"reason": "forbidden"}]}}
+    assert not DriveApiError.from_http_error(_http_error(403, forbidden)).retryable
+    assert DriveApiError.from_http_error(_http_error(503, {})).retryable
+
+
+def test_retry_after_and_export_limit_and_page_token() -> None:
+    err = DriveApiError.from_http_error(_http_error(429, {}, {"retry-after": "3"}))
+    assert err.retry_after == 3.0 and RetryPolicy().delay(0, err.retry_after) == 3.0
+    big = {
+        "error": {
+            "code": 403,
+            "message": "This file is too large to be exported.",
+            "errors": [{"reason": "exportSizeLimitExceeded"}],
+        }
+    }
+    assert DriveApiError.from_http_error(_http_error(403, big)).export_too_large
+    bad = {
+        "error": {
+            "code": 400,
+            "message": "Invalid Value",
+            "errors": [{"reason": "invalid", "location": "pageToken"}],
+        }
+    }
+    assert DriveApiError.from_http_error(_http_error(400, bad)).invalid_page_token
+
+
+def test_backoff_is_bounded_with_jitter() -> None:
+    policy = RetryPolicy(base_delay=1, max_delay=8)
+    delays = [policy.delay(n, None) for n in range(10) for _ in range(20)]
+    assert all(0 <= d <= 8 for d in delays) and len(set(delays)) > 10
+
+
+def test_endpoint_override() -> None:
+    assert drive_endpoint(None) == "https://www.googleapis.com/drive/v3/"
+    assert drive_endpoint("http://127.0.0.1:9000") == "http://127.0.0.1:9000/drive/v3/"
+    assert (
+        drive_endpoint("https://proxy.corp/google/drive/v3")
+        == "https://proxy.corp/google/drive/v3/"
+    )
+    assert is_loopback("http://localhost:1/") and is_loopback("http://127.0.0.2/")
+    assert not is_loopback("https://www.googleapis.com/")
+
+
+def test_checkpoint_round_trip_and_garbage() -> None:
+    when = datetime(2024, 6, 1, tzinfo=UTC)
+    state = DriveState(token="42", listing=Listing(["a", "b"], "p2"), sweep_at=when, folders={"a"})
+    back = DriveState.load(state.dump())
+    assert back == state
+    assert DriveState.load("not json") is None and DriveState.load('{"v": 99}') is None
+
+
+def test_retries_until_success_and_gives_up_bounded() -> None:
+    fake = FakeDrive().start()
+    try:
+        sleeps: list[float] = []
+        policy = RetryPolicy(max_attempts=4, base_delay=0.001, sleep=sleeps.append)
+        api = DriveApi(GoogleApi("drive", "v3", None, fake.api_url, retry=policy))
+        fake.fail(403, "userRateLimitExceeded", "startPageToken", count=3)
+        assert api.start_page_token() == "1"
+        assert len(sleeps) == 3
+        fake.fail(500, "backendError", "startPageToken", count=10)
+        with pytest.raises(DriveApiError) as info:
+            api.start_page_token()
+        assert info.value.status == 500 and len(sleeps) == 6
+        fake.faults.clear()
+        fake.fail(401, "authError", "startPageToken")
+        with pytest.raises(SourceError, match=CREDENTIALS_REJECTED):
+            api.start_page_token()
+    finally:
+        fake.stop()
