@@ -1,0 +1,6 @@
+"""The Slack adapter: Bolt `AsyncApp` listeners that translate Slack events into
+`Question`s and `Answer`s into threaded, streamed Slack messages."""
+
+from bot.adapters.slack.app import Background, SlackBot, build_slack_app
+
+__all__ = ["Background", "SlackBot", "build_slack_app"]

@@ -1,0 +1,203 @@
+"""The Bolt `AsyncApp`: listeners that ack at once and hand the work to a background
+task (so Slack gets its 200 in milliseconds while the answer is generated).
+
+`process_before_response=True`: each listener below only parses and schedules, so it
+finishes within the request and the ack carries no polling delay; the scheduled task
+is tracked (`SlackBot.background`) and drained on shutdown and by tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncAssistant, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.adapters.slack import events
+from bot.adapters.slack.answer import BotIds, Responder
+from bot.adapters.slack.commands import AdminLike, HelpdeskCommand, Respond
+from bot.adapters.slack.conversations import Directory
+from bot.adapters.slack.feedback import Feedback
+from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_UP
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/helpdesk"
+
+
+@dataclass
+class Background:
+    """Tasks started after an ack; awaited on shutdown (and by tests)."""
+
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def drain(self, wait: float = 30.0) -> None:
+        deadline = time.monotonic() + wait
+        while self.tasks:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            await asyncio.wait(set(self.tasks), timeout=left)
+
+    async def close(self, wait: float = 10.0) -> None:
+        await self.drain(wait)
+        for task in list(self.tasks):
+            task.cancel()
+
+
+@dataclass
+class SlackBot:
+    app: AsyncApp
+    client: AsyncWebClient
+    responder: Responder
+    background: Background
+
+
+def with_rate_limit_retries(client: AsyncWebClient, retries: int = 3) -> AsyncWebClient:
+    """Honour Slack's 429 + Retry-After (the SDK sleeps and retries)."""
+    if not any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=retries))
+    return client
+
+
+def build_slack_app(
+    services: Services,
+    client: AsyncWebClient,
+    *,
+    admin: AdminLike | None = None,
+    signing_secret: str | None = None,
+) -> SlackBot:
+    """`signing_secret` is required over HTTP; in Socket Mode there is none to check."""
+    with_rate_limit_retries(client)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=bool(signing_secret),
+        process_before_response=True,
+        name="helpdesk",
+        logger=logging.getLogger("slack_bolt.helpdesk"),
+    )
+    background = Background()
+    directory = Directory(client)
+    responder = Responder(services, client, directory)
+    feedback = Feedback(services, client)
+    command = HelpdeskCommand(client, responder, directory, admin, background.spawn)
+
+    def dispatch(body: dict[str, Any], kind: str, context: AsyncBoltContext) -> None:
+        received = time.perf_counter()
+        incoming, reason = events.parse(body, kind, context.bot_user_id)
+        if incoming is None:
+            log.debug("slack ignore %s event=%s reason=%s", kind, body.get("event_id"), reason)
+            return
+        ids = BotIds(user_id=context.bot_user_id, bot_id=context.bot_id)
+        background.spawn(
+            responder.handle(incoming, ids, received=received),
+            f"slack-{kind}-{incoming.channel}-{incoming.ts}",
+        )
+
+    @app.event("app_mention")
+    async def on_mention(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        dispatch(body, "mention", context)
+
+    @app.event("message")
+    async def on_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        dispatch(body, "message", context)
+
+    assistant = AsyncAssistant()
+
+    @assistant.thread_started
+    async def on_thread_started(payload: dict[str, Any]) -> None:
+        thread = payload.get("assistant_thread") or {}
+        channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
+        if channel and thread_ts:
+            background.spawn(
+                _suggest(client, str(channel), str(thread_ts)), f"slack-suggest-{channel}"
+            )
+
+    @assistant.user_message
+    async def on_assistant_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        dispatch(body, "assistant", context)
+
+    app.assistant(assistant)
+
+    @app.command(COMMAND)
+    async def on_command(ack: Any, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        background.spawn(
+            command.run(
+                text=str(body.get("text") or ""),
+                user=str(body.get("user_id")),
+                channel=str(body.get("channel_id")),
+                respond=respond,
+            ),
+            f"slack-command-{body.get('user_id')}",
+        )
+
+    def on_vote(rating: int) -> Any:
+        async def listener(ack: Any, body: dict[str, Any]) -> None:
+            await ack()
+            action = (body.get("actions") or [{}])[0]
+            container = body.get("container") or {}
+            message = body.get("message") or {}
+            background.spawn(
+                feedback.vote(
+                    value=str(action.get("value", "")),
+                    rating=rating,
+                    user=str((body.get("user") or {}).get("id")),
+                    channel=str((body.get("channel") or {}).get("id")),
+                    thread_ts=container.get("thread_ts") or message.get("thread_ts"),
+                ),
+                "slack-feedback",
+            )
+
+        return listener
+
+    app.action(ACTION_UP)(on_vote(+1))
+    app.action(ACTION_DOWN)(on_vote(-1))
+
+    @app.action(ACTION_ESCALATE)
+    async def on_escalate(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        background.spawn(
+            feedback.escalate(
+                value=str(action.get("value", "")),
+                user=str((body.get("user") or {}).get("id")),
+                channel=str((body.get("channel") or {}).get("id")),
+            ),
+            "slack-escalate",
+        )
+
+    return SlackBot(app=app, client=client, responder=responder, background=background)
+
+
+async def _suggest(client: AsyncWebClient, channel: str, thread_ts: str) -> None:
+    prompts = [{"title": t, "message": m} for t, m in messages.SLACK_SUGGESTED_PROMPTS]
+    try:
+        await client.assistant_threads_setSuggestedPrompts(
+            channel_id=channel,
+            thread_ts=thread_ts,
+            prompts=prompts,
+            title=messages.SLACK_SUGGESTED_TITLE,
+        )
+    except SlackApiError as exc:
+        log.warning(
+            "slack suggested prompts failed channel=%s error=%s",
+            channel,
+            exc.response.get("error"),
+        )

@@ -1,0 +1,118 @@
+"""What kind of conversation a message is in, and who asked: `conversations.info` and
+`users.info`, cached (an `app_mention` event does not say whether its channel is
+private or shared with another organisation)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.models import Surface
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    channel: str
+    is_im: bool = False
+    is_mpim: bool = False
+    is_private: bool = False
+    is_ext_shared: bool = False
+    known: bool = True  # False: conversations.info failed, the kind was guessed
+
+    @property
+    def surface(self) -> Surface:
+        """1:1 DM → the asker's permissions; anything shared outside the organisation
+        → external (public documents only); every other channel or group DM → public."""
+        if self.is_ext_shared:
+            return Surface.EXTERNAL
+        if self.is_im:
+            return Surface.DM
+        return Surface.CHANNEL
+
+    @property
+    def kind(self) -> str:
+        if self.is_im:
+            return "im"
+        if self.is_mpim:
+            return "mpim"
+        return "private" if self.is_private else "public"
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    email: str | None
+    display_name: str | None
+
+
+class Directory:
+    """Cached look-ups. Entries expire so a channel that becomes shared, or a user whose
+    email changes, is seen again within `ttl` seconds."""
+
+    def __init__(
+        self, client: AsyncWebClient, conversation_ttl: float = 300.0, user_ttl: float = 3600.0
+    ) -> None:
+        self.client = client
+        self.conversation_ttl = conversation_ttl
+        self.user_ttl = user_ttl
+        self._conversations: dict[str, tuple[float, ConversationInfo]] = {}
+        self._users: dict[str, tuple[float, UserInfo]] = {}
+
+    async def conversation(self, channel: str, channel_type: str | None = None) -> ConversationInfo:
+        cached = self._conversations.get(channel)
+        now = time.monotonic()
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            resp = await self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            # Fail closed: without the kind, only a channel id of a 1:1 DM (which the
+            # event itself says is an IM) gets DM scope; a shared channel can't be told
+            # apart, so its answers are public-only either way.
+            is_im = channel_type == "im" and channel.startswith("D")
+            log.warning(
+                "conversations.info failed channel=%s error=%s; treating as %s",
+                channel,
+                exc.response.get("error"),
+                "im" if is_im else "public channel",
+            )
+            return ConversationInfo(channel=channel, is_im=is_im, known=False)
+        data = resp.get("channel") or {}
+        info = ConversationInfo(
+            channel=channel,
+            is_im=bool(data.get("is_im")),
+            is_mpim=bool(data.get("is_mpim")),
+            is_private=bool(data.get("is_private")),
+            is_ext_shared=bool(data.get("is_ext_shared")),
+        )
+        self._conversations[channel] = (now + self.conversation_ttl, info)
+        return info
+
+    async def user(self, user_id: str) -> UserInfo:
+        cached = self._users.get(user_id)
+        now = time.monotonic()
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            resp = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            log.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
+            return UserInfo(user_id=user_id, email=None, display_name=None)
+        data = resp.get("user") or {}
+        profile = data.get("profile") or {}
+        email = profile.get("email") or None
+        if email is None:
+            log.warning("users.info has no email user=%s (scope users:read.email?)", user_id)
+        info = UserInfo(
+            user_id=user_id,
+            email=str(email) if email else None,
+            display_name=profile.get("display_name") or data.get("real_name") or data.get("name"),
+        )
+        self._users[user_id] = (now + self.user_ttl, info)
+        return info

@@ -1,0 +1,153 @@
+"""👍/👎 on an answer, and "Ask a human" after a 👎.
+
+The button's value is the answer id from `state.record_answer`; the vote is stored with
+the question, the answer and the cited doc ids. Replies are ephemeral (only the voter
+sees them); the escalation is a visible message in the thread mentioning
+SLACK_ESCALATION_MENTION.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.adapters.slack.render import escalate_blocks
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+
+
+def escalation_mention(value: str | None) -> str | None:
+    """`S0123ABC` (a user group) → `<!subteam^S0123ABC>`, `U0123ABC` → `<@U0123ABC>`;
+    anything else (already `<!subteam^…>`, `@here`, a name) is used as written."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if re.fullmatch(r"S[A-Z0-9]{6,}", value):
+        return f"<!subteam^{value}>"
+    if re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
+        return f"<@{value}>"
+    if value in ("@here", "@channel"):
+        return f"<!{value[1:]}>"
+    return value
+
+
+def _answer_id(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class Feedback:
+    def __init__(self, services: Services, client: AsyncWebClient) -> None:
+        self.services = services
+        self.client = client
+        self.mention = escalation_mention(services.settings.slack_escalation_mention)
+
+    async def vote(
+        self, *, value: str, rating: int, user: str, channel: str, thread_ts: str | None
+    ) -> None:
+        state = self.services.state
+        answer_id = _answer_id(value)
+        record = (
+            await asyncio.to_thread(state.answer_record, answer_id)
+            if answer_id is not None
+            else None
+        )
+        if record is None:
+            log.warning("slack feedback for unknown answer value=%r user=%s", value, user)
+            await self._ephemeral(channel, user, thread_ts, messages.SLACK_ANSWER_GONE)
+            return
+        await asyncio.to_thread(
+            state.record_feedback,
+            PLATFORM,
+            str(record["conversation"]),
+            user,
+            rating,
+            str(record["question"]),
+            str(record["answer"]),
+            list(record["doc_ids"] or []),
+            str(record["message_id"] or ""),
+        )
+        log.info(
+            "slack feedback answer_id=%s rating=%+d user=%s channel=%s",
+            answer_id,
+            rating,
+            user,
+            channel,
+        )
+        if rating > 0:
+            await self._ephemeral(channel, user, thread_ts, messages.SLACK_FEEDBACK_THANKS)
+        elif self.mention:
+            assert answer_id is not None
+            text = messages.SLACK_FEEDBACK_SORRY
+            await self._ephemeral(
+                channel, user, thread_ts, text, blocks=escalate_blocks(text, answer_id)
+            )
+        else:
+            hint = self.services.settings.support_hint
+            text = messages.SLACK_FEEDBACK_SORRY_NO_ESCALATION.format(support_hint=hint)
+            await self._ephemeral(channel, user, thread_ts, text)
+
+    async def escalate(self, *, value: str, user: str, channel: str) -> None:
+        answer_id = _answer_id(value)
+        record = (
+            await asyncio.to_thread(self.services.state.answer_record, answer_id)
+            if answer_id is not None
+            else None
+        )
+        if record is None or not self.mention:
+            await self._ephemeral(channel, user, None, messages.SLACK_ANSWER_GONE)
+            return
+        thread_channel, _, thread_ts = str(record["conversation"]).partition(":")
+        try:
+            await self.client.chat_postMessage(
+                channel=thread_channel,
+                thread_ts=thread_ts or None,
+                text=messages.SLACK_ESCALATION.format(mention=self.mention, user=user),
+            )
+        except SlackApiError as exc:
+            log.error(
+                "slack escalation failed answer_id=%s channel=%s error=%s",
+                answer_id,
+                thread_channel,
+                exc.response.get("error"),
+            )
+            await self._ephemeral(channel, user, None, messages.GENERIC_APOLOGY)
+            return
+        log.info("slack escalated answer_id=%s channel=%s user=%s", answer_id, thread_channel, user)
+        await self._ephemeral(
+            channel,
+            user,
+            thread_ts or None,
+            messages.SLACK_ESCALATION_DONE.format(mention=self.mention),
+        )
+
+    async def _ephemeral(
+        self,
+        channel: str,
+        user: str,
+        thread_ts: str | None,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> None:
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, thread_ts=thread_ts, blocks=blocks
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "slack ephemeral failed channel=%s user=%s error=%s",
+                channel,
+                user,
+                exc.response.get("error"),
+            )

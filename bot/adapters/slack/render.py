@@ -1,0 +1,201 @@
+"""`Answer` → Slack Block Kit, within Slack's limits.
+
+Limits (Slack docs): a section block's text is at most 3,000 characters, a message
+has at most 50 blocks, and at most 40,000 characters of text. Claude writes Markdown;
+section blocks speak `mrkdwn`, so bold, links and headings are translated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot import messages
+from bot.formatting import source_name, updated_ago
+from bot.models import Answer, Citation
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+MAX_TEXT = 40_000
+FALLBACK_TEXT_LIMIT = 3000
+
+ACTION_UP = "helpdesk_feedback_up"
+ACTION_DOWN = "helpdesk_feedback_down"
+ACTION_ESCALATE = "helpdesk_escalate"
+
+Block = dict[str, Any]
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, title: str) -> str:
+    label = escape(title).replace("|", "¦")
+    if url.startswith(("http://", "https://")):
+        return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{label}>"
+    return label
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown (as Claude writes it) → Slack mrkdwn."""
+    text = escape(markdown)
+    # links first: their text may hold bold markers
+    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '¦')}>", text)
+    text = _HEADING.sub(lambda m: f"*{m.group(1)}*", text)
+    text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    return text
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or word break
+    when there is one in the second half of the piece."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", " "):
+            pos = window.rfind(sep)
+            if pos >= limit // 2:
+                cut = pos
+                break
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def source_line(c: Citation) -> str:
+    return messages.SLACK_SOURCES_LINE.format(
+        number=c.number,
+        title=link(c.url, c.title or c.doc_id),
+        source=escape(source_name(c.source)),
+        updated=updated_ago(c.updated_at),
+    )
+
+
+def sources_blocks(citations: Sequence[Citation]) -> list[Block]:
+    if not citations:
+        return []
+    lines = [f"*{messages.SOURCES_HEADING}*", *(source_line(c) for c in citations)]
+    return [section(piece) for piece in split_text("\n".join(lines))]
+
+
+def feedback_blocks(answer_id: int) -> list[Block]:
+    value = str(answer_id)
+    return [
+        {
+            "type": "actions",
+            "block_id": f"helpdesk_feedback_{value}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACTION_UP,
+                    "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_UP},
+                    "value": value,
+                },
+                {
+                    "type": "button",
+                    "action_id": ACTION_DOWN,
+                    "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_DOWN},
+                    "value": value,
+                },
+            ],
+        }
+    ]
+
+
+def escalate_blocks(text: str, answer_id: int) -> list[Block]:
+    return [
+        section(escape(text)),
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACTION_ESCALATE,
+                    "text": {"type": "plain_text", "text": messages.SLACK_ASK_HUMAN},
+                    "value": str(answer_id),
+                }
+            ],
+        },
+    ]
+
+
+def notice_blocks(notices: Sequence[str]) -> list[Block]:
+    return [context(escape(n)) for n in notices if n]
+
+
+def final_blocks(answer: Answer, answer_id: int | None) -> list[Block]:
+    """What follows a streamed answer: notices, sources and the feedback buttons."""
+    blocks = notice_blocks(answer.notices) + sources_blocks(answer.citations)
+    if answer_id is not None:
+        blocks += feedback_blocks(answer_id)
+    return fit(blocks)
+
+
+def answer_blocks(
+    answer: Answer, answer_id: int | None = None, notices: Sequence[str] = ()
+) -> list[Block]:
+    """A whole answer as one message (ephemeral answers, or when streaming is
+    unavailable): the text in sections of ≤ 3,000 characters, then the sources."""
+    head = notice_blocks(notices)
+    tail = final_blocks(answer, answer_id)
+    budget_blocks = MAX_BLOCKS - len(head) - len(tail) - 1  # 1: room for the truncation note
+    budget_chars = MAX_TEXT - block_chars(head) - block_chars(tail) - 200
+    body: list[Block] = []
+    used = 0
+    truncated = False
+    for piece in split_text(to_mrkdwn(answer.text)):
+        if len(body) >= budget_blocks or used + len(piece) > budget_chars:
+            truncated = True
+            break
+        body.append(section(piece))
+        used += len(piece)
+    if truncated:
+        body.append(context(messages.SLACK_TRUNCATED))
+    return head + body + tail
+
+
+def block_chars(blocks: Sequence[Block]) -> int:
+    total = 0
+    for b in blocks:
+        if b.get("type") == "section":
+            total += len(b["text"]["text"])
+        elif b.get("type") == "context":
+            total += sum(len(e.get("text", "")) for e in b["elements"])
+    return total
+
+
+def fit(blocks: list[Block]) -> list[Block]:
+    """Never more than 50 blocks (keeps the last one: the feedback buttons)."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    return [*blocks[: MAX_BLOCKS - 1], blocks[-1]]
+
+
+def fallback_text(text: str) -> str:
+    """The plain `text` sent with blocks (notifications, screen readers)."""
+    if len(text) <= FALLBACK_TEXT_LIMIT:
+        return text
+    return text[: FALLBACK_TEXT_LIMIT - 1].rstrip() + "…"

@@ -1,0 +1,182 @@
+"""The web process (`helpdesk serve`): one aiohttp server for Slack and Teams.
+
+- `GET /healthz` — liveness;
+- Slack: Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), otherwise
+  `POST /slack/events` with Slack's request signature checked by Bolt;
+- Teams: `POST /api/messages` when MicrosoftAppId is set (`bot.adapters.teams.routes`);
+- RUN_WORKER=true: the sync scheduler runs in this process too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.adapters.slack import SlackBot, build_slack_app
+from bot.errors import ConfigError
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SLACK_PATH = "/slack/events"
+SLACK_KEY: web.AppKey[SlackBot] = web.AppKey("slack", SlackBot)
+SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+
+
+def slack_api_url(settings: Settings) -> str | None:
+    url = settings.slack_api_url
+    if not url:
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value.get_secret_value())
+    return text or None
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Over HTTP Slack needs the signing secret; fail at start-up naming the key."""
+    if not _secret(settings.slack_bot_token):
+        return
+    if not _secret(settings.slack_app_token) and not _secret(settings.slack_signing_secret):
+        raise ConfigError(
+            messages.CONFIG_MISSING.format(
+                key="SLACK_SIGNING_SECRET",
+                fix=(
+                    "Copy it from your Slack app's Basic Information page, or set "
+                    "SLACK_APP_TOKEN to use Socket Mode instead (see docs/slack.md)."
+                ),
+            )
+        )
+
+
+def _admin(services: Services) -> Any:
+    try:
+        from bot.admin import AdminCommands
+    except ImportError:  # pragma: no cover - only while the admin module is missing
+        log.warning("bot.admin is not available: /helpdesk admin commands disabled")
+        return None
+    return AdminCommands(services)
+
+
+def create_app(
+    services: Services,
+    *,
+    slack_client: AsyncWebClient | None = None,
+    extra_routes: Iterable[web.AbstractRouteDef] = (),
+) -> web.Application:
+    """The aiohttp application. `slack_client` replaces the Web API client built from
+    SLACK_BOT_TOKEN / SLACK_API_URL (tests point it at a fake Slack)."""
+    settings = services.settings
+    check_slack_settings(settings)
+    app = web.Application()
+    app[SERVICES_KEY] = services
+    admin = _admin(services)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "mode": services.engine.mode})
+
+    app.router.add_get("/healthz", healthz)
+
+    bot_token = _secret(settings.slack_bot_token)
+    if slack_client is None and bot_token:
+        slack_client = AsyncWebClient(
+            token=bot_token, base_url=slack_api_url(settings) or AsyncWebClient.BASE_URL
+        )
+    if slack_client is not None:
+        socket_token = _secret(settings.slack_app_token)
+        slack = build_slack_app(
+            services,
+            slack_client,
+            admin=admin,
+            signing_secret=None if socket_token else _secret(settings.slack_signing_secret),
+        )
+        app[SLACK_KEY] = slack
+        if socket_token:
+            app.cleanup_ctx.append(_socket_mode(slack, socket_token))
+        else:
+
+            async def slack_events(request: web.Request) -> web.Response:
+                bolt_response = await slack.app.async_dispatch(await to_bolt_request(request))
+                return await to_aiohttp_response(bolt_response)
+
+            app.router.add_post(SLACK_PATH, slack_events)
+
+        async def drain_slack(_app: web.Application) -> None:
+            await slack.background.close()
+
+        app.on_shutdown.append(drain_slack)
+    else:
+        log.info("Slack is not configured (SLACK_BOT_TOKEN unset)")
+
+    if settings.microsoft_app_id:
+        from bot.adapters.teams.routes import add_teams_routes
+
+        add_teams_routes(app, services, admin)
+    else:
+        log.info("Teams is not configured (MicrosoftAppId unset)")
+
+    if settings.run_worker:
+        app.cleanup_ctx.append(_embedded_worker(services))
+    app.add_routes(list(extra_routes))
+    return app
+
+
+def _socket_mode(slack: SlackBot, app_token: str) -> Any:
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(slack.app, app_token)
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack connected over Socket Mode")
+        yield
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    return context
+
+
+def _embedded_worker(services: Services) -> Any:
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        try:
+            from connectors.worker import Worker
+        except ImportError:  # pragma: no cover - only while the worker module is missing
+            log.warning("connectors.worker is not available: no in-process sync (RUN_WORKER)")
+            yield
+            return
+        worker = Worker(services.settings, services.state, services.index, services.embedder)
+        await asyncio.to_thread(worker.start)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(worker.shutdown)
+
+    return context
+
+
+def run_server(settings: Settings) -> None:
+    """`helpdesk serve`: build everything once and serve on PORT until stopped."""
+    check_slack_settings(settings)
+    services = build_services(settings)
+    app = create_app(services)
+    log.info(
+        "serving on port %d (slack=%s, teams=%s, worker=%s, answers=%s)",
+        settings.port,
+        "socket mode"
+        if _secret(settings.slack_app_token)
+        else (SLACK_PATH if _secret(settings.slack_bot_token) else "off"),
+        "/api/messages" if settings.microsoft_app_id else "off",
+        "embedded" if settings.run_worker else "separate process",
+        services.engine.mode,
+    )
+    web.run_app(app, port=settings.port, access_log=None, print=None)
