@@ -1,0 +1,113 @@
+"""POST /api/messages: the Bot Framework endpoint, on the same aiohttp server as Slack.
+
+Every request is authenticated by botbuilder (`CloudAdapter` +
+`ConfigurationBotFrameworkAuthentication`, JWT validation against the Bot Framework's
+keys). Only with no `MicrosoftAppId` configured does botbuilder skip validation — its own
+local-development mode (Bot Framework Emulator, tests); a warning says so at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import jwt
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot import messages
+from bot.adapters.teams.activities import text_activity
+from bot.adapters.teams.bot import TeamsHelpdeskBot
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BOT_KEY: web.AppKey[TeamsHelpdeskBot] = web.AppKey("teams_bot", TeamsHelpdeskBot)
+
+
+class BotConfig:
+    """The attribute names botbuilder's configuration classes read."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id or ""
+        self.APP_PASSWORD = (
+            settings.microsoft_app_password.get_secret_value()
+            if settings.microsoft_app_password
+            else ""
+        )
+        self.APP_TENANTID = settings.microsoft_app_tenant_id or ""
+        # SingleTenant/UserAssignedMSI need an app id; with none, botbuilder's anonymous
+        # (development) mode is the MultiTenant code path with empty credentials.
+        self.APP_TYPE = settings.microsoft_app_type if self.APP_ID else "MultiTenant"
+
+
+def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
+    config = BotConfig(settings)
+    if not config.APP_ID:
+        log.warning(
+            "MicrosoftAppId is not set: Teams requests are NOT authenticated "
+            "(botbuilder development mode). Set MicrosoftAppId, MicrosoftAppPassword and "
+            "MicrosoftAppTenantId before exposing /api/messages."
+        )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        activity = turn_context.activity
+        log.error(
+            "teams turn failed conv=%s id=%s type=%s error=%s",
+            activity.conversation.id if activity.conversation else None,
+            activity.id,
+            activity.type,
+            type(error).__name__,
+            exc_info=error,
+        )
+        if activity.type == ActivityTypes.message:
+            try:
+                await turn_context.send_activity(text_activity(messages.GENERIC_APOLOGY))
+            except Exception as exc:
+                log.warning("teams apology not delivered error=%s", type(exc).__name__)
+
+    adapter.on_turn_error = on_turn_error
+    return adapter, config.APP_ID
+
+
+def add_teams_routes(app: web.Application, services: Services, admin: Any) -> None:
+    adapter, app_id = build_adapter(services.settings)
+    bot = TeamsHelpdeskBot(services, admin, adapter, app_id)
+    app[BOT_KEY] = bot
+
+    async def messages_endpoint(request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.json_response({"error": "expected application/json"}, status=400)
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "malformed JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "expected an activity object"}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:
+            return web.json_response({"error": "not a Bot Framework activity"}, status=400)
+        if not activity.type:
+            return web.json_response({"error": "activity without a type"}, status=400)
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
+        except (PermissionError, jwt.PyJWTError) as exc:
+            log.warning("teams request rejected id=%s reason=%s", activity.id, type(exc).__name__)
+            return web.Response(status=401)
+        if invoke_response is None:
+            return web.Response(status=201)
+        if invoke_response.body is None:
+            return web.Response(status=invoke_response.status)
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+
+    app.router.add_post("/api/messages", messages_endpoint)

@@ -1,0 +1,120 @@
+"""Teams streaming (1:1 chats only): an informative update, then `typing` activities
+carrying the accumulated text, then the final `message` — all tied together by the
+`streaminfo` entity (and the same keys in `channelData`, which older clients read).
+
+Rules (Teams "Stream bot messages"): `streamSequence` starts at 1 and increases on every
+update; the first update's activity id is the `streamId`; each update carries the whole
+text so far; the final message has `streamType: final`, the same `streamId` and no
+sequence; nothing follows it. Updates are paced (at least `interval` seconds apart) and
+the text generated in between is buffered into the next update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.adapters.teams.activities import MAX_ACTIVITY_BYTES, RawEntity
+
+log = logging.getLogger(__name__)
+
+SendFn = Callable[[Activity], Awaitable[Any]]
+INFORMATIVE_MAX_CHARS = 1000  # Teams: informative updates are at most 1 KB
+STREAMING_MAX_BYTES = MAX_ACTIVITY_BYTES - 2_000
+
+
+class TeamsStream:
+    def __init__(
+        self,
+        send: SendFn,
+        *,
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._send = send
+        self.interval = interval
+        self._clock = clock
+        self.stream_id: str | None = None
+        self.sequence = 0
+        self.text = ""
+        self._sent_text = ""
+        self._last_send: float | None = None
+        self.ended = False
+        self.updates_sent = 0
+
+    # ------------------------------------------------------------------ entities
+    def _stream_entity(self, stream_type: str) -> dict[str, Any]:
+        entity: dict[str, Any] = {"type": "streaminfo", "streamType": stream_type}
+        if self.stream_id:
+            entity["streamId"] = self.stream_id
+        if stream_type != "final":
+            entity["streamSequence"] = self.sequence
+        return entity
+
+    def _mark(self, activity: Activity, stream_type: str) -> Activity:
+        entity = self._stream_entity(stream_type)
+        extra = [e for e in (activity.entities or []) if getattr(e, "type", "") != "streaminfo"]
+        activity.entities = [RawEntity(entity), *extra]
+        channel_data = dict(activity.channel_data or {})
+        channel_data.update({k: v for k, v in entity.items() if k != "type"})
+        activity.channel_data = channel_data
+        return activity
+
+    async def _paced_send(self, activity: Activity) -> Any:
+        if self._last_send is not None:
+            wait = self.interval - (self._clock() - self._last_send)
+            if wait > 0:
+                await asyncio.sleep(wait)
+        response = await self._send(activity)
+        self._last_send = self._clock()
+        if self.stream_id is None:
+            self.stream_id = getattr(response, "id", None) or None
+        return response
+
+    # ------------------------------------------------------------------ API
+    async def informative(self, text: str) -> None:
+        if self.ended:
+            raise RuntimeError("stream already ended")
+        self.sequence += 1
+        activity = Activity(type=ActivityTypes.typing, text=text[:INFORMATIVE_MAX_CHARS])
+        await self._paced_send(self._mark(activity, "informative"))
+        self.updates_sent += 1
+
+    def due(self) -> bool:
+        if self._last_send is None:
+            return True
+        return self._clock() - self._last_send >= self.interval
+
+    async def push(self, delta: str) -> None:
+        """Append generated text; send an update when the pacing interval has passed."""
+        if self.ended:
+            raise RuntimeError("stream already ended")
+        self.text += delta
+        if self.due():
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self.ended or self.text == self._sent_text or not self.text.strip():
+            return
+        if len(self.text.encode("utf-8")) > STREAMING_MAX_BYTES:
+            return  # too long to stream: the final message carries the (shortened) text
+        self.sequence += 1
+        activity = Activity(type=ActivityTypes.typing, text=self.text)
+        self._sent_text = self.text
+        await self._paced_send(self._mark(activity, "streaming"))
+        self.updates_sent += 1
+
+    async def finish(self, final: Activity) -> Any:
+        """Send the final message (built by `answer_activity`/`text_activity`) on this
+        stream. Returns the connector's response."""
+        if self.ended:
+            raise RuntimeError("stream already ended")
+        self.ended = True
+        response = await self._paced_send(self._mark(final, "final"))
+        log.info("teams stream ended stream_id=%s updates=%d", self.stream_id, self.updates_sent)
+        return response
