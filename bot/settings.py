@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     sync_interval_minutes_drive: float = 5.0
     sync_interval_minutes_files: float = 5.0
     admin_users: CsvList = Field(default_factory=list)
+    worker_lease_seconds: float = 60.0  # a dead worker's source lease expires after this
+    worker_poll_seconds: float = 2.0  # how often the worker checks for reindex requests (≤ 5)
 
     log_level: str = "INFO"
 

@@ -1,0 +1,316 @@
+"""The sync worker: APScheduler 3 runs each configured source on its interval and a
+poll job serves reindex requests from the state store.
+
+- One interval job per source (`config.sync_interval_minutes(source)`), `coalesce=True`,
+  `max_instances=1`, a misfire grace time; a poll job every `worker_poll_seconds`
+  (≤ 5 s) that claims queued reindex requests and refreshes this worker's row in
+  `worker_schedule` (its heartbeat and next run times, read by `/helpdesk status`).
+- Every run goes through `run_once`, which first takes the source's lease
+  (connectors/leases.py): a source never syncs twice at once, whether the other run is
+  a scheduled one, a requested one, or another worker replica's.
+- A run claims every queued request of its source (connectors/requests.py): requests
+  made before it starts are served by that one run; later ones wait for the next run.
+- `shutdown()` stops gracefully: the running sync commits its batch (`should_stop`),
+  its requests go back to the queue, the lease is released.
+- A worker that dies leaves a lease that expires after `worker_lease_seconds`; the next
+  run marks the dead run interrupted, requeues its requests and resumes from the
+  checkpoint (SyncEngine never loses or duplicates a committed batch).
+
+`config` is the application's settings object, duck-typed: connectors never import bot/.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from llama_index.core.embeddings import BaseEmbedding
+
+from connectors import requests as queue
+from connectors import schedule
+from connectors.base import Connector, SyncMode
+from connectors.index import ChunkIndex
+from connectors.leases import Lease, make_owner
+from connectors.registry import build_connector, configured_sources
+from connectors.state import StateStore
+from connectors.sync import SyncEngine, SyncProgress
+
+log = logging.getLogger(__name__)
+
+MAX_POLL_SECONDS = 5.0
+DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_POLL_SECONDS = 2.0
+MISFIRE_GRACE_SECONDS = 300
+
+ConnectorFactory = Callable[[], Connector]
+
+
+def lease_name(source: str) -> str:
+    return f"sync:{source}"
+
+
+class Worker:
+    def __init__(
+        self,
+        config: Any,
+        state: StateStore,
+        index: ChunkIndex,
+        embedder: BaseEmbedding,
+        *,
+        connectors: Mapping[str, ConnectorFactory] | None = None,
+        owner: str | None = None,
+        sync_on_start: bool = True,
+        poll_seconds: float | None = None,
+        lease_seconds: float | None = None,
+    ) -> None:
+        """`connectors` overrides how a source's connector is built (name → factory) and
+        which sources run; by default `connectors.registry` builds them from `config`."""
+        self.config = config
+        self.state = state
+        self.index = index
+        self.embedder = embedder
+        self.owner = owner or make_owner()
+        self.lease_seconds = float(
+            lease_seconds or getattr(config, "worker_lease_seconds", None) or DEFAULT_LEASE_SECONDS
+        )
+        poll = float(
+            poll_seconds or getattr(config, "worker_poll_seconds", None) or DEFAULT_POLL_SECONDS
+        )
+        self.poll_seconds = min(poll, MAX_POLL_SECONDS)
+        self.sync_on_start = sync_on_start
+        self._factories = dict(connectors) if connectors is not None else None
+        self.sources = (
+            list(self._factories) if self._factories is not None else configured_sources(config)
+        )
+        self._stopping = threading.Event()
+        self._scheduler: BackgroundScheduler | None = None
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sync-request")
+        self._inflight: dict[str, Future[SyncProgress | None]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            },
+        )
+        now = datetime.now(UTC)
+        for source in self.sources:
+            minutes = float(self.config.sync_interval_minutes(source))
+            scheduler.add_job(
+                self._scheduled,
+                IntervalTrigger(minutes=minutes, timezone=UTC),
+                args=[source],
+                id=f"sync:{source}",
+                name=f"scheduled sync of {source}",
+                **({"next_run_time": now} if self.sync_on_start else {}),
+            )
+        scheduler.add_job(
+            self.poll,
+            IntervalTrigger(seconds=self.poll_seconds, timezone=UTC),
+            id="poll",
+            name="reindex requests",
+            next_run_time=now,
+        )
+        self._scheduler = scheduler
+        scheduler.start()
+        log.info(
+            "worker started owner=%s sources=%s poll=%.1fs lease=%.0fs",
+            self.owner,
+            ",".join(self.sources) or "-",
+            self.poll_seconds,
+            self.lease_seconds,
+        )
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop scheduling; a running sync commits its current batch and stops; its
+        requests go back to the queue and its lease is released."""
+        self._stopping.set()
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+        self._pool.shutdown(wait=wait)
+        try:
+            schedule.withdraw(self.state, self.owner)
+        except Exception:
+            log.warning("worker could not withdraw its schedule owner=%s", self.owner)
+        log.info("worker stopped owner=%s", self.owner)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def next_run_times(self) -> dict[str, datetime]:
+        """When each source's scheduled sync runs next on this worker."""
+        if self._scheduler is None:
+            return {}
+        result: dict[str, datetime] = {}
+        for source in self.sources:
+            job = self._scheduler.get_job(f"sync:{source}")
+            if job is not None and job.next_run_time is not None:
+                result[source] = job.next_run_time
+        return result
+
+    # ------------------------------------------------------------------ jobs
+    def _scheduled(self, source: str) -> None:
+        if self.stopping:
+            return
+        try:
+            if self.run_once(source, SyncMode.INCREMENTAL) is None:
+                log.info("scheduled sync skipped: another run holds the lease source=%s", source)
+        except Exception:
+            log.exception("scheduled sync crashed source=%s", source)
+
+    def poll(self) -> None:
+        """Publish this worker's heartbeat and schedule; start a run for each source with
+        queued requests (one at a time per source; runs of different sources overlap)."""
+        if self.stopping:
+            return
+        try:
+            schedule.publish(self.state, self.owner, self.next_run_times())
+            sources = queue.queued_sources(self.state)
+        except Exception:
+            log.warning("worker poll failed owner=%s", self.owner, exc_info=True)
+            return
+        for source in sources:
+            if source not in self.sources:
+                self._reject(source)
+                continue
+            with self._lock:
+                running = self._inflight.get(source)
+                if running is not None and not running.done():
+                    continue
+                if self.stopping:
+                    return
+                self._inflight[source] = self._pool.submit(self._serve_requests, source)
+
+    def _serve_requests(self, source: str) -> SyncProgress | None:
+        try:
+            return self.run_once(source, SyncMode.INCREMENTAL)
+        except Exception:
+            log.exception("requested sync crashed source=%s", source)
+            return None
+
+    def _reject(self, source: str) -> None:
+        claimed = queue.claim_queued(self.state, source)
+        ids = [r.id for r in claimed]
+        queue.finish_requests(
+            self.state, ids, queue.FAILED, error=f"the source {source!r} is not configured"
+        )
+        if ids:
+            log.warning("reindex requests rejected source=%s requests=%s", source, ids)
+
+    # ------------------------------------------------------------------ one run
+    def run_once(
+        self,
+        source: str,
+        mode: SyncMode | str = SyncMode.INCREMENTAL,
+        request_id: int | None = None,
+    ) -> SyncProgress | None:
+        """Sync `source` now if nobody else is: None when another run holds its lease.
+        Serves every queued request of the source (a `full` one makes the run full)."""
+        mode = SyncMode(mode)
+        lease = Lease(self.state, lease_name(source), self.owner, self.lease_seconds)
+        if not lease.acquire():
+            return None
+        try:
+            with lease.kept_alive():
+                return self._run_leased(source, mode, request_id, lease)
+        finally:
+            lease.release()
+
+    def _run_leased(
+        self, source: str, mode: SyncMode, request_id: int | None, lease: Lease
+    ) -> SyncProgress:
+        queue.recover_stale(self.state, source)
+        claimed = queue.claim_queued(self.state, source)
+        ids = [r.id for r in claimed]
+        if any(r.mode == SyncMode.FULL.value for r in claimed):
+            mode = SyncMode.FULL
+        run_id = self.state.start_run(source, mode.value)
+        queue.link_run(self.state, ids, run_id)
+        log.info(
+            "sync run source=%s mode=%s run=%s requests=%s asked=%s owner=%s",
+            source,
+            mode.value,
+            run_id,
+            ids,
+            request_id,
+            self.owner,
+        )
+        try:
+            connector = self._connector(source)
+        except Exception as exc:
+            error = f"the source could not be set up: {exc}"[:500]
+            log.warning("sync setup failed source=%s run=%s error=%s", source, run_id, error)
+            self.state.finish_run(run_id, "failed", error=error)
+            queue.finish_requests(self.state, ids, queue.FAILED, error=error)
+            return SyncProgress(
+                run_id=run_id, source=source, mode=mode.value, status="failed", error=error
+            )
+        engine = SyncEngine(self.index, self.state, self.embedder)
+        progress = engine.run(
+            connector,
+            mode,
+            should_stop=lambda: self.stopping or lease.lost.is_set(),
+            run_id=run_id,
+        )
+        if progress.status == "interrupted":
+            queue.requeue(self.state, ids)
+        elif progress.status == "succeeded":
+            queue.finish_requests(self.state, ids, queue.DONE)
+        else:
+            queue.finish_requests(self.state, ids, queue.FAILED, error=progress.error)
+        return progress
+
+    def _connector(self, source: str) -> Connector:
+        if self._factories is not None:
+            return self._factories[source]()
+        return build_connector(source, self.config, self.state)
+
+
+def run_worker(settings: Any) -> None:
+    """`helpdesk worker`: blocks until SIGTERM/SIGINT, then stops gracefully."""
+    from connectors.embedder import make_embedder
+    from connectors.index import open_index
+
+    settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
+    state = StateStore(settings.state_url)
+    index = open_index(
+        settings.helpdesk_data_dir,
+        weaviate_url=settings.weaviate_url,
+        weaviate_api_key=(
+            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+        ),
+        collection=settings.weaviate_collection,
+    )
+    embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
+    worker = Worker(settings, state, index, embedder)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info(
+            "worker received %s: stopping after the current batch", signal.Signals(signum).name
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    worker.start()
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        worker.shutdown(wait=True)
+        state.dispose()

@@ -1,0 +1,200 @@
+"""Helpers for the worker and admin scenarios (no tests here).
+
+`MemoryConnector` is the in-memory connector seam: a resumable feed of documents with
+a checkpoint every few documents and an optional delay per document (a slow source).
+`child_main` is the body of a worker subprocess the crash test SIGKILLs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.base import (
+    Acl,
+    Checkpoint,
+    Discovered,
+    DocumentFailure,
+    SeenAll,
+    SourceDocument,
+    SourceError,
+    SyncItem,
+    SyncMode,
+    SyncRequest,
+)
+from connectors.chunking import Chunker
+
+WHEN = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    """Poll `predicate` every 50 ms until it holds (True) or `timeout` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def make_docs(n: int, words: int = 40) -> dict[str, str]:
+    """n documents with distinct text; ids sort in creation order."""
+    return {f"doc-{i:03d}": " ".join(f"topic{i} word{j}" for j in range(words)) for i in range(n)}
+
+
+class Meter:
+    """How many scans run at once (and the most ever), shared by connector instances."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+        self.scans = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.scans += 1
+            self.most = max(self.most, self.now)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+class MemoryConnector:
+    """A resumable feed: the checkpoint is the position of the next document."""
+
+    def __init__(
+        self,
+        name: str,
+        docs: dict[str, str],
+        *,
+        delay: float = 0.0,
+        checkpoint_every: int = 2,
+        private: frozenset[str] = frozenset(),
+        failing: frozenset[str] = frozenset(),
+        error: str | None = None,
+        meter: Meter | None = None,
+    ) -> None:
+        self.name = name
+        self.docs = docs
+        self.delay = delay
+        self.checkpoint_every = checkpoint_every
+        self.private = private
+        self.failing = failing
+        self.error = error
+        self.meter = meter
+        self.started_at: list[int] = []
+
+    def document(self, native: str) -> SourceDocument:
+        acl = (
+            Acl(public=False, principals=frozenset({"group:memory:hr-team"}))
+            if native in self.private
+            else Acl.everyone()
+        )
+        return SourceDocument(
+            source=self.name,
+            doc_id=f"{self.name}:{native}",
+            title=f"Title of {native}",
+            url=f"https://kb.example/{native}",
+            text=self.docs[native],
+            updated_at=WHEN,
+            acl=acl,
+            version="1",
+        )
+
+    def expected_chunks(self) -> int:
+        chunker = Chunker()
+        return sum(len(chunker.chunk(self.document(d))) for d in self.docs if d not in self.failing)
+
+    def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        if self.meter:
+            self.meter.enter()
+        try:
+            yield from self._scan(request)
+        finally:
+            if self.meter:
+                self.meter.leave()
+
+    def _scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        if self.error:
+            raise SourceError(self.error)
+        start = 0
+        if request.mode == SyncMode.INCREMENTAL and request.checkpoint:
+            start = int(json.loads(request.checkpoint)["next"])
+        self.started_at.append(start)
+        ids = sorted(self.docs)
+        yield Discovered(total=len(ids) - start)
+        for i in range(start, len(ids)):
+            native = ids[i]
+            if native in self.failing:
+                yield DocumentFailure(
+                    source=self.name,
+                    doc_id=f"{self.name}:{native}",
+                    title=f"Title of {native}",
+                    reason="the page body could not be converted",
+                )
+            else:
+                yield self.document(native)
+            if self.delay:
+                time.sleep(self.delay)
+            if (i + 1) % self.checkpoint_every == 0:
+                yield Checkpoint(json.dumps({"next": i + 1}))
+        # a finished pass: the next incremental run lists everything again (unchanged
+        # documents are not re-embedded)
+        yield Checkpoint(json.dumps({"next": 0}))
+        if start == 0:
+            yield SeenAll()
+
+
+class Settings:
+    """The few settings the worker reads (duck-typed, as connectors/ never imports bot/)."""
+
+    def __init__(self, **values: Any) -> None:
+        self.sources: list[str] = []
+        self.worker_lease_seconds = 2.0
+        self.worker_poll_seconds = 0.2
+        self.interval_minutes = 60.0
+        self.__dict__.update(values)
+
+    def sync_interval_minutes(self, source: str) -> float:
+        return float(self.interval_minutes)
+
+
+def child_main() -> None:
+    """A worker process that syncs a slow source once (the crash test kills it)."""
+    from connectors.embedder import HashingEmbedding
+    from connectors.index import open_index
+    from connectors.state import StateStore
+    from connectors.worker import Worker
+
+    db_url, data_dir, n, delay = (
+        sys.argv[1],
+        Path(sys.argv[2]),
+        int(sys.argv[3]),
+        float(sys.argv[4]),
+    )
+    state = StateStore(db_url)
+    connector = MemoryConnector("memory", make_docs(n), delay=delay, checkpoint_every=3)
+    worker = Worker(
+        Settings(worker_lease_seconds=2.0),
+        state,
+        open_index(data_dir),
+        HashingEmbedding(),
+        connectors={"memory": lambda: connector},
+        owner="doomed-worker",
+    )
+    print("child started", flush=True)
+    progress = worker.run_once("memory")
+    print(f"child finished {progress}", flush=True)
+
+
+if __name__ == "__main__":
+    child_main()
