@@ -43,11 +43,41 @@ DOC = "application/vnd.google-apps.document"
 SHEET = "application/vnd.google-apps.spreadsheet"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FOLDER = "application/vnd.google-apps.folder"
-WORDS = (
-    "leave expenses vpn laptop password reset onboarding security policy on-call benefits "
-    "travel receipts approval manager payroll holiday contractor remote office wifi printer "
-    "badge access incident phishing report deploy review pension insurance budget equipment"
-).split()  # noqa: SIM905
+WORDS = [
+    "leave",
+    "expenses",
+    "vpn",
+    "laptop",
+    "password",
+    "reset",
+    "onboarding",
+    "security",
+    "policy",
+    "on-call",
+    "benefits",
+    "travel",
+    "receipts",
+    "approval",
+    "manager",
+    "payroll",
+    "holiday",
+    "contractor",
+    "remote",
+    "office",
+    "wifi",
+    "printer",
+    "badge",
+    "access",
+    "incident",
+    "phishing",
+    "report",
+    "deploy",
+    "review",
+    "pension",
+    "insurance",
+    "budget",
+    "equipment",
+]
 COMPANY = [{"type": "domain", "role": "reader", "domain": "example.com"}]
 
 
