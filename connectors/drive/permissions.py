@@ -155,7 +155,7 @@ class GroupDirectory:
                 return None
             raise
         except SourceError as exc:  # token grant refused for the directory scope
-            self._disable(exc.message)
+            self._disable(f"no token for the Directory scope: {exc.message}")
             self.log_once()
             return None
         return GroupMembers(group=principal, members=frozenset(members))
