@@ -50,6 +50,7 @@ from connectors.drive.tree import FolderTree
 log = logging.getLogger(__name__)
 
 RESYNC_NOTE = "Drive's change token was no longer valid: ran one full resync of the Drive scope"
+MISSING_ROOTS = "not visible to the Google identity, skipped: {ids}"
 NO_ROOTS = (
     "none of DRIVE_FOLDER_IDS / DRIVE_SHARED_DRIVE_IDS is visible to the Google identity: "
     "share the folders with the service account (or GOOGLE_DELEGATED_USER), or add it to "
@@ -97,6 +98,7 @@ class DriveConnector:
         self._skipped: Counter[str] = Counter()
         self._groups: set[str] = set()
         self._discovered = 0
+        self._missing_roots: set[str] = set()
 
     @property
     def api(self) -> DriveApi:
@@ -119,6 +121,7 @@ class DriveConnector:
         self._skipped.clear()
         self._groups.clear()
         self._discovered = 0
+        self._missing_roots.clear()
         incremental = request.mode == SyncMode.INCREMENTAL
         state = DriveState.load(request.checkpoint) if incremental else None
         if state is None:
@@ -131,6 +134,8 @@ class DriveConnector:
                 yield Note(RESYNC_NOTE)
                 yield from self._full(previous=state)
         yield from self._group_members()
+        if self._missing_roots:
+            yield Note(MISSING_ROOTS.format(ids=", ".join(sorted(self._missing_roots))))
         if self._skipped:
             kinds = ", ".join(f"{m} ({n})" for m, n in self._skipped.most_common(5))
             total = sum(self._skipped.values())
@@ -167,7 +172,8 @@ class DriveConnector:
         if not roots:
             return [EVERYTHING]
         visible = [r for r in roots if r in self.tree.drive_names or self.tree.get(r)]
-        for missing in sorted(set(roots) - set(visible)):
+        self._missing_roots = set(roots) - set(visible)
+        for missing in sorted(self._missing_roots):
             log.warning("drive root %s is not visible to the Google identity", missing)
         if not visible:
             raise SourceError(NO_ROOTS)

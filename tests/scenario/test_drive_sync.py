@@ -527,6 +527,19 @@ def test_proxy_variables_are_not_used_for_loopback(
     assert drive_ids(state) == INDEXED
 
 
+def test_a_missing_root_is_noted_and_the_rest_synced(
+    fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
+) -> None:
+    settings.drive_folder_ids = ["it", "nope"]
+    progress = sync(engine, settings)
+    assert any("nope" in n for n in progress.notes)
+    assert drive_ids(state) == INDEXED
+    settings.drive_folder_ids = ["nope"]
+    settings.drive_shared_drive_ids = []
+    failed = engine.run(connector(settings), SyncMode.FULL)
+    assert failed.status == "failed" and "DRIVE_FOLDER_IDS" in (failed.error or "")
+
+
 def test_everything_scope_without_folders(
     fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
 ) -> None:
