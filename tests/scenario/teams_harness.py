@@ -20,11 +20,13 @@ from llama_index.core.embeddings import BaseEmbedding
 from bot.adapters.teams.routes import BOT_KEY, add_teams_routes
 from bot.services import Services, build_services
 from bot.settings import Settings
+from connectors.files import FilesConnector
 from tests.conftest import SAMPLES
 from tests.fakes.teams_connector import FakeTeamsConnector
 
 BOT_ID = "28:bot-app-id"
 BOT_NAME = "Helpdesk"
+HELP_URL = "https://help.northwind.example/"
 TENANT = "72f988bf-0000-0000-0000-000000000000"
 TEAM_ID = "19:team-general@thread.tacv2"
 _ids = itertools.count(1_800_000_000_001)
@@ -69,9 +71,7 @@ def _base(service_url: str, sender: dict[str, Any], conversation: dict[str, Any]
         "conversation": conversation,
         "recipient": {"id": BOT_ID, "name": BOT_NAME},
         "locale": "en-US",
-        "entities": [
-            {"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}
-        ],
+        "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}],
     }
 
 
@@ -176,8 +176,9 @@ class ClaudeFake:
     """Answers /v1/messages like the real API: streamed text deltas, then a citation of
     the first search result it was sent. Records every request body."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, fail_status: int | None = None) -> None:
         self.delay = delay
+        self.fail_status = fail_status
         self.requests: list[dict[str, Any]] = []
 
     @staticmethod
@@ -190,6 +191,12 @@ class ClaudeFake:
     async def handler(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         self.requests.append(body)
+        if self.fail_status is not None:
+            kind = "overloaded_error" if self.fail_status == 529 else "api_error"
+            return httpx2.Response(
+                self.fail_status,
+                json={"type": "error", "error": {"type": kind, "message": "unavailable"}},
+            )
         if not body.get("stream"):
             return httpx2.Response(
                 200,
@@ -251,7 +258,11 @@ class ClaudeFake:
                 await asyncio.sleep(self.delay)
             yield _sse(
                 "content_block_delta",
-                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": chunk}},
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": chunk},
+                },
             )
         yield _sse(
             "content_block_delta",
@@ -301,6 +312,22 @@ def make_services(
         helpdesk_data_dir=data_dir, files_path=SAMPLES, _env_file=None, **extra, **settings
     )
     return build_services(config, embedder=embedder, anthropic_http_client=client)
+
+
+_SYNCED: dict[str, Path] = {}
+
+
+def synced_samples(tmp_path_factory: Any, embedder: BaseEmbedding) -> Path:
+    """A data dir with the sample help centre indexed, synced once per test session and
+    shared by the Teams test modules (each uses its own conversation ids)."""
+    if "dir" not in _SYNCED:
+        data_dir = tmp_path_factory.mktemp("teams-data")
+        services = make_services(data_dir, embedder)
+        progress = services.sync_engine().run(FilesConnector(SAMPLES, base_url=HELP_URL))
+        assert progress.failed == 0 and progress.added > 10
+        services.state.dispose()
+        _SYNCED["dir"] = data_dir
+    return _SYNCED["dir"]
 
 
 class TeamsHarness:

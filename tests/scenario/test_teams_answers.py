@@ -3,6 +3,7 @@ the SDK's development mode), replies captured by a fake connector service."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -10,8 +11,6 @@ import pytest
 
 from bot import messages
 from connectors.embedder import OnnxEmbedding
-from connectors.files import FilesConnector
-from tests.conftest import SAMPLES
 from tests.scenario.teams_harness import (
     ALICE,
     HANNAH,
@@ -22,25 +21,13 @@ from tests.scenario.teams_harness import (
     group_mention,
     make_services,
     personal_message,
+    synced_samples,
 )
-
-HELP_URL = "https://help.northwind.example/"
 
 
 @pytest.fixture(scope="module")
 def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
-    data_dir = tmp_path_factory.mktemp("teams-data")
-    services = make_services(data_dir, onnx_embedder)
-    progress = services.sync_engine().run(FilesConnector(SAMPLES, base_url=HELP_URL))
-    assert progress.failed == 0 and progress.added > 10
-    services.state.dispose()
-    return data_dir
-
-
-def doc_ids_in_citations(entity: dict[str, object] | None) -> list[str]:
-    if not entity:
-        return []
-    return [str(c["appearance"]["url"]) for c in entity.get("citation", [])]  # type: ignore[attr-defined]
+    return synced_samples(tmp_path_factory, onnx_embedder)
 
 
 async def test_channel_mention_is_answered_in_the_reply_chain_with_citations_and_ai_label(
@@ -158,7 +145,7 @@ async def test_personal_chat_streams_informative_then_text_then_final(
         assert "streamSequence" not in infos[-1]  # type: ignore[operator]
         # each update carries the text so far; the final message the whole answer
         texts = [s.text for s in sent[1:-1]]
-        for earlier, later in zip(texts, texts[1:], strict=False):
+        for earlier, later in itertools.pairwise(texts):
             assert later.startswith(earlier) and len(later) > len(earlier)
         final = sent[-1]
         assert final.type == "message" and final.text.startswith(texts[0])
@@ -182,7 +169,10 @@ async def test_restricted_document_only_in_the_entitled_askers_personal_chat(
         await teams.post(channel)
         reply = teams.connector.messages(channel["conversation"]["id"])[-1]
         assert "salary-bands-2026" not in str(reply.activity)
-        assert all("salary-bands-2026" not in r["source"] for r in claude.search_results(claude.requests[-1]))
+        assert all(
+            "salary-bands-2026" not in r["source"]
+            for r in claude.search_results(claude.requests[-1])
+        )
 
         # Alice (not in hr-team) in a 1:1: still not
         alice_chat = "a:1personal-alice-salary"
@@ -271,31 +261,13 @@ async def test_throttled_connector_is_retried_after_retry_after(
 async def test_answer_service_error_shows_its_message_and_leaks_nothing(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
-    import httpx2
-
-    async def overloaded(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(
-            529, json={"type": "error", "error": {"type": "overloaded_error", "message": "x"}}
-        )
-
-    services = make_services(synced_dir, onnx_embedder)
-    from bot.services import build_services
-    from bot.settings import Settings
-
-    services = build_services(
-        Settings(
-            helpdesk_data_dir=synced_dir,
-            files_path=SAMPLES,
-            _env_file=None,
-            anthropic_api_key="sk-ant-test",
-            anthropic_max_retries=0,
-        ),
-        embedder=onnx_embedder,
-        anthropic_http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(overloaded)),
-    )
+    claude = ClaudeFake(fail_status=529)
+    services = make_services(synced_dir, onnx_embedder, claude)
     async with TeamsHarness(services) as teams:
         chat = "a:1personal-alice-error"
-        await teams.post(personal_message(teams.service_url, "How do I reset my password?", ALICE, chat))
+        await teams.post(
+            personal_message(teams.service_url, "How do I reset my password?", ALICE, chat)
+        )
         sent = teams.connector.in_conversation(chat)
         assert teams.connector.rejected == []
         final = sent[-1]
