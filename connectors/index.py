@@ -16,7 +16,7 @@ translates it (LanceDB: `array_has_any`, Weaviate: `contains_any`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -113,6 +113,19 @@ class ChunkIndex:
 
     def update_acl(self, doc_id: str, acl: Acl) -> None:
         self.store.update_acl(doc_id, acl.public, acl_readers(acl))
+
+    def update_acls(self, changes: Mapping[str, Acl]) -> None:
+        """Metadata-only ACL updates, one backend call per distinct ACL where supported."""
+        by_acl: dict[Acl, list[str]] = {}
+        for doc_id, acl in changes.items():
+            by_acl.setdefault(acl, []).append(doc_id)
+        bulk = getattr(self.store, "update_acl_many", None)
+        for acl, doc_ids in by_acl.items():
+            if bulk is not None:
+                bulk(doc_ids, acl.public, acl_readers(acl))
+            else:
+                for doc_id in doc_ids:
+                    self.store.update_acl(doc_id, acl.public, acl_readers(acl))
 
     def prepare_for_readers(self) -> None:
         self.store.prepare_for_readers()

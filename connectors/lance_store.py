@@ -225,13 +225,21 @@ class LanceChunkStore(BasePydanticVectorStore):
             table.delete(f"doc_id IN ({', '.join(sql_str(d) for d in part)})")
 
     def update_acl(self, doc_id: str, public: bool, principals: Sequence[str]) -> None:
+        self.update_acl_many([doc_id], public, principals)
+
+    def update_acl_many(
+        self, doc_ids: Sequence[str], public: bool, principals: Sequence[str]
+    ) -> None:
+        """One UPDATE for every chunk of `doc_ids`: vectors and text are untouched."""
         table = self.table
-        if table is None:
+        if table is None or not doc_ids:
             return
-        table.update(
-            where=f"doc_id = {sql_str(doc_id)}",
-            values={"acl_public": public, "acl_principals": sorted(principals)},
-        )
+        for start in range(0, len(doc_ids), 500):
+            part = doc_ids[start : start + 500]
+            table.update(
+                where=f"doc_id IN ({', '.join(sql_str(d) for d in part)})",
+                values={"acl_public": public, "acl_principals": sorted(principals)},
+            )
 
     def clear(self) -> None:
         if self._open() is not None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -330,28 +331,39 @@ class StateStore:
 
     def mark_dirty(self, source: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Before touching the index for these documents: flag them (insert if new)."""
+        if not rows:
+            return
         now = utcnow()
+        ids = [row["doc_id"] for row in rows]
         with self.engine.begin() as conn:
-            for row in rows:
-                res = conn.execute(
-                    update(documents).where(documents.c.doc_id == row["doc_id"]).values(dirty=True)
+            existing = set(
+                conn.execute(
+                    select(documents.c.doc_id).where(documents.c.doc_id.in_(ids))
+                ).scalars()
+            )
+            if existing:
+                conn.execute(
+                    update(documents).where(documents.c.doc_id.in_(existing)).values(dirty=True)
                 )
-                if res.rowcount == 0:
-                    conn.execute(
-                        insert(documents).values(
-                            doc_id=row["doc_id"],
-                            source=source,
-                            title=row.get("title", ""),
-                            url=row.get("url", ""),
-                            content_hash="",
-                            version=None,
-                            acl=row["acl"],
-                            chunk_count=0,
-                            updated_at=row.get("updated_at"),
-                            dirty=True,
-                            synced_at=now,
-                        )
-                    )
+            new = [
+                {
+                    "doc_id": row["doc_id"],
+                    "source": source,
+                    "title": row.get("title", ""),
+                    "url": row.get("url", ""),
+                    "content_hash": "",
+                    "version": None,
+                    "acl": row["acl"],
+                    "chunk_count": 0,
+                    "updated_at": row.get("updated_at"),
+                    "dirty": True,
+                    "synced_at": now,
+                }
+                for row in rows
+                if row["doc_id"] not in existing
+            ]
+            if new:
+                conn.execute(insert(documents), new)
 
     def commit_batch(
         self,
@@ -367,30 +379,30 @@ class StateStore:
         """One transaction: document rows, the checkpoint and the run's counters."""
         now = utcnow()
         with self.engine.begin() as conn:
-            for row in upserts:
-                values = dict(row, source=source, dirty=False, synced_at=now)
-                res = conn.execute(
-                    update(documents).where(documents.c.doc_id == row["doc_id"]).values(**values)
+            gone = list({*deletions, *(row["doc_id"] for row in upserts)})
+            for start in range(0, len(gone), 500):
+                conn.execute(
+                    delete(documents).where(documents.c.doc_id.in_(gone[start : start + 500]))
                 )
-                if res.rowcount == 0:
-                    conn.execute(insert(documents).values(**values))
-            for doc_id, acl in acl_changes:
+            if upserts:
+                conn.execute(
+                    insert(documents),
+                    [dict(row, source=source, dirty=False, synced_at=now) for row in upserts],
+                )
+            if acl_changes:
                 conn.execute(
                     update(documents)
-                    .where(documents.c.doc_id == doc_id)
-                    .values(acl=acl.to_json(), synced_at=now)
+                    .where(documents.c.doc_id == bindparam("b_doc_id"))
+                    .values(acl=bindparam("b_acl"), synced_at=now),
+                    [{"b_doc_id": d, "b_acl": acl.to_json()} for d, acl in acl_changes],
                 )
-            for doc_id, version in version_changes:
+            if version_changes:
                 conn.execute(
-                    update(documents).where(documents.c.doc_id == doc_id).values(version=version)
+                    update(documents)
+                    .where(documents.c.doc_id == bindparam("b_doc_id"))
+                    .values(version=bindparam("b_version")),
+                    [{"b_doc_id": d, "b_version": v} for d, v in version_changes],
                 )
-            if deletions:
-                for start in range(0, len(deletions), 500):
-                    conn.execute(
-                        delete(documents).where(
-                            documents.c.doc_id.in_(list(deletions[start : start + 500]))
-                        )
-                    )
             if checkpoint is not None:
                 _upsert_checkpoint(conn, source, checkpoint, now)
             if run_id is not None and counts:

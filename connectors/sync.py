@@ -119,7 +119,7 @@ class SyncEngine:
         state: StateStore,
         embedder: BaseEmbedding,
         chunker: Chunker | None = None,
-        batch_docs: int = 32,
+        batch_docs: int = 64,
         embed_batch: int = 64,
     ) -> None:
         self.index = index
@@ -325,8 +325,8 @@ class SyncEngine:
                 ],
             )
             self.index.replace_documents([d.doc_id for d in docs], all_nodes)
-        for doc_id, acl in batch.acl_changes.items():
-            self.index.update_acl(doc_id, acl)
+        if batch.acl_changes:
+            self.index.update_acls(batch.acl_changes)
         deletions = sorted(batch.deletions)
         if deletions:
             self.index.delete_documents(deletions)
