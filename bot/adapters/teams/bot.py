@@ -54,6 +54,8 @@ class AdminHandler(Protocol):
         post: Callable[[str], Awaitable[str]],
         update: Callable[[str, str], Awaitable[None]],
         interval: float = 3.0,
+        *,
+        private: bool = False,
     ) -> None: ...
 
 
@@ -306,7 +308,8 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             await self.adapter.continue_conversation(reference, edit, self.app_id)
 
         try:
-            await self.admin.follow(request_id, post, update)
+            # admin commands run in the admin's 1:1 chat: failures may name restricted files
+            await self.admin.follow(request_id, post, update, private=True)
         except Exception:
             log.exception("teams reindex follow failed request=%d", request_id)
 
