@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -49,6 +48,17 @@ class Posted:
     text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
     streaming: bool = False
+
+
+_last_ts = 0.0
+
+
+def next_ts() -> str:
+    """A message ts like Slack's ("1780000000.000100"): wall-clock based, strictly
+    increasing, shared by the fake and the tests so thread order is real."""
+    global _last_ts
+    _last_ts = max(time.time(), _last_ts + 0.000001)
+    return f"{_last_ts:.6f}"
 
 
 def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
@@ -91,7 +101,6 @@ class FakeSlackApi:
         self.reactions: set[tuple[str, str, str]] = set()
         self._limits: dict[str, tuple[int, int]] = {}
         self._failures: dict[str, str] = {}
-        self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.delay: float = 0.0  # seconds added to every answer (latency of the real API)
@@ -179,7 +188,7 @@ class FakeSlackApi:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._handle)
+        app.router.add_route("*", "/api/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -224,9 +233,6 @@ class FakeSlackApi:
         return web.json_response(result)
 
     # ------------------------------------------------------------------ methods
-    def _next_ts(self) -> str:
-        return f"{1_780_000_000 + next(self._ts)}.000100"
-
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
@@ -280,7 +286,7 @@ class FakeSlackApi:
         blocks = args.get("blocks")
         posted = Posted(
             channel=str(args.get("channel")),
-            ts=self._next_ts(),
+            ts=next_ts(),
             thread_ts=args.get("thread_ts"),
             text=str(args.get("text") or args.get("markdown_text") or ""),
             blocks=blocks if isinstance(blocks, list) else [],
@@ -306,7 +312,7 @@ class FakeSlackApi:
         return {"ok": True, "channel": p.channel, "ts": p.ts, "text": p.text}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "message_ts": self._next_ts()}
+        return {"ok": True, "message_ts": next_ts()}
 
     def _m_chat_startStream(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("thread_ts"):

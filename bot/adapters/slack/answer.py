@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import ConversationInfo, Directory
 from bot.adapters.slack.events import Incoming, history_from_replies
 from bot.adapters.slack.render import answer_blocks, fallback_text, final_blocks
@@ -195,9 +196,7 @@ class Responder:
         try:
             await stream.fail(text)
         except SlackApiError as exc:
-            log.error(
-                "slack could not post the apology %s error=%s", ref, exc.response.get("error")
-            )
+            log.error("slack could not post the apology %s error=%s", ref, slack_error(exc))
 
     # ------------------------------------------------------------------ helpers
     async def _mark(self, incoming: Incoming) -> None:
@@ -212,13 +211,13 @@ class Responder:
                 )
                 return
             except SlackApiError as exc:  # not an assistant thread after all: react
-                log.debug("slack setStatus failed error=%s", exc.response.get("error"))
+                log.debug("slack setStatus failed error=%s", slack_error(exc))
         try:
             await self.client.reactions_add(
                 channel=incoming.channel, timestamp=incoming.ts, name=SEEN_REACTION
             )
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = slack_error(exc)
             if error != "already_reacted":
                 log.info(
                     "slack could not react channel=%s ts=%s error=%s",
@@ -237,7 +236,7 @@ class Responder:
                 channel_id=incoming.channel, thread_ts=incoming.thread_ts, title=title
             )
         except SlackApiError as exc:
-            log.debug("slack setTitle failed error=%s", exc.response.get("error"))
+            log.debug("slack setTitle failed error=%s", slack_error(exc))
 
     async def _history(self, incoming: Incoming, ids: BotIds) -> tuple[Turn, ...]:
         try:
@@ -249,7 +248,7 @@ class Responder:
                 "conversations.replies failed channel=%s thread=%s error=%s",
                 incoming.channel,
                 incoming.thread_ts,
-                exc.response.get("error"),
+                slack_error(exc),
             )
             return ()
         return history_from_replies(
@@ -262,9 +261,7 @@ class Responder:
                 channel=incoming.channel, thread_ts=incoming.thread_ts, text=text
             )
         except SlackApiError as exc:
-            log.warning(
-                "slack post failed channel=%s error=%s", incoming.channel, exc.response.get("error")
-            )
+            log.warning("slack post failed channel=%s error=%s", incoming.channel, slack_error(exc))
 
     # ------------------------------------------------------------------ /helpdesk ask
     async def answer_privately(

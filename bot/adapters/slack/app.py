@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.adapters.slack import events
 from bot.adapters.slack.answer import BotIds, Responder
+from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.commands import AdminLike, HelpdeskCommand, Respond
 from bot.adapters.slack.conversations import Directory
 from bot.adapters.slack.feedback import Feedback
@@ -199,5 +200,5 @@ async def _suggest(client: AsyncWebClient, channel: str, thread_ts: str) -> None
         log.warning(
             "slack suggested prompts failed channel=%s error=%s",
             channel,
-            exc.response.get("error"),
+            slack_error(exc),
         )

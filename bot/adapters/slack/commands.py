@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack.answer import PLATFORM, Responder
+from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import Directory
 from bot.models import Asker
 
@@ -121,7 +122,7 @@ class HelpdeskCommand:
             try:
                 resp = await self.client.chat_postMessage(channel=target["channel"], text=text)
             except SlackApiError as exc:
-                if exc.response.get("error") not in ("not_in_channel", "channel_not_found"):
+                if slack_error(exc) not in ("not_in_channel", "channel_not_found"):
                     raise
                 opened = await self.client.conversations_open(users=user)
                 target["channel"] = str((opened.get("channel") or {}).get("id"))
@@ -153,7 +154,7 @@ class HelpdeskCommand:
             )
             return
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = slack_error(exc)
             if respond is None:
                 log.warning("slack ephemeral failed channel=%s error=%s", channel, error)
                 return

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.api import slack_error
 from bot.models import Surface
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Directory:
             log.warning(
                 "conversations.info failed channel=%s error=%s; treating as %s",
                 channel,
-                exc.response.get("error"),
+                slack_error(exc),
                 "im" if is_im else "public channel",
             )
             return ConversationInfo(channel=channel, is_im=is_im, known=False)
@@ -102,7 +103,7 @@ class Directory:
         try:
             resp = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
-            log.warning("users.info failed user=%s error=%s", user_id, exc.response.get("error"))
+            log.warning("users.info failed user=%s error=%s", user_id, slack_error(exc))
             return UserInfo(user_id=user_id, email=None, display_name=None)
         data = resp.get("user") or {}
         profile = data.get("profile") or {}

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.render import escalate_blocks
 from bot.services import Services
 
@@ -120,7 +121,7 @@ class Feedback:
                 "slack escalation failed answer_id=%s channel=%s error=%s",
                 answer_id,
                 thread_channel,
-                exc.response.get("error"),
+                slack_error(exc),
             )
             await self._ephemeral(channel, user, None, messages.GENERIC_APOLOGY)
             return
@@ -149,5 +150,5 @@ class Feedback:
                 "slack ephemeral failed channel=%s user=%s error=%s",
                 channel,
                 user,
-                exc.response.get("error"),
+                slack_error(exc),
             )

@@ -20,6 +20,7 @@ from slack_sdk.web.async_chat_stream import AsyncChatStream
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.render import MAX_TEXT
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class AnswerStream:
                 "chat stream refused channel=%s thread=%s error=%s; will post instead",
                 self.channel,
                 self.thread_ts,
-                exc.response.get("error"),
+                slack_error(exc),
             )
             return
         if self.first_text_at is None:
@@ -137,7 +138,7 @@ class AnswerStream:
                     "chat.stopStream failed channel=%s thread=%s error=%s; posting instead",
                     self.channel,
                     self.thread_ts,
-                    exc.response.get("error"),
+                    slack_error(exc),
                 )
         return await self._post_whole(fallback_blocks, fallback_text)
 
