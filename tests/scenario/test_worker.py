@@ -10,77 +10,32 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot import messages
 from bot.admin import AdminCommands
 from bot.models import Asker
-from bot.services import Services, build_services
-from bot.settings import Settings
 from connectors import requests as queue
 from connectors.base import Connector
-from connectors.embedder import HashingEmbedding
 from connectors.leases import holder
 from connectors.worker import Worker, lease_name
 from tests import fixtures_pg
 from tests.conftest import SAMPLES
-from tests.scenario.test_worker_support import MemoryConnector, Meter, make_docs, wait_until
+from tests.scenario.test_worker_support import (
+    Chat,
+    MemoryConnector,
+    Meter,
+    make_docs,
+    make_services,
+    start_worker,
+    wait_until,
+)
 
 ADMIN = Asker(platform="slack", user_id="U0ADMIN", email="ops@northwind.example")
 ADMIN2 = Asker(platform="teams", user_id="aad-2", email="Second.Admin@northwind.example")
 
 db_url = fixtures_pg.db_url  # fixture: each test runs on SQLite and on PostgreSQL
-
-
-class Chat:
-    """Our own post/update callbacks: what the chat would show, with timestamps."""
-
-    def __init__(self) -> None:
-        self.posts: list[str] = []
-        self.updates: list[tuple[str, str, float]] = []
-
-    async def post(self, text: str) -> str:
-        self.posts.append(text)
-        return f"msg-{len(self.posts)}"
-
-    async def update(self, message_id: str, text: str) -> None:
-        self.updates.append((message_id, text, time.monotonic()))
-
-    @property
-    def final(self) -> str:
-        return self.updates[-1][1] if self.updates else self.posts[-1]
-
-
-def make_services(db: str, tmp_path: Path, **settings: Any) -> Services:
-    values: dict[str, Any] = {
-        "helpdesk_data_dir": tmp_path / "data",
-        "database_url": db,
-        "files_path": tmp_path / "kb",
-        "admin_users": ["U0ADMIN", "second.admin@northwind.example"],
-        "worker_lease_seconds": 5.0,
-        "sources": ["files"],
-    }
-    values.update(settings)
-    (tmp_path / "kb").mkdir(exist_ok=True)
-    return build_services(Settings(_env_file=None, **values), embedder=HashingEmbedding())
-
-
-def start_worker(
-    services: Services, connectors: dict[str, Any] | None = None, **kwargs: Any
-) -> Worker:
-    worker = Worker(
-        services.settings,
-        services.state,
-        services.index,
-        services.embedder,
-        connectors=connectors,
-        sync_on_start=kwargs.pop("sync_on_start", False),
-        **kwargs,
-    )
-    worker.start()
-    return worker
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.services import Services, build_services
+from bot.settings import Settings
 from connectors.base import (
     Acl,
     Checkpoint,
@@ -29,6 +31,8 @@ from connectors.base import (
     SyncRequest,
 )
 from connectors.chunking import Chunker
+from connectors.embedder import HashingEmbedding
+from connectors.worker import Worker
 
 WHEN = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -154,7 +158,7 @@ class MemoryConnector:
             yield SeenAll()
 
 
-class Settings:
+class WorkerConfig:
     """The few settings the worker reads (duck-typed, as connectors/ never imports bot/)."""
 
     def __init__(self, **values: Any) -> None:
@@ -168,12 +172,61 @@ class Settings:
         return float(self.interval_minutes)
 
 
+class Chat:
+    """Our own post/update callbacks: what the chat would show, with timestamps."""
+
+    def __init__(self) -> None:
+        self.posts: list[str] = []
+        self.updates: list[tuple[str, str, float]] = []
+
+    async def post(self, text: str) -> str:
+        self.posts.append(text)
+        return f"msg-{len(self.posts)}"
+
+    async def update(self, message_id: str, text: str) -> None:
+        self.updates.append((message_id, text, time.monotonic()))
+
+    @property
+    def final(self) -> str:
+        return self.updates[-1][1] if self.updates else self.posts[-1]
+
+
+def make_services(db: str, tmp_path: Path, **settings: Any) -> Services:
+    """The web side's services on `db`, the hashing embedder, source `files` at tmp/kb."""
+    values: dict[str, Any] = {
+        "helpdesk_data_dir": tmp_path / "data",
+        "database_url": db,
+        "files_path": tmp_path / "kb",
+        "admin_users": ["U0ADMIN", "second.admin@northwind.example"],
+        "worker_lease_seconds": 5.0,
+        "sources": ["files"],
+    }
+    values.update(settings)
+    (tmp_path / "kb").mkdir(exist_ok=True)
+    return build_services(Settings(_env_file=None, **values), embedder=HashingEmbedding())
+
+
+def start_worker(
+    services: Services, connectors: dict[str, Any] | None = None, **kwargs: Any
+) -> Worker:
+    """A worker on the same state and index (as `helpdesk worker` would be)."""
+    worker = Worker(
+        services.settings,
+        services.state,
+        services.index,
+        services.embedder,
+        connectors=connectors,
+        sync_on_start=kwargs.pop("sync_on_start", False),
+        **kwargs,
+    )
+    worker.start()
+    return worker
+
+
 def child_main() -> None:
     """A worker process that syncs a slow source once (the crash test kills it)."""
-    from connectors.embedder import HashingEmbedding
     from connectors.index import open_index
     from connectors.state import StateStore
-    from connectors.worker import Worker
 
     db_url, data_dir, n, delay = (
         sys.argv[1],
@@ -184,7 +237,7 @@ def child_main() -> None:
     state = StateStore(db_url)
     connector = MemoryConnector("memory", make_docs(n), delay=delay, checkpoint_every=3)
     worker = Worker(
-        Settings(worker_lease_seconds=2.0),
+        WorkerConfig(worker_lease_seconds=3.0),
         state,
         open_index(data_dir),
         HashingEmbedding(),
