@@ -35,10 +35,12 @@ class TeamsStream:
         *,
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._send = send
         self.interval = interval
         self._clock = clock
+        self._sleep = sleep
         self.stream_id: str | None = None
         self.sequence = 0
         self.text = ""
@@ -69,7 +71,7 @@ class TeamsStream:
         if self._last_send is not None:
             wait = self.interval - (self._clock() - self._last_send)
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
         response = await self._send(activity)
         self._last_send = self._clock()
         if self.stream_id is None:
