@@ -23,6 +23,7 @@ from bot.server import SLACK_KEY, create_app
 from bot.services import Services, build_services
 from bot.settings import Settings
 from connectors.embedder import OnnxEmbedding
+from connectors.files import FilesConnector
 from tests.conftest import SAMPLES
 from tests.fakes.claude import FakeClaude
 from tests.fakes.slack_api import BOT_USER, TEAM, FakeSlackApi, next_ts, sign
@@ -37,6 +38,23 @@ DM_HANNAH = "D0HANNAH"
 DM_DANA = "D0DANA01"
 
 _ids = itertools.count(1)
+
+
+_synced: dict[str, Path] = {}
+
+
+def synced_index(tmp_path_factory: Any, embedder: OnnxEmbedding) -> Path:
+    """The samples synced once per test session (about 40 s), shared read-only by the
+    Slack test modules; each test gets its own copy of the state database."""
+    if "dir" not in _synced:
+        data = tmp_path_factory.mktemp("slack-index")
+        settings = Settings(_env_file=None, helpdesk_data_dir=data, files_path=SAMPLES)  # type: ignore[call-arg]
+        services = build_services(settings, embedder=embedder)
+        run = services.sync_engine().run(FilesConnector(SAMPLES))
+        assert run.status == "succeeded" and run.failed == 0
+        services.state.dispose()
+        _synced["dir"] = data
+    return _synced["dir"]
 
 
 def settings_for(data: Path, state_db: Path, **extra: Any) -> Settings:

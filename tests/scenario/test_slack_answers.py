@@ -12,11 +12,7 @@ from typing import Any
 import pytest
 
 from bot import messages
-from bot.services import build_services
-from bot.settings import Settings
 from connectors.embedder import OnnxEmbedding
-from connectors.files import FilesConnector
-from tests.conftest import SAMPLES
 from tests.fakes.claude import FakeClaude
 from tests.fakes.slack_api import BOT_USER, TEAM, Posted
 from tests.scenario.slack_harness import (
@@ -32,6 +28,7 @@ from tests.scenario.slack_harness import (
     new_ts,
     start_harness,
     stop_harness,
+    synced_index,
 )
 
 Factory = Callable[..., Awaitable[SlackHarness]]
@@ -39,13 +36,7 @@ Factory = Callable[..., Awaitable[SlackHarness]]
 
 @pytest.fixture(scope="module")
 def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
-    data = tmp_path_factory.mktemp("slack")
-    settings = Settings(_env_file=None, helpdesk_data_dir=data, files_path=SAMPLES)  # type: ignore[call-arg]
-    services = build_services(settings, embedder=onnx_embedder)
-    run = services.sync_engine().run(FilesConnector(SAMPLES))
-    assert run.status == "succeeded" and run.failed == 0
-    services.state.dispose()
-    return data
+    return synced_index(tmp_path_factory, onnx_embedder)
 
 
 @pytest.fixture
