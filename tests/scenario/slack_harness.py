@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -48,7 +48,7 @@ def synced_index(tmp_path_factory: Any, embedder: OnnxEmbedding) -> Path:
     Slack test modules; each test gets its own copy of the state database."""
     if "dir" not in _synced:
         data = tmp_path_factory.mktemp("slack-index")
-        settings = Settings(_env_file=None, helpdesk_data_dir=data, files_path=SAMPLES)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, helpdesk_data_dir=data, files_path=SAMPLES)
         services = build_services(settings, embedder=embedder)
         run = services.sync_engine().run(FilesConnector(SAMPLES))
         assert run.status == "succeeded" and run.failed == 0
@@ -59,7 +59,7 @@ def synced_index(tmp_path_factory: Any, embedder: OnnxEmbedding) -> Path:
 
 def settings_for(data: Path, state_db: Path, **extra: Any) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         helpdesk_data_dir=data,
         database_url=f"sqlite:///{state_db}",
         files_path=SAMPLES,
@@ -108,11 +108,12 @@ class SlackHarness:
     fake: FakeSlackApi
     http: TestClient[Any, Any]
     services: Services
+    app: web.Application
     sent: list[str] = field(default_factory=list)
 
     @property
     def bot(self) -> SlackBot:
-        return self.http.server.app[SLACK_KEY]
+        return self.app[SLACK_KEY]
 
     async def settle(self) -> None:
         await self.bot.background.drain(30)
@@ -283,7 +284,7 @@ async def start_harness(services: Services) -> SlackHarness:
     app = create_app(services, slack_client=client)
     http: TestClient[Any, Any] = TestClient(TestServer(app))
     await http.start_server()
-    return SlackHarness(fake=fake, http=http, services=services)
+    return SlackHarness(fake=fake, http=http, services=services, app=app)
 
 
 async def stop_harness(h: SlackHarness) -> None:

@@ -1,0 +1,151 @@
+"""Slack rendering and event translation: limits, mrkdwn, which events are questions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot import messages
+from bot.adapters.slack.events import history_from_replies, parse
+from bot.adapters.slack.feedback import escalation_mention
+from bot.adapters.slack.render import (
+    MAX_BLOCKS,
+    MAX_TEXT,
+    SECTION_LIMIT,
+    answer_blocks,
+    final_blocks,
+    split_text,
+    to_mrkdwn,
+)
+from bot.models import Answer, Citation
+
+BOT = "UBOT0001"
+
+
+def citation(n: int, **kw: Any) -> Citation:
+    base: dict[str, Any] = {
+        "number": n,
+        "title": f"Doc {n}",
+        "url": f"https://wiki.example/doc/{n}",
+        "quoted_text": "q",
+        "updated_at": datetime.now(UTC) - timedelta(days=3),
+        "source": "confluence",
+        "doc_id": f"confluence:{n}",
+    }
+    base.update(kw)
+    return Citation(**base)
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for b in blocks:
+        if b["type"] == "section":
+            out.append(b["text"]["text"])
+        elif b["type"] == "context":
+            out.extend(e["text"] for e in b["elements"])
+    return out
+
+
+def test_a_long_answer_is_split_within_slacks_limits() -> None:
+    paragraph = "Step: open the portal and follow the prompts carefully. " * 40  # ~2,240 chars
+    answer = Answer(text="\n\n".join([paragraph] * 60), citations=(citation(1), citation(2)))
+    blocks = answer_blocks(answer, answer_id=7)
+    assert len(blocks) <= MAX_BLOCKS
+    assert all(len(t) <= SECTION_LIMIT for t in texts(blocks))
+    assert sum(len(t) for t in texts(blocks)) <= MAX_TEXT
+    # the reader is told it was cut, and still gets the sources and the buttons
+    assert messages.SLACK_TRUNCATED in texts(blocks)
+    assert blocks[-1]["type"] == "actions"
+    assert any("*Sources*" in t for t in texts(blocks))
+
+
+def test_a_single_huge_paragraph_is_cut_at_words() -> None:
+    pieces = split_text("word " * 2000, 3000)
+    assert all(len(p) <= 3000 for p in pieces)
+    assert all(not p.endswith("wor") for p in pieces)
+    assert " ".join(pieces).split() == ["word"] * 2000
+
+
+def test_short_answer_fits_in_one_section_with_sources_and_buttons() -> None:
+    answer = Answer(text="Reset it in the **portal** [1].", citations=(citation(1),))
+    blocks = answer_blocks(answer, answer_id=3)
+    assert texts(blocks)[0] == "Reset it in the *portal* [1]."
+    sources = texts(blocks)[1]
+    assert "<https://wiki.example/doc/1|Doc 1>" in sources
+    assert "Confluence" in sources and "updated 3 days ago" in sources
+    assert blocks[-1]["elements"][0]["value"] == "3"
+
+
+def test_final_blocks_are_sources_then_feedback() -> None:
+    blocks = final_blocks(Answer(text="x", citations=(citation(1),)), 12)
+    assert [b["type"] for b in blocks] == ["section", "actions"]
+
+
+def test_markdown_becomes_mrkdwn_and_control_characters_are_escaped() -> None:
+    md = "# VPN\n**Bold** and [the guide](https://x.example/a?b=1) for <admins> & co\n- one"
+    out = to_mrkdwn(md)
+    assert out.splitlines()[0] == "*VPN*"
+    assert "*Bold*" in out
+    assert "<https://x.example/a?b=1|the guide>" in out
+    assert "&lt;admins&gt; &amp; co" in out
+    assert out.splitlines()[-1] == "• one"
+
+
+def test_a_file_path_citation_is_not_linked() -> None:
+    blocks = final_blocks(
+        Answer(text="x", citations=(citation(1, url="file:///srv/kb/a.md", title="A <b>"),)), None
+    )
+    text = texts(blocks)[0]
+    assert "file:///" not in text and "A &lt;b&gt;" in text
+
+
+def event_body(**event: Any) -> dict[str, Any]:
+    base = {"type": "message", "channel": "C1", "user": "U1", "ts": "1.1", "text": "hi"}
+    base.update(event)
+    return {"event_id": "Ev1", "team_id": "T1", "event": base}
+
+
+def test_questions_are_recognised_and_the_bots_mention_is_removed() -> None:
+    incoming, reason = parse(event_body(text=f"<@{BOT}> how do I print?"), "mention", BOT)
+    assert reason is None and incoming is not None
+    assert incoming.text == "how do I print?" and incoming.mentions_bot
+    assert incoming.thread_ts == "1.1" and not incoming.in_thread
+
+    reply, _ = parse(event_body(thread_ts="0.5", ts="1.2"), "message", BOT)
+    assert reply is not None and reply.thread_ts == "0.5" and reply.in_thread
+
+
+def test_bots_edits_and_joins_are_not_questions() -> None:
+    for event in (
+        {"bot_id": "B2"},
+        {"subtype": "bot_message"},
+        {"subtype": "message_changed"},
+        {"subtype": "message_deleted"},
+        {"subtype": "channel_join"},
+        {"user": BOT},
+    ):
+        incoming, reason = parse(event_body(**event), "message", BOT)
+        assert incoming is None and reason
+
+
+def test_thread_history_marks_the_bots_turns_and_stops_at_the_question() -> None:
+    replies = [
+        {"ts": "1", "user": "U1", "text": f"<@{BOT}> how do I print?"},
+        {"ts": "2", "user": BOT, "bot_id": "BBOT", "text": "Use the portal [1]"},
+        {"ts": "3", "user": "U9", "bot_id": "BOTHER", "text": "other bot noise"},
+        {"ts": "4", "user": "U1", "text": "and in colour?"},
+        {"ts": "5", "user": "U2", "text": "later message"},
+    ]
+    turns = history_from_replies(replies, "4", BOT, "BBOT")
+    assert [(t.role, t.text) for t in turns] == [
+        ("user", "how do I print?"),
+        ("assistant", "Use the portal [1]"),
+    ]
+
+
+def test_escalation_mention_formats() -> None:
+    assert escalation_mention("S0123ABCD") == "<!subteam^S0123ABCD>"
+    assert escalation_mention("U0123ABCD") == "<@U0123ABCD>"
+    assert escalation_mention("@here") == "<!here>"
+    assert escalation_mention("<!subteam^S1|it>") == "<!subteam^S1|it>"
+    assert escalation_mention("  ") is None
