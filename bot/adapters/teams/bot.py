@@ -314,9 +314,16 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             log.exception("teams reindex follow failed request=%d", request_id)
 
     async def drain(self) -> None:
-        """Wait for background follow-ups (tests, shutdown)."""
+        """Wait for background follow-ups (tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Server shutdown: stop following reindex progress (the request itself goes on
+        in the worker; `status` still shows it)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # ------------------------------------------------------------------ invokes
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:

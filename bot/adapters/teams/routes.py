@@ -111,3 +111,8 @@ def add_teams_routes(app: web.Application, services: Services, admin: Any) -> No
         return web.json_response(invoke_response.body, status=invoke_response.status)
 
     app.router.add_post("/api/messages", messages_endpoint)
+
+    async def close_bot(_app: web.Application) -> None:
+        await bot.close()
+
+    app.on_shutdown.append(close_bot)
