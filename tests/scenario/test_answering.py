@@ -250,3 +250,17 @@ def test_dm_scope_includes_the_askers_groups_and_channel_scope_does_not(
     assert "files:hr/salary-bands-2026.md" not in [c.doc_id for c in in_channel.citations]
     assert "98,000" not in in_channel.text
     assert "files:hr/salary-bands-2026.md" in [c.doc_id for c in in_dm.citations]
+
+
+def test_the_pipeline_is_a_llamaindex_query_engine(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    from bot.answering.query_engine import HelpdeskQueryEngine
+
+    claude.reply([("Call the IT hotline", (0, "IT hotline"))])
+    engine = HelpdeskQueryEngine(engine=with_claude.engine, scope=PermissionScope.public_only())
+    response = engine.query("I lost my phone and can't do MFA. What do I do?")
+    assert str(response).startswith("Call the IT hotline [1]")
+    [node] = response.source_nodes
+    assert node.node.metadata["number"] == 1 and node.node.get_content() == "IT hotline"
+    assert response.metadata is not None and response.metadata["answer"].grounded

@@ -1,0 +1,84 @@
+"""Small pure pieces of the core loop: parsing, formatting, excerpts, follow-ups."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.answering.engine import heuristic_rewrite
+from bot.answering.extractive import best_excerpt
+from bot.formatting import ago, updated_ago
+from bot.models import Turn
+from connectors.base import Acl, content_hash
+from connectors.files import acl_from_front_matter, html_to_text, split_front_matter
+from tests.conftest import SAMPLES
+
+
+def test_front_matter_title_and_acl() -> None:
+    meta, body = split_front_matter(
+        "---\ntitle: Salary bands\n"
+        "acl: {public: false, groups: [HR-Team], users: [CFO@x.example]}\n"
+        "---\nL5 pays well.\n"
+    )
+    assert meta["title"] == "Salary bands" and body == "L5 pays well.\n"
+    acl = acl_from_front_matter(meta["acl"])
+    assert acl == Acl(False, frozenset({"group:files:hr-team", "user:cfo@x.example"}))
+    assert acl_from_front_matter(None) == Acl.everyone()
+    with pytest.raises(ValueError, match="acl must be a mapping"):
+        acl_from_front_matter("everyone")
+
+
+def test_html_keeps_title_headings_lists_and_tables() -> None:
+    title, text = html_to_text(
+        "<html><head><title>Per-diem rates</title><script>x()</script></head><body>"
+        "<h2>Domestic</h2><ul><li>Lunch</li><li>Dinner</li></ul>"
+        "<table><tr><th>City</th><th>Rate</th></tr><tr><td>Lisbon</td><td>€45</td></tr></table>"
+        "</body></html>"
+    )
+    assert title == "Per-diem rates"
+    assert "## Domestic" in text and "- Lunch" in text and "| Lisbon | €45 |" in text
+    assert "x()" not in text
+
+
+def test_sample_pdfs_have_extractable_text() -> None:
+    from connectors.files import _read_pdf
+
+    pdfs = sorted(Path(SAMPLES).rglob("*.pdf"))
+    assert len(pdfs) >= 3
+    for pdf in pdfs:
+        _, text = _read_pdf(pdf)
+        assert len(text.split()) > 100
+
+
+def test_content_hash_ignores_acl_but_not_title_or_breadcrumbs() -> None:
+    assert content_hash("T", "body") == content_hash("T", "body")
+    assert content_hash("T", "body") != content_hash("T2", "body")
+    assert content_hash("T", "body", ("HR",)) != content_hash("T", "body", ("IT",))
+
+
+def test_relative_times() -> None:
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert ago(now - timedelta(seconds=5), now) == "just now"
+    assert ago(now - timedelta(minutes=1), now) == "1 minute ago"
+    assert ago(now - timedelta(hours=5), now) == "5 hours ago"
+    assert updated_ago(now - timedelta(days=3), now) == "updated 3 days ago"
+    assert ago(None) == "never"
+
+
+def test_excerpt_prefers_the_sentences_that_answer() -> None:
+    passage = (
+        "# Annual leave\nThis page explains leave. Full-time employees get 27 days of annual "
+        "leave per year. Part-time staff get a pro-rata share. The office cat is called Pixel."
+    )
+    assert "27 days" in best_excerpt(passage, "how many days of annual leave per year")
+    assert not best_excerpt(passage, "how many days of annual leave").startswith("#")
+
+
+def test_heuristic_follow_up_rewrite() -> None:
+    history = (Turn("user", "How many days of annual leave do I get?"), Turn("assistant", "27"))
+    assert heuristic_rewrite("and for contractors?", history).startswith("How many days")
+    standalone = "How do I set up the VPN on a Linux laptop at home?"
+    assert heuristic_rewrite(standalone, history) == standalone
+    assert heuristic_rewrite("and for contractors?", ()) == "and for contractors?"
