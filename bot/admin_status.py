@@ -20,6 +20,8 @@ from connectors.state import SyncRun
 
 log = logging.getLogger(__name__)
 
+STALLED_AFTER = timedelta(minutes=3)  # a running sync commits a batch far more often
+
 
 def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
@@ -130,6 +132,9 @@ def _source_lines(
         lines.append(
             messages.ADMIN_STATUS_RUNNING.format(mode=last.mode, progress=running_line(last, now))
         )
+        silent = (now - (last.heartbeat_at or last.started_at)).total_seconds()
+        if silent > STALLED_AFTER.total_seconds():
+            lines.append(messages.ADMIN_STATUS_STALLED.format(ago_plain=duration(silent)))
         last = _last_finished(services, name)
     if last is not None and last.status in ("failed", "interrupted"):
         lines.append(

@@ -109,9 +109,7 @@ ADMIN_REFUSED = (
     "everyone; ask an admin if the index looks out of date."
 )
 ADMIN_QUEUED = "Queued a {mode}reindex of {sources} (request #{request_id}). Progress follows here."
-ADMIN_QUEUED_BEHIND = (
-    "{source} is syncing right now; your reindex starts as soon as that run ends."
-)
+ADMIN_QUEUED_BEHIND = "{source} is syncing right now; your reindex starts as soon as that run ends."
 ADMIN_NO_WORKER = (
     "Note: no sync worker has checked in during the last minute, so the request waits "
     "until `helpdesk worker` (or `helpdesk serve` with RUN_WORKER=true) is running."
@@ -203,4 +201,8 @@ SLACK_SUGGESTED_PROMPTS = (
     ("Reset my password", "How do I reset my password?"),
     ("Set up the VPN", "How do I set up the VPN on my laptop?"),
     ("Annual leave", "How many days of annual leave do I get?"),
+)
+ADMIN_STATUS_STALLED = (
+    "   ⚠️ no progress reported for {ago_plain}: its worker may have stopped; the next run "
+    "resumes from the last checkpoint"
 )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ MAX_POLL_SECONDS = 5.0
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_POLL_SECONDS = 2.0
 MISFIRE_GRACE_SECONDS = 300
+PROGRESS_EVERY_SECONDS = 1.0
 
 ConnectorFactory = Callable[[], Connector]
 
@@ -125,6 +127,8 @@ class Worker:
             next_run_time=now,
         )
         self._scheduler = scheduler
+        # APScheduler logs every execution at INFO (the poll job every few seconds)
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler.start()
         log.info(
             "worker started owner=%s sources=%s poll=%.1fs lease=%.0fs",
@@ -263,6 +267,7 @@ class Worker:
         progress = engine.run(
             connector,
             mode,
+            on_progress=self._progress_writer(run_id),
             should_stop=lambda: self.stopping or lease.lost.is_set(),
             run_id=run_id,
         )
@@ -273,6 +278,26 @@ class Worker:
         else:
             queue.finish_requests(self.state, ids, queue.FAILED, error=progress.error)
         return progress
+
+    def _progress_writer(self, run_id: int) -> Callable[[SyncProgress], None]:
+        """Between batch commits, write documents seen / total / failed to the run's row
+        (at most once a second) so `/helpdesk status` and `follow()` in the web process
+        move while a large batch is read; the counters of committed work are written by
+        the SyncEngine with each batch."""
+        last = 0.0
+
+        def write(p: SyncProgress) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last < PROGRESS_EVERY_SECONDS or p.status != "running":
+                return
+            last = now
+            try:
+                self.state.update_run(run_id, done=p.done, total=p.total, failed=p.failed)
+            except Exception:
+                log.warning("progress write failed run=%s", run_id, exc_info=True)
+
+        return write
 
     def _connector(self, source: str) -> Connector:
         if self._factories is not None:

@@ -7,15 +7,16 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import messages
 from bot.admin import AdminCommands
 from bot.models import Asker
-from connectors.state import documents
+from connectors.state import documents, sync_runs, utcnow
 from connectors.worker import Worker
 from tests.conftest import SAMPLES
 from tests.scenario.test_worker_support import (
@@ -136,3 +137,23 @@ async def test_without_a_worker_status_says_so_and_counts_queued_requests(
     assert "   no scheduled sync (no worker running)" in text
     assert "   1 reindex request queued" in text
     assert text.endswith(messages.ADMIN_STATUS_NO_WORKER)
+
+
+async def test_a_run_whose_worker_died_is_shown_as_stalled(tmp_path: Path) -> None:
+    services = make_services(f"sqlite:///{tmp_path / 'state.sqlite3'}", tmp_path)
+    run_id = services.state.start_run("files", "incremental")
+    services.state.update_run(run_id, done=12, total=40)
+    with services.state.engine.begin() as conn:  # what a SIGKILLed worker leaves behind
+        conn.execute(
+            update(sync_runs)
+            .where(sync_runs.c.id == run_id)
+            .values(heartbeat_at=utcnow() - timedelta(minutes=10))
+        )
+    text = (await AdminCommands(services).handle(ANYONE, "status")).text
+    assert "   running now (incremental): 12 / 40 documents" in text
+    assert re.search(
+        r"^   ⚠️ no progress reported for 10 min \d+ s: its worker may have stopped; the next "
+        r"run resumes from the last checkpoint$",
+        text,
+        re.M,
+    ), text
