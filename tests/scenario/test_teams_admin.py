@@ -108,3 +108,16 @@ async def test_admin_words_in_a_channel_are_questions_not_commands(services: Ser
         assert get_request(services.state, 1) is None
         texts = [s.text for s in teams.connector.messages(activity["conversation"]["id"])]
         assert len(texts) == 1 and not texts[0].startswith("Queued")
+
+
+async def test_a_question_starting_with_help_is_answered_not_treated_as_a_command(
+    services: Services,
+) -> None:
+    async with TeamsHarness(services, AdminCommands(services)) as teams:
+        chat = "a:1personal-hannah-question"
+        text = "help me connect to the VPN"
+        await teams.post(personal_message(teams.service_url, text, HANNAH, chat))
+        final = teams.connector.messages(chat)[-1]
+        assert final.streaminfo and final.streaminfo["streamType"] == "final"
+        # searched as a question (this index is empty), not answered with the usage text
+        assert final.text == messages.NO_ANSWER.format(support_hint="#it-help")

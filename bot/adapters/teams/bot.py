@@ -37,7 +37,6 @@ from connectors.state import answers
 log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
-ADMIN_WORDS = frozenset({"reindex", "status", "help"})
 MEMBER_CACHE_SECONDS = 600.0
 _AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -85,6 +84,15 @@ def question_text(activity: Activity, strip_mention: bool) -> str:
         text = _AT_TAG.sub(" ", text)
     text = html.unescape(_TAG.sub(" ", text))
     return " ".join(text.split())
+
+
+def is_admin_command(text: str) -> bool:
+    """`status`, `help` or `reindex [source] [full]` exactly: "help me reset my password"
+    and "status of my laptop order?" are questions."""
+    words = text.lower().rstrip(".!").split()
+    if words in (["status"], ["help"]):
+        return True
+    return bool(words) and words[0] == "reindex" and len(words) <= 3
 
 
 def feedback_comment(raw: object) -> str | None:
@@ -145,7 +153,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             activity.id,
             asker.user_id,
         )
-        if personal and self.admin is not None and text.split()[0].lower() in ADMIN_WORDS:
+        if personal and self.admin is not None and is_admin_command(text):
             await self._admin(turn_context, asker, text)
             return
         surface = Surface.DM if personal else Surface.CHANNEL
