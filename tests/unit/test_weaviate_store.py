@@ -34,20 +34,19 @@ from weaviate.util import _ServerVersion
 from connectors.base import Acl, SourceDocument
 from connectors.chunking import Chunker
 from connectors.index import METADATA_KEYS, IndexBackend, scope_filters
-from connectors.weaviate_store import (
+from connectors.weaviate_client import build_client, parse_endpoint
+from connectors.weaviate_schema import (
     NODE_ID_KEY,
     TEXT_KEY,
     VECTOR_NAME,
-    WeaviateChunkStore,
-    build_client,
     collection_spec,
     node_from_properties,
     node_properties,
     node_uuid,
-    parse_endpoint,
     schema_problems,
     weaviate_filter,
 )
+from connectors.weaviate_store import WeaviateChunkStore
 
 Op = base_pb2.Filters
 
