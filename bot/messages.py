@@ -57,6 +57,10 @@ CLI_SYNC_SUMMARY = (
     "{failed} failed, {chunks_embedded} chunks embedded in {seconds:.1f}s"
 )
 CLI_SYNC_FAILED = "{source}: sync failed: {error}"
+CLI_SYNC_BUSY = (
+    "{source}: another sync of this source is running (a worker or another `helpdesk sync`); "
+    "nothing was changed. Try again when it has finished (`helpdesk status`)."
+)
 CLI_SYNC_FAILURE_LINE = "  ✗ {title}: {reason}"
 CLI_UNKNOWN_SOURCE = "Unknown source {source!r}. Configured sources: {configured}."
 CLI_NOT_CONFIGURED = "Source {source!r} is not configured. {hint}"

@@ -10,9 +10,11 @@ import typer
 
 from bot import messages
 from bot.settings import Settings
-from connectors.base import SyncMode
+from connectors.base import Connector, SyncMode
+from connectors.leases import Lease, make_owner
 from connectors.registry import build_connector, configured_sources, known_sources
-from connectors.sync import SyncProgress
+from connectors.sync import SyncEngine, SyncProgress
+from connectors.worker import lease_name
 
 NOT_CONFIGURED_HINTS = {
     "files": "Set FILES_PATH to a folder of markdown/HTML/PDF files.",
@@ -41,6 +43,23 @@ def _progress_bar(source: str) -> tuple[Any, Any]:
     )
     task = bar.add_task(f"sync {source}", total=None)
     return bar, task
+
+
+def _run_one(
+    engine: SyncEngine, connector: Connector, mode: SyncMode, name: str, tty: bool, lease: Lease
+) -> SyncProgress:
+    def stop() -> bool:
+        return lease.lost.is_set()
+
+    if not tty:
+        return engine.run(connector, mode, should_stop=stop)
+    bar, task = _progress_bar(name)
+
+    def on_progress(p: SyncProgress) -> None:
+        bar.update(task, completed=p.done, total=p.total)
+
+    with bar:
+        return engine.run(connector, mode, on_progress=on_progress, should_stop=stop)
 
 
 def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: bool) -> int:
@@ -84,16 +103,19 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
             typer.echo(messages.CLI_SYNC_FAILED.format(source=name, error=exc), err=True)
             results.append({"source": name, "error": str(exc)})
             continue
-        if tty:
-            bar, task = _progress_bar(name)
-
-            def on_progress(p: SyncProgress, bar: Any = bar, task: Any = task) -> None:
-                bar.update(task, completed=p.done, total=p.total)
-
-            with bar:
-                progress = engine.run(connector, mode, on_progress=on_progress)
-        else:
-            progress = engine.run(connector, mode)
+        # the same lease as the worker's: a source never syncs twice at once
+        lease = Lease(services.state, lease_name(name), make_owner(), settings.worker_lease_seconds)
+        if not lease.acquire():
+            failed = True
+            busy = messages.CLI_SYNC_BUSY.format(source=name)
+            typer.echo(busy, err=True)
+            results.append({"source": name, "error": busy})
+            continue
+        try:
+            with lease.kept_alive():
+                progress = _run_one(engine, connector, mode, name, tty, lease)
+        finally:
+            lease.release()
         summary = progress.summary()
         if progress.status == "failed":
             failed = True

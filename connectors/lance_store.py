@@ -132,13 +132,21 @@ def _node_from_row(row: dict[str, Any]) -> TextNode:
     return node
 
 
-def rrf_fuse(ranked_lists: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
-    """Reciprocal rank fusion: id -> fused score."""
-    scores: dict[str, float] = {}
-    for ranking in ranked_lists:
-        for rank, node_id in enumerate(ranking):
-            scores[node_id] = scores.get(node_id, 0.0) + 1.0 / (k + rank + 1)
-    return scores
+def relative_score_fusion(
+    vector_hits: Sequence[tuple[str, float]], text_hits: Sequence[tuple[str, float]], alpha: float
+) -> dict[str, float]:
+    """Weaviate's relativeScoreFusion: each list's scores min-max normalised to [0, 1],
+    then `alpha * vector + (1 - alpha) * keyword`. Same fusion on both backends."""
+    fused: dict[str, float] = {}
+    for weight, hits in ((alpha, vector_hits), (1.0 - alpha, text_hits)):
+        if not hits:
+            continue
+        values = [score for _, score in hits]
+        low, high = min(values), max(values)
+        for node_id, score in hits:
+            norm = (score - low) / (high - low) if high > low else 1.0
+            fused[node_id] = fused.get(node_id, 0.0) + weight * norm
+    return fused
 
 
 class LanceChunkStore(BasePydanticVectorStore):
@@ -343,7 +351,10 @@ class LanceChunkStore(BasePydanticVectorStore):
             fetch = max(k * 4, 20)
             vec = self._vector_hits(list(query.query_embedding or []), where, fetch)
             txt = self._text_hits(query.query_str or "", where, fetch)
-            fused = rrf_fuse([[r["id"] for r in vec], [r["id"] for r in txt]])
+            alpha = 0.5 if query.alpha is None else float(query.alpha)
+            fused = relative_score_fusion(
+                [(r["id"], r["_score"]) for r in vec], [(r["id"], r["_score"]) for r in txt], alpha
+            )
             by_id = {r["id"]: r for r in vec + txt}
             ranked = sorted(fused, key=lambda i: fused[i], reverse=True)[:k]
             rows = []

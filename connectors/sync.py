@@ -46,6 +46,7 @@ from connectors.state import StateStore
 log = logging.getLogger(__name__)
 
 MAX_FAILURES_KEPT = 50
+HEARTBEAT_SECONDS = 15.0
 STALE_RUN = timedelta(minutes=2)  # a 'running' run without a heartbeat for this long died
 
 
@@ -151,12 +152,17 @@ class SyncEngine:
         batch = _Batch()
         last_report = 0.0
 
+        last_beat = time.monotonic()
+
         def report(force: bool = False) -> None:
-            nonlocal last_report
+            nonlocal last_report, last_beat
             now = time.monotonic()
             if on_progress and (force or now - last_report >= 0.2):
                 last_report = now
                 on_progress(progress)
+            if now - last_beat >= HEARTBEAT_SECONDS and progress.status == "running":
+                last_beat = now  # a long batch still shows as alive to `status`
+                self.state.update_run(run_id, done=progress.done, total=progress.total)
 
         try:
             for item in connector.scan(request):

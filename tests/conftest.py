@@ -11,10 +11,12 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from connectors.embedder import HashingEmbedding, OnnxEmbedding  # noqa: E402
-from connectors.index import ChunkIndex, open_index  # noqa: E402
-from connectors.state import StateStore  # noqa: E402
-from connectors.sync import SyncEngine  # noqa: E402
+from connectors.embedder import HashingEmbedding, OnnxEmbedding
+from connectors.index import ChunkIndex, open_index
+from connectors.state import StateStore
+from connectors.sync import SyncEngine
+
+pytest_plugins = ["tests.fixtures_pg"]
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"

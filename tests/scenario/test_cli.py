@@ -205,3 +205,21 @@ def test_eval_reports_three_retrievers(cli_env: dict[str, str], tmp_path: Path) 
         assert report[mode]["recall@2"] == 1.0
     missing = helpdesk(["eval", str(tmp_path / "nothing")], cli_env)
     assert missing.returncode == 2 and "corpus.jsonl is missing" in missing.stderr
+
+
+def test_sync_refuses_to_run_while_another_sync_holds_the_source(cli_env: dict[str, str]) -> None:
+    from connectors.leases import Lease
+    from connectors.state import StateStore
+    from connectors.worker import lease_name
+
+    state = StateStore(f"sqlite:///{Path(cli_env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    lease = Lease(state, lease_name("files"), "other-worker:1", 60)
+    assert lease.acquire()
+    try:
+        out = helpdesk(["sync", "files"], cli_env)
+        assert out.returncode == 1
+        assert "another sync of this source is running" in out.stderr
+    finally:
+        lease.release()
+        state.dispose()
+    assert helpdesk(["sync", "files"], cli_env).returncode == 0
