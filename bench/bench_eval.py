@@ -22,7 +22,7 @@ def main() -> None:
     if not (DATASET / "corpus.jsonl").is_file():
         print(f"skipped: {DATASET} is not here (it ships beside the repo, not in it)")
         return
-    report = run_eval(Settings(_env_file=None), DATASET, k=10)  # type: ignore[call-arg]
+    report = run_eval(Settings(_env_file=None), DATASET, k=10)
     print(render_eval(report))
     hybrid = report["hybrid"]["ndcg@10"]
     others = max(report["keyword"]["ndcg@10"], report["vector"]["ndcg@10"])
