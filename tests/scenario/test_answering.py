@@ -35,7 +35,7 @@ def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbe
 
 def settings_for(data: Path, **extra: Any) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         helpdesk_data_dir=data,
         files_path=SAMPLES,
         **extra,
