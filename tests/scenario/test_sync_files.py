@@ -65,7 +65,9 @@ def kb(tmp_path: Path) -> Path:
     return root
 
 
-def search_titles(index: ChunkIndex, engine: SyncEngine, query: str, principals: frozenset[str]) -> list[str]:
+def search_titles(
+    index: ChunkIndex, engine: SyncEngine, query: str, principals: frozenset[str]
+) -> list[str]:
     vector = engine.embedder.get_query_embedding(query)
     hits = index.search(query, vector, principals, 10, SearchMode.HYBRID)
     return [h.node.metadata["title"] for h in hits]
@@ -100,12 +102,16 @@ def test_edit_delete_and_acl_change_are_reflected_on_the_next_sync(
     (kb / "it/vpn.html").unlink()
     salary = kb / "hr/salary.md"
     salary.write_text(salary.read_text().replace("public: false, groups: [hr-team], ", ""))
-    salary.write_text(salary.read_text().replace("acl: {users: [cfo@acme.example]}", "acl: {public: true}"))
+    salary.write_text(
+        salary.read_text().replace("acl: {users: [cfo@acme.example]}", "acl: {public: true}")
+    )
     touch_later(salary)
 
     run = engine.run(FilesConnector(kb))
     assert (run.updated, run.deleted, run.acl_updated) == (1, 1, 1)
-    assert run.chunks_embedded == 1, "only the edited page is re-embedded; the ACL change is metadata"
+    assert run.chunks_embedded == 1, (
+        "only the edited page is re-embedded; the ACL change is metadata"
+    )
     texts = [n.get_content() for n in index.store.get_nodes()]  # type: ignore[attr-defined]
     assert any("30 days" in t for t in texts) and not any("27 days" in t for t in texts)
     assert "VPN setup" not in search_titles(index, engine, "VPN gateway", public)
