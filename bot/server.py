@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.web.async_client import AsyncWebClient
@@ -117,6 +118,7 @@ def create_app(
             await slack.background.close()
 
         app.on_shutdown.append(drain_slack)
+        app.cleanup_ctx.append(_shared_session(slack_client))
     else:
         log.info("Slack is not configured (SLACK_BOT_TOKEN unset)")
 
@@ -131,6 +133,23 @@ def create_app(
         app.cleanup_ctx.append(_embedded_worker(services))
     app.add_routes(list(extra_routes))
     return app
+
+
+def _shared_session(client: AsyncWebClient) -> Any:
+    """One pooled HTTP session for every Web API call (the SDK otherwise opens a new
+    session and connection, and a new TLS handshake with Slack, for each call)."""
+
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        own = client.session is None or client.session.closed
+        if own:
+            client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=client.timeout)
+            )
+        yield
+        if own and client.session is not None:
+            await client.session.close()
+
+    return context
 
 
 def _socket_mode(slack: SlackBot, app_token: str) -> Any:

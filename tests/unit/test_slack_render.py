@@ -149,3 +149,41 @@ def test_escalation_mention_formats() -> None:
     assert escalation_mention("@here") == "<!here>"
     assert escalation_mention("<!subteam^S1|it>") == "<!subteam^S1|it>"
     assert escalation_mention("  ") is None
+
+
+def test_manifest_installs_what_the_adapter_uses() -> None:
+    import yaml
+
+    from tests.conftest import REPO
+
+    manifest = yaml.safe_load((REPO / "manifests" / "slack.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "im:history",
+        "channels:history",
+        "groups:history",
+        "mpim:history",
+        "users:read",
+        "users:read.email",
+        "reactions:write",
+        "commands",
+        "assistant:write",
+        # conversations.info for each kind of conversation
+        "channels:read",
+        "groups:read",
+        "im:read",
+        "mpim:read",
+    } <= scopes
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {
+        "app_mention",
+        "message.im",
+        "message.channels",
+        "message.groups",
+        "assistant_thread_started",
+    } <= events
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/helpdesk"]
