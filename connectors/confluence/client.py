@@ -18,12 +18,14 @@ Cloud (basic auth with email + API token, v2 listings) and Data Center / Server
 from __future__ import annotations
 
 import logging
+import queue
 import random
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -247,6 +249,48 @@ class ConfluenceClient:
                 raise ConfluenceError(f"pagination loop at {_short(next_url or '')}")
             if next_url:
                 seen.add(next_url)
+
+
+T = TypeVar("T")
+_DONE = object()
+
+
+def prefetch(source: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Iterate `source` in a background thread, up to `depth` items ahead.
+
+    The next listing page downloads while the sync embeds the current one. Errors are
+    re-raised in the consumer; closing the consumer early stops the producer.
+    """
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="confluence-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
 
 
 def _link_header_next(resp: httpx.Response) -> str | None:

@@ -69,6 +69,7 @@ from connectors.confluence.client import (
     ConfluenceError,
     ForbiddenError,
     NotFoundError,
+    prefetch,
 )
 from connectors.confluence.endpoints import (
     Body,
@@ -243,7 +244,7 @@ class ConfluenceConnector:
             return
         since = self._cql_time(run.since - self.options.window_overlap)
         high = run.since
-        for page in self.api.changed_since(keys, since):
+        for page in prefetch(self.api.changed_since(keys, since)):
             for item in page:
                 entry = run.entries.get(str(item.get("id")))
                 if entry is None or entry.id in run.handled:
@@ -258,7 +259,7 @@ class ConfluenceConnector:
             yield Checkpoint(_checkpoint_value(high))
 
     def _bulk(self, run: _Run, space: Space) -> Iterator[SyncItem]:
-        for batch in self.api.bodies(space):
+        for batch in prefetch(self.api.bodies(space)):
             for body in batch:
                 entry = run.entries.get(body.id)
                 if entry is None or entry.id in run.handled:
