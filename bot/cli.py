@@ -157,20 +157,31 @@ def evaluate(
 @app.command()
 def serve() -> None:
     """Run the chat adapters (Slack, Teams) and, with RUN_WORKER=true, the sync scheduler."""
+    from bot.errors import ConfigError
     from bot.server import run_server
 
     settings = _settings()
     _logging(settings, quiet=False)
-    run_server(settings)
+    if not settings.slack_bot_token and not settings.microsoft_app_id:
+        typer.echo(messages.CLI_SERVE_NO_PLATFORM, err=True)
+    try:
+        run_server(settings)
+    except ConfigError as exc:
+        typer.echo(messages.CLI_CONFIG_ERROR.format(message=exc.user_message), err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
 def worker() -> None:
     """Run the sync scheduler and serve reindex requests (production worker process)."""
+    from connectors.registry import configured_sources
     from connectors.worker import run_worker
 
     settings = _settings()
     _logging(settings, quiet=False)
+    if not configured_sources(settings):
+        typer.echo(messages.CLI_NO_SOURCES, err=True)
+        raise typer.Exit(2)
     run_worker(settings)
 
 

@@ -85,6 +85,10 @@ CLI_STATUS_NO_ERROR = "no errors"
 CLI_STATUS_LAST_ERROR = "last error: {error}"
 CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"
 CLI_EVAL_HEADER = "{queries} queries, k={k}"
+CLI_SERVE_NO_PLATFORM = (
+    "Neither Slack (SLACK_BOT_TOKEN) nor Teams (MicrosoftAppId) is configured: serving "
+    "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
+)
 CLI_CONFIG_ERROR = "Configuration error: {message}"
 CLI_EVAL_MISSING = (
     "{path} is missing: an eval dataset has corpus.jsonl, queries.jsonl and qrels.jsonl."

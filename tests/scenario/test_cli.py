@@ -223,3 +223,17 @@ def test_sync_refuses_to_run_while_another_sync_holds_the_source(cli_env: dict[s
         lease.release()
         state.dispose()
     assert helpdesk(["sync", "files"], cli_env).returncode == 0
+
+
+def test_serve_with_slack_half_configured_names_the_missing_key(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "SLACK_BOT_TOKEN": "xoxb-test", "RUN_WORKER": "false"}
+    out = helpdesk(["serve"], env, timeout=60)
+    assert out.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in out.stderr and "Traceback" not in out.stderr
+    assert "xoxb-test" not in out.stderr + out.stdout, "secrets stay out of the output"
+
+
+def test_worker_without_any_source_says_what_to_set(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "FILES_PATH": str(Path(cli_env["CWD"]) / "missing")}
+    out = helpdesk(["worker"], env, timeout=60)
+    assert out.returncode == 2 and "FILES_PATH" in out.stderr
