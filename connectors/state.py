@@ -1,9 +1,10 @@
 """The State store: everything but the vectors, in SQL (SQLite by default, any
 SQLAlchemy URL such as PostgreSQL in production).
 
-Tables: documents (what is indexed, its hash, ACL and a `dirty` flag), checkpoints,
-sync_runs, group memberships, reindex requests, leases, feedback, answers, threads the
-bot answered, Slack event ids seen, and recent conversation turns (Teams).
+Tables (`connectors.state_tables`, re-exported here): documents (what is indexed, its
+hash, ACL and a `dirty` flag), checkpoints, sync_runs, group memberships, reindex
+requests, leases, feedback, answers, threads the bot answered, Slack event ids seen, and
+recent conversation turns. The chat-side records are in `connectors.chat_records`.
 """
 
 from __future__ import annotations
@@ -11,186 +12,49 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    bindparam,
-    create_engine,
-    delete,
-    event,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
 
 from connectors.base import Acl, KnownDoc
-
-metadata = MetaData()
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything here is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-documents = Table(
-    "documents",
+from connectors.chat_records import ChatRecords
+from connectors.state_tables import (
+    _aware,
+    answered_threads,
+    answers,
+    checkpoints,
+    conversation_turns,
+    documents,
+    feedback,
+    leases,
+    memberships,
     metadata,
-    Column("doc_id", String(512), primary_key=True),
-    Column("source", String(64), nullable=False, index=True),
-    Column("title", Text, nullable=False, default=""),
-    Column("url", Text, nullable=False, default=""),
-    Column("content_hash", String(64), nullable=False),
-    Column("version", String(128)),
-    Column("acl", JSON, nullable=False),
-    Column("chunk_count", Integer, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True)),
-    Column("dirty", Boolean, nullable=False, default=False),
-    Column("synced_at", DateTime(timezone=True), nullable=False),
+    reindex_requests,
+    seen_events,
+    sync_runs,
+    utcnow,
 )
 
-checkpoints = Table(
-    "checkpoints",
-    metadata,
-    Column("source", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-sync_runs = Table(
-    "sync_runs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False, index=True),
-    Column("mode", String(16), nullable=False),
-    Column("status", String(16), nullable=False),  # running | succeeded | failed
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("heartbeat_at", DateTime(timezone=True)),
-    Column("total", Integer),
-    Column("done", Integer, nullable=False, default=0),
-    Column("added", Integer, nullable=False, default=0),
-    Column("updated", Integer, nullable=False, default=0),
-    Column("deleted", Integer, nullable=False, default=0),
-    Column("unchanged", Integer, nullable=False, default=0),
-    Column("failed", Integer, nullable=False, default=0),
-    Column("acl_updated", Integer, nullable=False, default=0),
-    Column("chunks_embedded", Integer, nullable=False, default=0),
-    Column("error", Text),
-    Column("failures", JSON, nullable=False, default=list),
-    Column("notes", JSON, nullable=False, default=list),
-)
-
-memberships = Table(
-    "memberships",
-    metadata,
-    Column("group_principal", String(512), primary_key=True),
-    Column("member", String(512), primary_key=True, index=True),
-    Column("source", String(64), nullable=False),
-)
-
-reindex_requests = Table(
-    "reindex_requests",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False),
-    Column("mode", String(16), nullable=False),
-    Column("status", String(16), nullable=False),  # queued | running | done | failed
-    Column("requested_by", String(256), nullable=False, default=""),
-    Column("reply_to", JSON),  # where progress goes (platform-specific, opaque here)
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("started_at", DateTime(timezone=True)),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("run_id", Integer),
-    Column("error", Text),
-)
-
-leases = Table(
-    "leases",
-    metadata,
-    Column("name", String(128), primary_key=True),
-    Column("owner", String(256), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-)
-
-feedback = Table(
-    "feedback",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("platform", String(16), nullable=False),
-    Column("conversation", String(512), nullable=False),
-    Column("message_id", String(256), nullable=False, default=""),
-    Column("user_id", String(256), nullable=False),
-    Column("rating", Integer, nullable=False),  # +1 / -1
-    Column("question", Text, nullable=False, default=""),
-    Column("answer", Text, nullable=False, default=""),
-    Column("doc_ids", JSON, nullable=False, default=list),
-    Column("comment", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-answers = Table(
-    "answers",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("platform", String(16), nullable=False),
-    Column("conversation", String(512), nullable=False, index=True),
-    Column("message_id", String(256), nullable=False, default=""),
-    Column("user_id", String(256), nullable=False, default=""),
-    Column("question", Text, nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("doc_ids", JSON, nullable=False, default=list),
-    Column("grounded", Boolean, nullable=False),
-    Column("mode", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-)
-
-answered_threads = Table(
+__all__ = [
+    "DocumentRow",
+    "StateStore",
+    "SyncRun",
     "answered_threads",
-    metadata,
-    Column("platform", String(16), primary_key=True),
-    Column("conversation", String(512), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("notice_shown", Boolean, nullable=False, default=False),
-)
-
-seen_events = Table(
-    "seen_events",
-    metadata,
-    Column("event_key", String(256), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-)
-
-conversation_turns = Table(
+    "answers",
+    "checkpoints",
     "conversation_turns",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("platform", String(16), nullable=False),
-    Column("conversation", String(512), nullable=False, index=True),
-    Column("role", String(16), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+    "documents",
+    "feedback",
+    "leases",
+    "memberships",
+    "metadata",
+    "reindex_requests",
+    "seen_events",
+    "sync_runs",
+    "utcnow",
+]
 
 
 @dataclass(frozen=True)
@@ -259,7 +123,7 @@ class DocumentRow:
     dirty: bool
 
 
-class StateStore:
+class StateStore(ChatRecords):
     """Thin typed access to the state tables. Safe to share between threads."""
 
     def __init__(self, url: str) -> None:
@@ -527,185 +391,6 @@ class StateStore:
             return frozenset(str(r) for r in rows)
 
     # ------------------------------------------------------------------ chat-side records
-    def remember_event(self, event_key: str) -> bool:
-        """True the first time `event_key` is seen, False for every repeat."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(seen_events).values(event_key=event_key, created_at=utcnow()))
-            return True
-        except IntegrityError:
-            return False
-
-    def prune_events(self, older_than: timedelta = timedelta(days=2)) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
-            )
-
-    def mark_thread_answered(self, platform: str, conversation: str) -> None:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(answered_threads).values(
-                        platform=platform, conversation=conversation, created_at=utcnow()
-                    )
-                )
-        except IntegrityError:
-            pass
-
-    def thread_answered(self, platform: str, conversation: str) -> bool:
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(answered_threads.c.conversation).where(
-                    answered_threads.c.platform == platform,
-                    answered_threads.c.conversation == conversation,
-                )
-            ).first()
-        return found is not None
-
-    def claim_thread_notice(self, platform: str, conversation: str) -> bool:
-        """True once per thread: for notices shown only the first time (external channels)."""
-        self.mark_thread_answered(platform, conversation)
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                update(answered_threads)
-                .where(
-                    answered_threads.c.platform == platform,
-                    answered_threads.c.conversation == conversation,
-                    answered_threads.c.notice_shown.is_(False),
-                )
-                .values(notice_shown=True)
-            )
-            return bool(res.rowcount)
-
-    def record_answer(
-        self,
-        platform: str,
-        conversation: str,
-        user_id: str,
-        question: str,
-        answer: str,
-        doc_ids: Sequence[str],
-        grounded: bool,
-        mode: str,
-        message_id: str = "",
-    ) -> int:
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                insert(answers).values(
-                    platform=platform,
-                    conversation=conversation,
-                    message_id=message_id,
-                    user_id=user_id,
-                    question=question,
-                    answer=answer,
-                    doc_ids=list(doc_ids),
-                    grounded=grounded,
-                    mode=mode,
-                    created_at=utcnow(),
-                )
-            )
-            return int(res.inserted_primary_key[0])  # type: ignore[index]
-
-    def answer_record(self, answer_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
-        return dict(row) if row else None
-
-    def record_feedback(
-        self,
-        platform: str,
-        conversation: str,
-        user_id: str,
-        rating: int,
-        question: str,
-        answer: str,
-        doc_ids: Sequence[str],
-        message_id: str = "",
-        comment: str | None = None,
-    ) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(feedback).values(
-                    platform=platform,
-                    conversation=conversation,
-                    message_id=message_id,
-                    user_id=user_id,
-                    rating=rating,
-                    question=question,
-                    answer=answer,
-                    doc_ids=list(doc_ids),
-                    comment=comment,
-                    created_at=utcnow(),
-                )
-            )
-
-    def feedback_rows(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [
-                dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id)).mappings()
-            ]
-
-    def answer_stats(self, since: datetime) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            n = conn.execute(
-                select(func.count()).select_from(answers).where(answers.c.created_at >= since)
-            ).scalar()
-            up = conn.execute(
-                select(func.count())
-                .select_from(feedback)
-                .where(feedback.c.created_at >= since, feedback.c.rating > 0)
-            ).scalar()
-            down = conn.execute(
-                select(func.count())
-                .select_from(feedback)
-                .where(feedback.c.created_at >= since, feedback.c.rating < 0)
-            ).scalar()
-        return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
-
-    def add_turn(
-        self, platform: str, conversation: str, role: str, text: str, keep: int = 20
-    ) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(conversation_turns).values(
-                    platform=platform,
-                    conversation=conversation,
-                    role=role,
-                    text=text,
-                    created_at=utcnow(),
-                )
-            )
-            ids = (
-                conn.execute(
-                    select(conversation_turns.c.id)
-                    .where(
-                        conversation_turns.c.platform == platform,
-                        conversation_turns.c.conversation == conversation,
-                    )
-                    .order_by(conversation_turns.c.id.desc())
-                    .offset(keep)
-                )
-                .scalars()
-                .all()
-            )
-            if ids:
-                conn.execute(delete(conversation_turns).where(conversation_turns.c.id.in_(ids)))
-
-    def recent_turns(
-        self, platform: str, conversation: str, limit: int = 10
-    ) -> list[tuple[str, str]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(conversation_turns.c.role, conversation_turns.c.text)
-                .where(
-                    conversation_turns.c.platform == platform,
-                    conversation_turns.c.conversation == conversation,
-                )
-                .order_by(conversation_turns.c.id.desc())
-                .limit(limit)
-            ).all()
-        return [(str(r), str(t)) for r, t in reversed(rows)]
 
 
 def _upsert_checkpoint(conn: Any, source: str, value: str, now: datetime) -> None:

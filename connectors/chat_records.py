@@ -1,0 +1,204 @@
+"""Chat-side records of the State store: Slack event ids seen, threads the bot answered,
+answers, feedback and recent conversation turns. Mixed into `StateStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from connectors.state_tables import (
+    answered_threads,
+    answers,
+    conversation_turns,
+    feedback,
+    seen_events,
+    utcnow,
+)
+
+
+class ChatRecords:
+    engine: Engine
+
+    def remember_event(self, event_key: str) -> bool:
+        """True the first time `event_key` is seen, False for every repeat."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(seen_events).values(event_key=event_key, created_at=utcnow()))
+            return True
+        except IntegrityError:
+            return False
+
+    def prune_events(self, older_than: timedelta = timedelta(days=2)) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
+            )
+
+    def mark_thread_answered(self, platform: str, conversation: str) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(answered_threads).values(
+                        platform=platform, conversation=conversation, created_at=utcnow()
+                    )
+                )
+        except IntegrityError:
+            pass
+
+    def thread_answered(self, platform: str, conversation: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(answered_threads.c.conversation).where(
+                    answered_threads.c.platform == platform,
+                    answered_threads.c.conversation == conversation,
+                )
+            ).first()
+        return found is not None
+
+    def claim_thread_notice(self, platform: str, conversation: str) -> bool:
+        """True once per thread: for notices shown only the first time (external channels)."""
+        self.mark_thread_answered(platform, conversation)
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(answered_threads)
+                .where(
+                    answered_threads.c.platform == platform,
+                    answered_threads.c.conversation == conversation,
+                    answered_threads.c.notice_shown.is_(False),
+                )
+                .values(notice_shown=True)
+            )
+            return bool(res.rowcount)
+
+    def record_answer(
+        self,
+        platform: str,
+        conversation: str,
+        user_id: str,
+        question: str,
+        answer: str,
+        doc_ids: Sequence[str],
+        grounded: bool,
+        mode: str,
+        message_id: str = "",
+    ) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                insert(answers).values(
+                    platform=platform,
+                    conversation=conversation,
+                    message_id=message_id,
+                    user_id=user_id,
+                    question=question,
+                    answer=answer,
+                    doc_ids=list(doc_ids),
+                    grounded=grounded,
+                    mode=mode,
+                    created_at=utcnow(),
+                )
+            )
+            return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    def answer_record(self, answer_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
+        return dict(row) if row else None
+
+    def record_feedback(
+        self,
+        platform: str,
+        conversation: str,
+        user_id: str,
+        rating: int,
+        question: str,
+        answer: str,
+        doc_ids: Sequence[str],
+        message_id: str = "",
+        comment: str | None = None,
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(feedback).values(
+                    platform=platform,
+                    conversation=conversation,
+                    message_id=message_id,
+                    user_id=user_id,
+                    rating=rating,
+                    question=question,
+                    answer=answer,
+                    doc_ids=list(doc_ids),
+                    comment=comment,
+                    created_at=utcnow(),
+                )
+            )
+
+    def feedback_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id)).mappings()
+            ]
+
+    def answer_stats(self, since: datetime) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            n = conn.execute(
+                select(func.count()).select_from(answers).where(answers.c.created_at >= since)
+            ).scalar()
+            up = conn.execute(
+                select(func.count())
+                .select_from(feedback)
+                .where(feedback.c.created_at >= since, feedback.c.rating > 0)
+            ).scalar()
+            down = conn.execute(
+                select(func.count())
+                .select_from(feedback)
+                .where(feedback.c.created_at >= since, feedback.c.rating < 0)
+            ).scalar()
+        return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
+
+    def add_turn(
+        self, platform: str, conversation: str, role: str, text: str, keep: int = 20
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(conversation_turns).values(
+                    platform=platform,
+                    conversation=conversation,
+                    role=role,
+                    text=text,
+                    created_at=utcnow(),
+                )
+            )
+            ids = (
+                conn.execute(
+                    select(conversation_turns.c.id)
+                    .where(
+                        conversation_turns.c.platform == platform,
+                        conversation_turns.c.conversation == conversation,
+                    )
+                    .order_by(conversation_turns.c.id.desc())
+                    .offset(keep)
+                )
+                .scalars()
+                .all()
+            )
+            if ids:
+                conn.execute(delete(conversation_turns).where(conversation_turns.c.id.in_(ids)))
+
+    def recent_turns(
+        self, platform: str, conversation: str, limit: int = 10
+    ) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(conversation_turns.c.role, conversation_turns.c.text)
+                .where(
+                    conversation_turns.c.platform == platform,
+                    conversation_turns.c.conversation == conversation,
+                )
+                .order_by(conversation_turns.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [(str(r), str(t)) for r, t in reversed(rows)]
