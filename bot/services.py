@@ -12,7 +12,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from connectors.embedder import make_embedder
-from connectors.index import ChunkIndex, open_index
+from connectors.index import ChunkIndex, open_configured_index
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 
@@ -39,14 +39,7 @@ def build_services(
 ) -> Services:
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
-    index = open_index(
-        settings.helpdesk_data_dir,
-        weaviate_url=settings.weaviate_url,
-        weaviate_api_key=(
-            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
-        ),
-        collection=settings.weaviate_collection,
-    )
+    index = open_configured_index(settings)
     embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
     generator = None
     if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from llama_index.core.schema import BaseNode, NodeWithScore
 from llama_index.core.vector_stores.types import (
@@ -172,6 +172,17 @@ class ChunkIndex:
         if not path.is_dir():
             return None
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def open_configured_index(config: Any) -> ChunkIndex:
+    """The index the settings describe (`config` is the Settings object, duck-typed)."""
+    key = config.weaviate_api_key
+    return open_index(
+        config.helpdesk_data_dir,
+        weaviate_url=config.weaviate_url,
+        weaviate_api_key=key.get_secret_value() if key else None,
+        collection=config.weaviate_collection,
+    )
 
 
 def open_index(

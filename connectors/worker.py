@@ -308,18 +308,11 @@ class Worker:
 def run_worker(settings: Any) -> None:
     """`helpdesk worker`: blocks until SIGTERM/SIGINT, then stops gracefully."""
     from connectors.embedder import make_embedder
-    from connectors.index import open_index
+    from connectors.index import open_configured_index
 
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
-    index = open_index(
-        settings.helpdesk_data_dir,
-        weaviate_url=settings.weaviate_url,
-        weaviate_api_key=(
-            settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
-        ),
-        collection=settings.weaviate_collection,
-    )
+    index = open_configured_index(settings)
     embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
     worker = Worker(settings, state, index, embedder)
     stop = threading.Event()
