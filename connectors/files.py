@@ -121,9 +121,7 @@ class FilesConnector:
                 meta, text = split_front_matter(raw)
                 title = str(meta.get("title") or _first_heading(text) or "")
         title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()
-        breadcrumbs = tuple(
-            part.replace("-", " ").replace("_", " ").capitalize() for part in Path(rel).parent.parts
-        )
+        breadcrumbs = tuple(_folder_title(part) for part in Path(rel).parent.parts)
         return SourceDocument(
             source=SOURCE,
             doc_id=doc_id,
