@@ -240,3 +240,22 @@ def test_worker_without_any_source_says_what_to_set(cli_env: dict[str, str]) -> 
     env = {**cli_env, "FILES_PATH": str(Path(cli_env["CWD"]) / "missing")}
     out = helpdesk(["worker"], env, timeout=60)
     assert out.returncode == 2 and "FILES_PATH" in out.stderr
+
+
+def test_ask_with_claude_through_anthropic_base_url(cli_env: dict[str, str]) -> None:
+    from tests.fakes.claude import FakeClaude
+    from tests.fakes.claude_server import serve
+
+    fake = FakeClaude()
+    fake.reply([("Call the IT hotline on +31 20 555 0142", (0, "+31 20 555 0142"))])
+    with serve(fake) as url:
+        env = {**cli_env, "ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": url}
+        out = helpdesk(["ask", "I lost my phone and can't do MFA", "--json"], env)
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["mode"] == "claude" and body["grounded"]
+    assert body["answer"] == "Call the IT hotline on +31 20 555 0142 [1]"
+    assert body["citations"][0]["quoted_text"] == "+31 20 555 0142"
+    [request] = fake.streamed_requests
+    assert request["messages"][-1]["content"][0]["type"] == "search_result"
+    assert "sk-test" not in out.stderr + out.stdout
