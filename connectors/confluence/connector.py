@@ -53,7 +53,6 @@ from connectors.base import (
     Checkpoint,
     Discovered,
     DocumentFailure,
-    GroupMembers,
     KnownDoc,
     SeenAll,
     SourceDocument,
@@ -62,8 +61,8 @@ from connectors.base import (
     SyncMode,
     SyncRequest,
     Unchanged,
-    group_principal,
 )
+from connectors.confluence.acl import AclResolver
 from connectors.confluence.client import (
     SPACE_SKIPPED,
     ConfluenceError,
@@ -79,15 +78,7 @@ from connectors.confluence.endpoints import (
     parse_body_v1,
     parse_entry,
 )
-from connectors.confluence.permissions import (
-    GroupRef,
-    Readers,
-    meet,
-    restriction_readers,
-    space_readers,
-    to_acl,
-    user_key,
-)
+from connectors.confluence.permissions import Readers
 from connectors.confluence.storage import storage_to_text
 from connectors.state import StateStore, documents
 
@@ -135,14 +126,11 @@ class ConfluenceConnector:
         self.api = api
         self.options = options
         self.state = state
-        self._members: dict[str, frozenset[str]] = {}
-        self._groups: dict[str, GroupRef] = {}
-        self._restrictions: dict[str, Readers | None] = {}
+        self.acls = AclResolver(api, options.public_groups)
 
     # ------------------------------------------------------------------ the run
     def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
-        self._members.clear()
-        self._restrictions.clear()
+        self.acls.reset()
         run = _Run(request=request, since=_checkpoint_since(request.checkpoint))
         try:
             yield from self._discover(run)
@@ -167,8 +155,7 @@ class ConfluenceConnector:
         space_levels: dict[str, Readers] = {}
         for space in spaces:
             try:
-                perms = self.api.space_permissions(space.key)
-                level, groups = space_readers(perms, self.options.public_groups)
+                level = self.acls.space_level(self.api.space_permissions(space.key))
                 entries = [
                     e
                     for page in self.api.listing(space.key)
@@ -181,35 +168,22 @@ class ConfluenceConnector:
             except ConfluenceError as exc:  # retries exhausted, 5xx, bad JSON
                 yield self._skip(run, space.key, exc.message)
                 continue
-            self._remember(groups)
             space_levels[space.key] = level
             run.spaces[space.key] = space
             for entry in entries:
                 if entry.space_key != space.key:
                     entry = replace(entry, space_key=space.key)
                 run.entries.setdefault(entry.id, entry)
-        own = {e.id: self._own_restriction(e.restriction) for e in run.entries.values()}
+        self.acls.index(run.entries.values())
         for entry in run.entries.values():
-            level = space_levels[entry.space_key]
-            for ancestor_id, _ in entry.ancestors:
-                restriction = own[ancestor_id] if ancestor_id in own else self._fetched(ancestor_id)
-                if restriction is not None:
-                    level = meet(level, restriction, self._members_of)
-            mine = own[entry.id]
-            if mine is not None:
-                level = meet(level, mine, self._members_of)
-            run.acls[entry.id] = to_acl(level)
+            run.acls[entry.id] = self.acls.acl(space_levels[entry.space_key], entry)
             home = run.spaces.get(entry.space_key)
             crumbs = tuple(title for _, title in entry.ancestors)
             if not crumbs and entry.type == "blogpost" and home is not None and home.name:
                 crumbs = (home.name,)
             run.crumbs[entry.id] = crumbs
         yield Discovered(total=len(run.entries))
-        in_acls = {p for acl in run.acls.values() for p in acl.principals if p.startswith("group:")}
-        for name in sorted(self._groups):
-            principal = group_principal(SOURCE, name)
-            if principal in in_acls:
-                yield GroupMembers(group=principal, members=self._members_of(name))
+        yield from self.acls.group_members(run.acls.values())
 
     def _contents(self, run: _Run) -> Iterator[SyncItem]:
         known = run.request.known
@@ -360,40 +334,6 @@ class ConfluenceConnector:
             key = space_key_of_url(str(url or ""))
             if key is None or key in run.skipped:
                 yield Unchanged(str(doc_id))
-
-    def _remember(self, groups: list[GroupRef]) -> None:
-        for g in groups:
-            if g.name not in self._groups or (g.id and not self._groups[g.name].id):
-                self._groups[g.name] = g
-
-    def _own_restriction(self, restriction: dict[str, Any] | None) -> Readers | None:
-        parsed = restriction_readers(restriction, self.options.public_groups)
-        if parsed is None:
-            return None
-        level, groups = parsed
-        self._remember(groups)
-        return level
-
-    def _fetched(self, content_id: str) -> Readers | None:
-        """Read restriction of an ancestor that the listing did not contain."""
-        if content_id not in self._restrictions:
-            try:
-                level = self._own_restriction(self.api.read_restriction(content_id))
-            except (ForbiddenError, ConfluenceError):
-                level = Readers(everyone=False)  # unknown: nobody, never wider
-            self._restrictions[content_id] = level
-        return self._restrictions[content_id]
-
-    def _members_of(self, name: str) -> frozenset[str]:
-        if name not in self._members:
-            group = self._groups.get(name, GroupRef(name))
-            try:
-                users = {k for u in self.api.group_members(group) if (k := user_key(u))}
-            except (ForbiddenError, NotFoundError, ConfluenceError) as exc:
-                log.warning("confluence group members unreadable group=%s: %s", name, exc)
-                users = set()
-            self._members[name] = frozenset(users)
-        return self._members[name]
 
 
 def _doc_id(native: str) -> str:
