@@ -46,9 +46,7 @@ CREDENTIALS_MISSING = (
 UNAVAILABLE = (
     "Confluence did not answer after {attempts} attempts ({detail}); the next sync retries"
 )
-FORBIDDEN = (
-    "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"
-)
+FORBIDDEN = "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"
 SPACE_SKIPPED = (
     "space {key} skipped: {reason}; its pages already indexed are kept unchanged "
     "until it can be read again"

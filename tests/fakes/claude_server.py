@@ -51,4 +51,3 @@ def serve(fake: FakeClaude) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-

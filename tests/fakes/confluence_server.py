@@ -177,8 +177,14 @@ class FakeConfluence:
             self.content[cid].restrict_users = list(users)
             self.content[cid].restrict_groups = list(groups)
 
-    def fail(self, match: str, status: int, times: int = 1, retry_after: str | None = None,
-             every: int = 1) -> None:
+    def fail(
+        self,
+        match: str,
+        status: int,
+        times: int = 1,
+        retry_after: str | None = None,
+        every: int = 1,
+    ) -> None:
         self.faults.append(Fault(match, status, times, retry_after, every))
 
     def count(self, fragment: str) -> int:
@@ -202,20 +208,35 @@ class FakeConfluence:
     def v1(self, c: Content, expand: set[str]) -> dict[str, Any]:
         space = self.spaces[c.space_key]
         out: dict[str, Any] = {
-            "id": c.id, "type": c.type, "status": c.status, "title": c.title,
+            "id": c.id,
+            "type": c.type,
+            "status": c.status,
+            "title": c.title,
             "_links": {"webui": self.webui(c), "self": f"{self.url}/rest/api/content/{c.id}"},
             "_expandable": {"container": f"/rest/api/space/{c.space_key}"},
         }
         if "space" in expand:
-            out["space"] = {"id": int(space.id), "key": space.key, "name": space.name,
-                            "type": "global", "status": "current"}
+            out["space"] = {
+                "id": int(space.id),
+                "key": space.key,
+                "name": space.name,
+                "type": "global",
+                "status": "current",
+            }
         if "version" in expand:
             author = self.users.get(c.author, User(c.author, "", c.author))
-            out["version"] = {"by": author.json(), "when": _iso(c.when), "number": c.version,
-                              "minorEdit": False, "message": ""}
+            out["version"] = {
+                "by": author.json(),
+                "when": _iso(c.when),
+                "number": c.version,
+                "minorEdit": False,
+                "message": "",
+            }
         if "ancestors" in expand:
-            out["ancestors"] = [{"id": a.id, "type": "page", "status": a.status,
-                                 "title": a.title} for a in self.ancestors(c)]
+            out["ancestors"] = [
+                {"id": a.id, "type": "page", "status": a.status, "title": a.title}
+                for a in self.ancestors(c)
+            ]
         if any(e.startswith("restrictions") for e in expand):
             out["restrictions"] = {"read": self.restriction(c)}
         if "body.storage" in expand:
@@ -224,19 +245,33 @@ class FakeConfluence:
 
     def restriction(self, c: Content) -> dict[str, Any]:
         users = [self.users[u].json() for u in c.restrict_users if u in self.users]
-        groups = [{"type": "group", "name": g, "id": self.groups.get(g, (f"g-{g}", []))[0]}
-                  for g in c.restrict_groups]
-        return {"operation": "read", "restrictions": {
-            "user": {"results": users, "start": 0, "limit": 200, "size": len(users)},
-            "group": {"results": groups, "start": 0, "limit": 200, "size": len(groups)}}}
+        groups = [
+            {"type": "group", "name": g, "id": self.groups.get(g, (f"g-{g}", []))[0]}
+            for g in c.restrict_groups
+        ]
+        return {
+            "operation": "read",
+            "restrictions": {
+                "user": {"results": users, "start": 0, "limit": 200, "size": len(users)},
+                "group": {"results": groups, "start": 0, "limit": 200, "size": len(groups)},
+            },
+        }
 
     def v2(self, c: Content, body: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": c.id, "status": c.status, "title": c.title,
-            "spaceId": self.spaces[c.space_key].id, "authorId": c.author,
+            "id": c.id,
+            "status": c.status,
+            "title": c.title,
+            "spaceId": self.spaces[c.space_key].id,
+            "authorId": c.author,
             "createdAt": _iso(c.when),
-            "version": {"createdAt": _iso(c.when), "message": "", "number": c.version,
-                        "minorEdit": False, "authorId": c.author},
+            "version": {
+                "createdAt": _iso(c.when),
+                "message": "",
+                "number": c.version,
+                "minorEdit": False,
+                "authorId": c.author,
+            },
             "_links": {"webui": self.webui(c), "tinyui": f"/x/{c.id}"},
         }
         if c.type == "page":
@@ -251,19 +286,43 @@ class FakeConfluence:
         for g in s.read_groups:
             gid = self.groups.get(g, (f"g-{g}", []))[0]
             subject = {"group": {"results": [{"type": "group", "name": g, "id": gid}], "size": 1}}
-            perms.append({"subjects": subject, "operation": read, "anonymousAccess": False,
-                          "unlicensedAccess": False})
-            perms.append({"subjects": subject, "anonymousAccess": False, "unlicensedAccess": False,
-                          "operation": {"operation": "create", "targetType": "page"}})
+            perms.append(
+                {
+                    "subjects": subject,
+                    "operation": read,
+                    "anonymousAccess": False,
+                    "unlicensedAccess": False,
+                }
+            )
+            perms.append(
+                {
+                    "subjects": subject,
+                    "anonymousAccess": False,
+                    "unlicensedAccess": False,
+                    "operation": {"operation": "create", "targetType": "page"},
+                }
+            )
         for u in s.read_users:
             subject = {"user": {"results": [self.users[u].json()], "size": 1}}
-            perms.append({"subjects": subject, "operation": read, "anonymousAccess": False,
-                          "unlicensedAccess": False})
+            perms.append(
+                {
+                    "subjects": subject,
+                    "operation": read,
+                    "anonymousAccess": False,
+                    "unlicensedAccess": False,
+                }
+            )
         if s.anonymous:
             perms.append({"operation": read, "anonymousAccess": True, "unlicensedAccess": False})
-        return {"id": int(s.id), "key": s.key, "name": s.name, "type": "global",
-                "status": "current", "permissions": perms,
-                "_links": {"webui": f"/spaces/{s.key}", "base": self.url, "context": "/wiki"}}
+        return {
+            "id": int(s.id),
+            "key": s.key,
+            "name": s.name,
+            "type": "global",
+            "status": "current",
+            "permissions": perms,
+            "_links": {"webui": f"/spaces/{s.key}", "base": self.url, "context": "/wiki"},
+        }
 
     # ------------------------------------------------------------------ CQL
     def cql(self, query: str) -> list[Content]:
@@ -359,13 +418,15 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
                 status, body, headers = 400, {"message": str(exc)}, {}
             self.send_json(status, body, headers)
 
-    def page_v2(path: str, items: list[dict[str, Any]], query: dict[str, str]) -> tuple[
-        int, Any, dict[str, str]
-    ]:
+    def page_v2(
+        path: str, items: list[dict[str, Any]], query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
         limit = min(int(query.get("limit", 25)), V2_MAX, site.v2_cap)
         start = _offset(query.get("cursor"))
         body: dict[str, Any] = {
-            "results": items[start : start + limit], "_links": {"base": site.url}}
+            "results": items[start : start + limit],
+            "_links": {"base": site.url},
+        }
         headers = {}
         if start + limit < len(items):
             nxt = dict(query, cursor=_cursor(start + limit))
@@ -374,9 +435,9 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             headers["Link"] = f'<{link}>; rel="next"'
         return 200, body, headers
 
-    def route(path: str, q: dict[str, str], multi: dict[str, list[str]]) -> tuple[
-        int, Any, dict[str, str]
-    ]:
+    def route(
+        path: str, q: dict[str, str], multi: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
         if not path.startswith("/wiki/"):
             raise KeyError(path)
         p = path[len("/wiki") :]
@@ -384,8 +445,16 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             keys = {k for v in multi.get("keys", []) for k in v.split(",") if k}
             spaces = [s for s in site.spaces.values() if not keys or s.key in keys]
             listed: list[dict[str, Any]] = [
-                {"id": s.id, "key": s.key, "name": s.name, "type": "global", "status": "current",
-                 "_links": {"webui": f"/spaces/{s.key}"}} for s in spaces]
+                {
+                    "id": s.id,
+                    "key": s.key,
+                    "name": s.name,
+                    "type": "global",
+                    "status": "current",
+                    "_links": {"webui": f"/spaces/{s.key}"},
+                }
+                for s in spaces
+            ]
             return page_v2(path, listed, q)
         if m := re.fullmatch(r"/api/v2/spaces/(\d+)/(pages|blogposts)", p):
             space = next(s for s in site.spaces.values() if s.id == m.group(1))
@@ -393,8 +462,14 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
                 raise PermissionError(space.key)
             kind = "page" if m.group(2) == "pages" else "blogpost"
             status = q.get("status", "current")
-            found = sorted((c for c in site.content.values() if c.space_key == space.key
-                            and c.type == kind and c.status == status), key=lambda c: int(c.id))
+            found = sorted(
+                (
+                    c
+                    for c in site.content.values()
+                    if c.space_key == space.key and c.type == kind and c.status == status
+                ),
+                key=lambda c: int(c.id),
+            )
             with_body = q.get("body-format") == "storage"
             return page_v2(path, [site.v2(c, with_body) for c in found], q)
         if m := re.fullmatch(r"/api/v2/(pages|blogposts)/(\d+)", p):
@@ -416,8 +491,11 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             start = _offset(q.get("cursor"))
             payload: dict[str, Any] = {
                 "results": [site.v1(c, expand) for c in hits[start : start + limit]],
-                "start": start, "limit": limit, "size": min(limit, len(hits) - start),
-                "_links": {"base": site.url, "context": "/wiki"}}
+                "start": start,
+                "limit": limit,
+                "size": min(limit, len(hits) - start),
+                "_links": {"base": site.url, "context": "/wiki"},
+            }
             if start + limit < len(hits):
                 nxt = dict(q, cursor=_cursor(start + limit), next="true")
                 payload["_links"]["next"] = f"/rest/api/content/search?{urlencode(nxt)}"
@@ -430,16 +508,30 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
         if p == "/rest/api/group/member":
             return members(q["name"], q)
         if p == "/rest/api/user/current":
-            return 200, {"type": "known", "accountId": "u-bot", "email": site.email,
-                         "displayName": "Sync bot", "timeZone": site.time_zone}, {}
+            return (
+                200,
+                {
+                    "type": "known",
+                    "accountId": "u-bot",
+                    "email": site.email,
+                    "displayName": "Sync bot",
+                    "timeZone": site.time_zone,
+                },
+                {},
+            )
         raise KeyError(p)
 
     def members(name: str, q: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         _, accounts = site.groups[name]
         start, limit = int(q.get("start", 0)), min(int(q.get("limit", 200)), 200)
         users = [site.users[a].json() for a in accounts[start : start + limit] if a in site.users]
-        body: dict[str, Any] = {"results": users, "start": start, "limit": limit,
-                                "size": len(users), "_links": {}}
+        body: dict[str, Any] = {
+            "results": users,
+            "start": start,
+            "limit": limit,
+            "size": len(users),
+            "_links": {},
+        }
         if start + limit < len(accounts):
             body["_links"]["next"] = "/rest/api/group/member?" + urlencode(
                 dict(q, name=name, start=start + limit)

@@ -67,7 +67,10 @@ def connector(
     if sleep is not None:
         kwargs["sleep"] = sleep
     client = ConfluenceClient(
-        site.url, email="bot@example.com", api_token=token, **kwargs  # type: ignore[arg-type]
+        site.url,
+        email="bot@example.com",
+        api_token=token,
+        **kwargs,  # type: ignore[arg-type]
     )
     return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces), state)
 
@@ -78,7 +81,9 @@ def it_tree(site: FakeConfluence) -> tuple[Content, Content, Content]:
         "IT", "VPN", "<h1>VPN</h1><p>Use GlobalProtect with MFA.</p>", parent=home.id
     )
     mac = site.add_page(
-        "IT", "VPN on Mac", "<p>Install the pkg then approve the kernel extension.</p>",
+        "IT",
+        "VPN on Mac",
+        "<p>Install the pkg then approve the kernel extension.</p>",
         parent=vpn.id,
     )
     return home, vpn, mac
@@ -154,7 +159,8 @@ def test_scan_yields_documents_with_version_author_and_storage_text(
     site: FakeConfluence, state: StateStore
 ) -> None:
     page = site.add_page(
-        "IT", "Printers",
+        "IT",
+        "Printers",
         '<ac:structured-macro ac:name="toc"/><h2>Floor 3</h2><table><tbody>'
         "<tr><th>Name</th><th>IP</th></tr><tr><td>P3-A</td><td>10.0.3.7</td></tr>"
         '</tbody></table><ac:structured-macro ac:name="note"><ac:rich-text-body>'
@@ -365,7 +371,9 @@ def test_a_sync_killed_mid_way_resumes_without_duplicates(
     script.write_text(SYNC_SCRIPT)
     proc = subprocess.Popen(
         [sys.executable, str(script), site.url, str(data_dir), str(REPO)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     probe = StateStore(f"sqlite:///{data_dir / 'state.sqlite3'}")
     try:

@@ -32,7 +32,7 @@ def test_code_macro_keeps_cdata_verbatim_with_language_and_title() -> None:
         '<ac:structured-macro ac:name="code" ac:schema-version="1">'
         '<ac:parameter ac:name="language">bash</ac:parameter>'
         '<ac:parameter ac:name="title">Install</ac:parameter>'
-        "<ac:plain-text-body><![CDATA[if [ -x /opt/gp ]; then\n  echo \"<ok>\" && exit 0\nfi]]>"
+        '<ac:plain-text-body><![CDATA[if [ -x /opt/gp ]; then\n  echo "<ok>" && exit 0\nfi]]>'
         "</ac:plain-text-body></ac:structured-macro>"
     )
     assert storage_to_text(xhtml) == (
@@ -83,17 +83,15 @@ def test_navigation_macros_images_and_emoticons_are_dropped() -> None:
 
 def test_nested_lists_tasks_links_and_layouts() -> None:
     xhtml = (
-        "<ac:layout><ac:layout-section ac:type=\"two_equal\"><ac:layout-cell>"
-        "<ol><li>Open <ac:link><ri:page ri:content-title=\"Network\"/></ac:link><ul><li>wired</li>"
-        "</ul></li><li><p>Ask <ac:link><ri:user ri:account-id=\"557058:x\"/></ac:link></p>"
+        '<ac:layout><ac:layout-section ac:type="two_equal"><ac:layout-cell>'
+        '<ol><li>Open <ac:link><ri:page ri:content-title="Network"/></ac:link><ul><li>wired</li>'
+        '</ul></li><li><p>Ask <ac:link><ri:user ri:account-id="557058:x"/></ac:link></p>'
         "</li></ol>"
         "</ac:layout-cell><ac:layout-cell><ac:task-list><ac:task><ac:task-id>1</ac:task-id>"
         "<ac:task-status>incomplete</ac:task-status><ac:task-body>Reboot</ac:task-body></ac:task>"
         "</ac:task-list></ac:layout-cell></ac:layout-section></ac:layout>"
     )
-    assert storage_to_text(xhtml) == (
-        "1. Open Network\n  - wired\n2. Ask 557058:x\n\n- [ ] Reboot"
-    )
+    assert storage_to_text(xhtml) == ("1. Open Network\n  - wired\n2. Ask 557058:x\n\n- [ ] Reboot")
 
 
 def test_malformed_bodies_raise() -> None:
