@@ -31,26 +31,25 @@ from urllib.parse import urlsplit
 import httpx
 
 from connectors.base import SourceError
+from connectors.messages import (
+    CONFLUENCE_CREDENTIALS_MISSING as CREDENTIALS_MISSING,
+)
+from connectors.messages import (
+    CONFLUENCE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED,
+)
+from connectors.messages import (
+    CONFLUENCE_FORBIDDEN as FORBIDDEN,
+)
+from connectors.messages import (
+    CONFLUENCE_PAT_REJECTED as PAT_REJECTED,
+)
+from connectors.messages import (
+    CONFLUENCE_UNAVAILABLE as UNAVAILABLE,
+)
 
 log = logging.getLogger(__name__)
 
 # --- user-visible strings (to move into bot/messages.py) ---------------------------
-CREDENTIALS_REJECTED = (
-    "Confluence credentials were rejected: check CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN"
-)
-PAT_REJECTED = "Confluence credentials were rejected: check CONFLUENCE_PAT"
-CREDENTIALS_MISSING = (
-    "Confluence is configured (CONFLUENCE_URL) but has no credentials: set "
-    "CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_PAT (Data Center)"
-)
-UNAVAILABLE = (
-    "Confluence did not answer after {attempts} attempts ({detail}); the next sync retries"
-)
-FORBIDDEN = "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"
-SPACE_SKIPPED = (
-    "space {key} skipped: {reason}; its pages already indexed are kept unchanged "
-    "until it can be read again"
-)
 
 
 class ConfluenceError(Exception):

@@ -64,7 +64,6 @@ from connectors.base import (
 )
 from connectors.confluence.acl import AclResolver
 from connectors.confluence.client import (
-    SPACE_SKIPPED,
     ConfluenceError,
     ForbiddenError,
     NotFoundError,
@@ -80,6 +79,7 @@ from connectors.confluence.endpoints import (
 )
 from connectors.confluence.permissions import Readers
 from connectors.confluence.storage import storage_to_text
+from connectors.messages import CONFLUENCE_SPACE_SKIPPED as SPACE_SKIPPED
 from connectors.state import StateStore, documents
 
 log = logging.getLogger(__name__)

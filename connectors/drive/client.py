@@ -34,6 +34,12 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from connectors.base import SourceError
+from connectors.messages import (
+    DRIVE_CREDENTIALS_MISSING as CREDENTIALS_MISSING,
+)
+from connectors.messages import (
+    DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +48,6 @@ DIRECTORY_SCOPES = ("https://www.googleapis.com/auth/admin.directory.group.membe
 DEFAULT_DRIVE_URL = "https://www.googleapis.com/drive/v3/"
 DEFAULT_DIRECTORY_URL = "https://admin.googleapis.com/"
 
-CREDENTIALS_REJECTED = (
-    "Google credentials were rejected: check GOOGLE_APPLICATION_CREDENTIALS and "
-    "domain-wide delegation"
-)
-CREDENTIALS_MISSING = (
-    "Google Drive needs a service-account key: set GOOGLE_APPLICATION_CREDENTIALS to the "
-    "key file's path"
-)
 RATE_LIMIT_REASONS = frozenset({"userRateLimitExceeded", "rateLimitExceeded"})
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 

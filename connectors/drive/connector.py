@@ -46,16 +46,17 @@ from connectors.drive.content import FOLDER, is_supported, size_limit_message
 from connectors.drive.documents import FileReader, FileTask, doc_id_of
 from connectors.drive.permissions import SOURCE, GroupDirectory
 from connectors.drive.tree import FolderTree
+from connectors.messages import (
+    DRIVE_MISSING_ROOTS as MISSING_ROOTS,
+)
+from connectors.messages import (
+    DRIVE_NO_ROOTS as NO_ROOTS,
+)
+from connectors.messages import (
+    DRIVE_RESYNC_NOTE as RESYNC_NOTE,
+)
 
 log = logging.getLogger(__name__)
-
-RESYNC_NOTE = "Drive's change token was no longer valid: ran one full resync of the Drive scope"
-MISSING_ROOTS = "not visible to the Google identity, skipped: {ids}"
-NO_ROOTS = (
-    "none of DRIVE_FOLDER_IDS / DRIVE_SHARED_DRIVE_IDS is visible to the Google identity: "
-    "share the folders with the service account (or GOOGLE_DELEGATED_USER), or add it to "
-    "the shared drives"
-)
 
 
 class TokenExpiredError(Exception):

@@ -29,10 +29,11 @@ from connectors.base import (
 from connectors.drive.client import DriveApi, DriveApiError
 from connectors.drive.content import ContentError, fetch_text
 from connectors.drive.permissions import SOURCE, acl_from_permissions, owners_acl
+from connectors.messages import (
+    DRIVE_EXPORT_TOO_LARGE as EXPORT_TOO_LARGE,
+)
 
 log = logging.getLogger(__name__)
-
-EXPORT_TOO_LARGE = "too large for Google to export (exportSizeLimitExceeded)"
 
 
 @dataclass(frozen=True)

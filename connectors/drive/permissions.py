@@ -31,6 +31,9 @@ from connectors.drive.client import (
     directory_endpoint,
     load_credentials,
 )
+from connectors.messages import (
+    DRIVE_GROUPS_NOT_READ as GROUPS_NOT_READ,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +41,6 @@ SOURCE = "drive"
 GROUP_PREFIX = f"group:{SOURCE}:"
 
 _LOGGED: set[str] = set()  # reasons already logged by this process
-
-GROUPS_NOT_READ = (
-    "Drive: group membership is not read ({why}); ACL groups stay principals, so a DM "
-    "asker matches group-shared files only by email and domain. To expand groups, set "
-    "GOOGLE_DELEGATED_USER to an admin and grant the service account the scope "
-    "admin.directory.group.member.readonly (domain-wide delegation)."
-)
 
 
 def acl_from_permissions(

@@ -29,9 +29,9 @@ from connectors.confluence import (
     ConfluenceOptions,
     RetryPolicy,
 )
-from connectors.confluence.client import CREDENTIALS_REJECTED
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex, SearchMode, open_index
+from connectors.messages import CONFLUENCE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
 from connectors.state import StateStore
 from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.confluence_server import Content, FakeConfluence, _cursor

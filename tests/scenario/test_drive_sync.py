@@ -28,10 +28,12 @@ from connectors.base import (
     SyncRequest,
 )
 from connectors.drive import build_drive_connector
-from connectors.drive.client import CREDENTIALS_REJECTED, RetryPolicy
-from connectors.drive.connector import RESYNC_NOTE, DriveConnector
+from connectors.drive.client import RetryPolicy
+from connectors.drive.connector import DriveConnector
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex
+from connectors.messages import DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
+from connectors.messages import DRIVE_RESYNC_NOTE as RESYNC_NOTE
 from connectors.state import StateStore
 from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.drive_server import (

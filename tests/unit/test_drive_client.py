@@ -13,7 +13,6 @@ from googleapiclient.errors import HttpError
 from connectors.base import SourceError
 from connectors.drive.checkpoint import DriveState, Listing
 from connectors.drive.client import (
-    CREDENTIALS_REJECTED,
     DriveApi,
     DriveApiError,
     GoogleApi,
@@ -21,6 +20,7 @@ from connectors.drive.client import (
     drive_endpoint,
     is_loopback,
 )
+from connectors.messages import DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
 from tests.fakes.drive_server import FakeDrive
 
 
