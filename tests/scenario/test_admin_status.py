@@ -62,7 +62,8 @@ async def test_idle_source_shows_counts_last_and_next_sync_index_and_answers(
         "   last successful sync just now",
         text.splitlines()[3],
     ]
-    assert re.fullmatch(r"   next scheduled sync in 4 min \d+ s", text.splitlines()[3])
+    # the 5-minute interval started moments ago (rounded to the second)
+    assert re.fullmatch(r"   next scheduled sync in (4 min \d+|5 min 0) s", text.splitlines()[3])
     assert re.search(rf"^Index: lancedb, {chunks} chunks, \d+\.\d MB$", text, re.M)
     assert "Answers in the last 24 h: 2 (👍 1 · 👎 0)" in text
     assert "Sync workers running: 1" in text
