@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,7 @@ class LanceChunkStore(BasePydanticVectorStore):
 
     _db: Any = PrivateAttr()
     _table: Any = PrivateAttr(default=None)
+    _executor: ThreadPoolExecutor | None = PrivateAttr(default=None)
 
     def __init__(self, uri: str | Path, dimensions: int = 384) -> None:
         super().__init__(stores_text=True, uri=str(uri), dimensions=dimensions)
@@ -171,6 +173,11 @@ class LanceChunkStore(BasePydanticVectorStore):
     @classmethod
     def class_name(cls) -> str:
         return "LanceChunkStore"
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lance-search")
+        return self._executor
 
     @property
     def client(self) -> Any:
@@ -349,8 +356,10 @@ class LanceChunkStore(BasePydanticVectorStore):
             rows = self._text_hits(query.query_str or "", where, k)
         elif mode == VectorStoreQueryMode.HYBRID:
             fetch = max(k * 4, 20)
+            # both searches run in Lance's native code, which releases the GIL: overlap them
+            text_future = self._pool().submit(self._text_hits, query.query_str or "", where, fetch)
             vec = self._vector_hits(list(query.query_embedding or []), where, fetch)
-            txt = self._text_hits(query.query_str or "", where, fetch)
+            txt = text_future.result()
             alpha = 0.5 if query.alpha is None else float(query.alpha)
             fused = relative_score_fusion(
                 [(r["id"], r["_score"]) for r in vec], [(r["id"], r["_score"]) for r in txt], alpha
