@@ -233,20 +233,42 @@ def bench_start_to_answer(tmp: Path) -> None:
     }
     cmd = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*cmd, "sync"], env=env, check=True, capture_output=True)
-    times = []
+    ready, exited = _time_ask(cmd, env)
+    print(
+        f"process start to first answer ready (helpdesk ask, extractive): "
+        f"median {ready:.2f} s (target < 3 s); process exit after {exited:.2f} s"
+    )
+    from tests.fakes.claude import FakeClaude
+    from tests.fakes.claude_server import serve
+
+    fake = FakeClaude()
+    fake.reply([("Reset it in Okta", (0, "Okta"))])
+    with serve(fake) as url:
+        claude_env = {**env, "ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": url}
+        ready, exited = _time_ask(cmd, claude_env)
+    print(
+        f"process start to first answer ready (helpdesk ask, Claude fake answering at once): "
+        f"median {ready:.2f} s; process exit after {exited:.2f} s"
+    )
+
+
+def _time_ask(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    ready: list[float] = []
+    exited: list[float] = []
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run(
+        proc = subprocess.Popen(
             [*cmd, "ask", "How do I reset my password?", "--json"],
             env=env,
-            check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
-        times.append(time.perf_counter() - t)
-    print(
-        f"process start to first answer (helpdesk ask, extractive): "
-        f"best {min(times):.2f} s, median {statistics.median(times):.2f} s (target < 3 s)"
-    )
+        assert proc.stdout is not None
+        proc.stdout.readline()  # the answer is printed: it is ready
+        ready.append(time.perf_counter() - t)
+        proc.wait()
+        exited.append(time.perf_counter() - t)
+    return statistics.median(ready), statistics.median(exited)
 
 
 def main() -> None:
