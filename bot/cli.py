@@ -37,6 +37,8 @@ def _logging(settings: Settings, quiet: bool = True) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("httpx", "httpx2", "anthropic", "lancedb", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # googleapiclient logs every retried 403 rate-limit answer; our client logs retries
+    logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)
 
 
 def _services(settings: Settings) -> Any:

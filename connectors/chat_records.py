@@ -108,6 +108,23 @@ class ChatRecords:
             row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
         return dict(row) if row else None
 
+    def answer_by_message(self, platform: str, message_id: str) -> dict[str, Any] | None:
+        """The latest answer sent as `message_id` on `platform` (feedback arrives by id)."""
+        if not message_id:
+            return None
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(answers)
+                    .where(answers.c.platform == platform, answers.c.message_id == message_id)
+                    .order_by(answers.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
     def record_feedback(
         self,
         platform: str,

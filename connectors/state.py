@@ -193,6 +193,14 @@ class StateStore(ChatRecords):
             dirty=r["dirty"],
         )
 
+    def document_urls(self, source: str) -> dict[str, str]:
+        """doc id -> stored URL of every indexed document of `source`."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(documents.c.doc_id, documents.c.url).where(documents.c.source == source)
+            ).all()
+        return {str(d): str(u or "") for d, u in rows}
+
     def mark_dirty(self, source: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Before touching the index for these documents: flag them (insert if new)."""
         if not rows:

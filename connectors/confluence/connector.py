@@ -46,8 +46,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-
 from connectors.base import (
     Acl,
     Checkpoint,
@@ -80,7 +78,7 @@ from connectors.confluence.endpoints import (
 from connectors.confluence.permissions import Readers
 from connectors.confluence.storage import storage_to_text
 from connectors.messages import CONFLUENCE_SPACE_SKIPPED as SPACE_SKIPPED
-from connectors.state import StateStore, documents
+from connectors.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -323,11 +321,7 @@ class ConfluenceConnector:
         """Indexed documents of skipped spaces are kept as they are (see module doc)."""
         if not run.skipped or self.state is None:
             return
-        with self.state.engine.connect() as conn:
-            rows = conn.execute(
-                select(documents.c.doc_id, documents.c.url).where(documents.c.source == SOURCE)
-            ).all()
-        for doc_id, url in rows:
+        for doc_id, url in self.state.document_urls(SOURCE).items():
             native = str(doc_id).split(":", 1)[-1]
             if native in run.entries:
                 continue

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 from botbuilder.core import ActivityHandler, BotAdapter, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ConversationReference
-from sqlalchemy import select
 
 from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
@@ -32,7 +31,6 @@ from bot.answering.engine import Final, TextDelta
 from bot.errors import UserFacingError
 from bot.models import Answer, Asker, PermissionScope, Question, Surface, Turn
 from bot.services import Services
-from connectors.state import answers
 
 log = logging.getLogger(__name__)
 
@@ -381,20 +379,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         )
 
     def _answer_for_message(self, message_id: str) -> dict[str, Any] | None:
-        if not message_id:
-            return None
-        with self.services.state.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    select(answers)
-                    .where(answers.c.platform == PLATFORM, answers.c.message_id == message_id)
-                    .order_by(answers.c.id.desc())
-                    .limit(1)
-                )
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+        return self.services.state.answer_by_message(PLATFORM, message_id)
 
     # ------------------------------------------------------------------ install
     async def on_members_added_activity(
