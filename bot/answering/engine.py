@@ -242,7 +242,10 @@ def extractive_answer(query: str, passages: Sequence[NodeWithScore], mode: str) 
         if doc_id not in best or score > best[doc_id][0]:
             best[doc_id] = (score, i, excerpt)
     lines = [messages.EXTRACTIVE_INTRO, ""]
-    for doc_id in order[:3]:
+    top = max(score for score, _, _ in best.values())
+    # the best-ranked document always; others only when they match the question about as well
+    chosen = [d for i, d in enumerate(order) if i == 0 or best[d][0] >= 0.6 * top][:3]
+    for doc_id in chosen:
         _, index, excerpt = best[doc_id]
         number = citations.cite(index, excerpt)
         quoted = excerpt.replace("\n", "\n> ")
