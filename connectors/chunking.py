@@ -27,9 +27,18 @@ def strip_header(text: str, title: str, breadcrumbs: tuple[str, ...] | list[str]
     return text[len(head) :] if text.startswith(head) else text
 
 
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
 class Chunker:
+    """Chunks of whole lines where possible: a markdown table row, list item or heading is
+    never cut (only a single line longer than a chunk is split, at clause boundaries)."""
+
     def __init__(self, chunk_tokens: int = CHUNK_TOKENS, overlap: int = CHUNK_OVERLAP) -> None:
-        self._splitter = SentenceSplitter(chunk_size=chunk_tokens, chunk_overlap=overlap)
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_tokens, chunk_overlap=overlap, chunking_tokenizer_fn=_lines
+        )
 
     def chunk(self, doc: SourceDocument) -> list[TextNode]:
         body = doc.text.strip()
