@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     # --- answering -----------------------------------------------------------------
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
-    anthropic_max_tokens: int = 1024
+    anthropic_model: str = "claude-sonnet-5-5"
+    anthropic_max_tokens: int = 2048  # adaptive thinking counts towards it
     anthropic_timeout_seconds: float = 60.0
     anthropic_max_retries: int = 3
     retrieval_top_k: int = 6

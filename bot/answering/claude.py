@@ -118,7 +118,7 @@ class ClaudeGenerator:
         try:
             msg = await self.client.messages.create(
                 model=self.model,
-                max_tokens=100,
+                max_tokens=400,  # room for adaptive thinking before the one-line query
                 system=REWRITE_PROMPT,
                 messages=[
                     {

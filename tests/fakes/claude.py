@@ -42,9 +42,14 @@ def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
-def stream_body(segments: Sequence[Segment], search_results: Sequence[dict[str, Any]]) -> str:
-    """An SSE body: one text content block per segment, cited segments with a
-    citations_delta before their text (as the real API sends them)."""
+def stream_body(
+    segments: Sequence[Segment],
+    search_results: Sequence[dict[str, Any]],
+    thinking: str | None = None,
+) -> str:
+    """An SSE body: an optional (adaptive) thinking block, then one text content block per
+    segment, cited segments with a citations_delta before their text (as the real API
+    sends them)."""
     out = [
         sse(
             "message_start",
@@ -54,7 +59,7 @@ def stream_body(segments: Sequence[Segment], search_results: Sequence[dict[str, 
                     "id": "msg_fake_1",
                     "type": "message",
                     "role": "assistant",
-                    "model": "claude-sonnet-4-5",
+                    "model": "claude-sonnet-5-5",
                     "content": [],
                     "stop_reason": None,
                     "stop_sequence": None,
@@ -63,7 +68,41 @@ def stream_body(segments: Sequence[Segment], search_results: Sequence[dict[str, 
             },
         )
     ]
-    for i, (text, cite) in enumerate(segments):
+    first = 0
+    if thinking is not None:
+        first = 1
+        out.append(
+            sse(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            )
+        )
+        out.append(
+            sse(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "thinking_delta", "thinking": thinking},
+                },
+            )
+        )
+        out.append(
+            sse(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "signature_delta", "signature": "sig-fake"},
+                },
+            )
+        )
+        out.append(sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    for i, (text, cite) in enumerate(segments, start=first):
         out.append(
             sse(
                 "content_block_start",
@@ -137,6 +176,7 @@ def error_response(status: int) -> httpx2.Response:
 class FakeClaude:
     segments: list[Segment] = field(default_factory=list)
     rewrite: str | None = None  # reply to non-streamed calls (the follow-up rewrite)
+    thinking: str | None = None  # an adaptive-thinking block before the answer
     fail_with: int | None = None  # HTTP status for every call
     fail_times: int = 0  # with fail_with: fail only this many times, then answer
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -171,7 +211,7 @@ class FakeClaude:
                     "usage": {"input_tokens": 10, "output_tokens": 5},
                 },
             )
-        payload = stream_body(self.segments, self.search_results(body))
+        payload = stream_body(self.segments, self.search_results(body), self.thinking)
         return httpx2.Response(
             200, content=payload.encode(), headers={"content-type": "text/event-stream"}
         )

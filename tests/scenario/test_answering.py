@@ -99,6 +99,7 @@ def titles_sent(request: dict[str, Any]) -> list[str]:
 def test_claude_answer_is_streamed_with_citations_from_the_api(
     with_claude: Services, claude: FakeClaude
 ) -> None:
+    claude.thinking = "The user asks about leave; the first result answers it."
     claude.reply(
         [
             ("You get ", None),
@@ -110,6 +111,7 @@ def test_claude_answer_is_streamed_with_citations_from_the_api(
     assert len(deltas) > 3, "the answer arrives in pieces"
     assert answer.mode == "claude" and answer.grounded
     assert answer.text.startswith("You get 27 days of annual leave plus public holidays [1]")
+    assert "first result answers" not in answer.text, "thinking is never shown"
     [citation] = answer.citations
     sent = claude.streamed_requests[0]
     first = sent["messages"][-1]["content"][0]
