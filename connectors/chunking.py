@@ -7,15 +7,26 @@ document's context (Confluence ancestors, Drive folders, folder paths).
 
 from __future__ import annotations
 
+import hashlib
+
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from connectors.base import SourceDocument
 from connectors.index import acl_readers
 
+# Bump when the chunks of an unchanged document would come out differently (splitting,
+# header, metadata): the sync engine then re-embeds every document once.
+CHUNKING_VERSION = 2
 CHUNK_TOKENS = 200  # the embedder reads at most 256 word pieces
 CHUNK_OVERLAP = 30
 HEADER_SEPARATOR = " › "
+
+
+def indexed_hash(doc: SourceDocument) -> str:
+    """What the state store keeps to decide "unchanged": the document's content hash
+    under this chunking version."""
+    return hashlib.sha256(f"{doc.content_hash}:chunking-v{CHUNKING_VERSION}".encode()).hexdigest()
 
 
 def header(title: str, breadcrumbs: tuple[str, ...] | list[str]) -> str:

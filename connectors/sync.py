@@ -39,7 +39,7 @@ from connectors.base import (
     SyncRequest,
     Unchanged,
 )
-from connectors.chunking import Chunker
+from connectors.chunking import Chunker, indexed_hash
 from connectors.index import ChunkIndex
 from connectors.state import StateStore
 
@@ -258,7 +258,7 @@ class SyncEngine:
     ) -> None:
         batch.deletions.discard(doc.doc_id)
         prior = known.get(doc.doc_id)
-        if prior is not None and prior.content_hash == doc.content_hash:
+        if prior is not None and prior.content_hash == indexed_hash(doc):
             if prior.acl != doc.acl:
                 batch.acl_changes[doc.doc_id] = doc.acl
             if prior.version != doc.version:
@@ -349,7 +349,7 @@ class SyncEngine:
                 "doc_id": d.doc_id,
                 "title": d.title,
                 "url": d.url,
-                "content_hash": d.content_hash,
+                "content_hash": indexed_hash(d),
                 "version": d.version,
                 "acl": d.acl.to_json(),
                 "chunk_count": len(nodes_by_doc[d.doc_id]),
@@ -368,7 +368,7 @@ class SyncEngine:
             {**progress.counts(), "total": progress.total or 0},
         )
         for d in docs:
-            known[d.doc_id] = KnownDoc(d.doc_id, d.content_hash, d.version, d.acl)
+            known[d.doc_id] = KnownDoc(d.doc_id, indexed_hash(d), d.version, d.acl)
         for doc_id, acl in batch.acl_changes.items():
             prior = known[doc_id]
             known[doc_id] = KnownDoc(doc_id, prior.content_hash, prior.version, acl)

@@ -11,7 +11,7 @@ from bot.answering.engine import heuristic_rewrite
 from bot.answering.extractive import best_excerpt
 from bot.formatting import ago, updated_ago
 from bot.models import Turn
-from connectors.base import Acl, content_hash
+from connectors.base import Acl, SourceDocument, content_hash
 from connectors.files import acl_from_front_matter, html_to_text, split_front_matter
 from tests.conftest import SAMPLES
 
@@ -82,3 +82,29 @@ def test_heuristic_follow_up_rewrite() -> None:
     standalone = "How do I set up the VPN on a Linux laptop at home?"
     assert heuristic_rewrite(standalone, history) == standalone
     assert heuristic_rewrite("and for contractors?", ()) == "and for contractors?"
+
+
+def test_chunks_never_cut_a_table_row_or_list_item() -> None:
+    from connectors.chunking import Chunker
+
+    rows = "\n".join(
+        f"| Policy {i} | Employees get {i} days. Contractors get none. See the HR portal. |"
+        for i in range(60)
+    )
+    items = "\n".join(f"- Step {i}: open the portal. Then press save. Done." for i in range(40))
+    doc = SourceDocument(
+        source="files",
+        doc_id="files:t.md",
+        title="Table",
+        url="u",
+        text=f"# Leave\n\n{rows}\n\n## Steps\n\n{items}\n",
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        acl=Acl.everyone(),
+    )
+    nodes = Chunker().chunk(doc)
+    assert len(nodes) > 3
+    for node in nodes:
+        body = node.get_content().split("\n", 1)[1]
+        for line in filter(None, body.strip().splitlines()):
+            assert line.startswith(("|", "- ", "#")), line
+            assert line.endswith(("|", "Done.")) or line.startswith("#"), line
