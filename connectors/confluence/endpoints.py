@@ -115,7 +115,7 @@ def parse_entry(item: dict[str, Any]) -> Entry | None:
     )
 
 
-def parse_body_v1(item: dict[str, Any]) -> Body:
+def _parse_body(item: dict[str, Any], when_key: str) -> Body:
     body = item.get("body") or {}
     storage = body.get("storage") if isinstance(body, dict) else None
     value = storage.get("value") if isinstance(storage, dict) else None
@@ -125,24 +125,19 @@ def parse_body_v1(item: dict[str, Any]) -> Body:
         title=str(item.get("title") or ""),
         version=_version_number(item),
         storage=value,
-        when=_opt(version.get("when")) if isinstance(version, dict) else None,
+        when=_opt(version.get(when_key)) if isinstance(version, dict) else None,
         webui=(item.get("_links") or {}).get("webui"),
     )
+
+
+def parse_body_v1(item: dict[str, Any]) -> Body:
+    """v1 content (`version.when`)."""
+    return _parse_body(item, "when")
 
 
 def parse_body_v2(item: dict[str, Any]) -> Body:
-    body = item.get("body") or {}
-    storage = body.get("storage") if isinstance(body, dict) else None
-    value = storage.get("value") if isinstance(storage, dict) else None
-    version = item.get("version") or {}
-    return Body(
-        id=str(item["id"]),
-        title=str(item.get("title") or ""),
-        version=_version_number(item),
-        storage=value,
-        when=_opt(version.get("createdAt")) if isinstance(version, dict) else None,
-        webui=(item.get("_links") or {}).get("webui"),
-    )
+    """v2 pages and blog posts (`version.createdAt`)."""
+    return _parse_body(item, "createdAt")
 
 
 class ConfluenceApi:
