@@ -13,6 +13,7 @@ from bot.settings import Settings
 from connectors.base import Connector, SyncMode
 from connectors.leases import Lease, make_owner
 from connectors.registry import build_connector, configured_sources, known_sources
+from connectors.requests import recover_stale
 from connectors.sync import SyncEngine, SyncProgress
 from connectors.worker import lease_name
 
@@ -113,6 +114,8 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
             continue
         try:
             with lease.kept_alive():
+                # holding the lease: a run still marked running belongs to a dead process
+                recover_stale(services.state, name)
                 progress = _run_one(engine, connector, mode, name, tty, lease)
         finally:
             lease.release()

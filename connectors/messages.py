@@ -55,3 +55,9 @@ DRIVE_GROUPS_NOT_READ = (
     "GOOGLE_DELEGATED_USER to an admin and grant the service account the scope "
     "admin.directory.group.member.readonly (domain-wide delegation)."
 )
+
+# --- connectors/requests.py ---
+RUN_INTERRUPTED = (
+    "the process running this sync (a worker or `helpdesk sync`) stopped during the run; "
+    "the next run resumed it"
+)

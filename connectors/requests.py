@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from connectors.messages import RUN_INTERRUPTED
 from connectors.state import StateStore, reindex_requests, sync_runs, utcnow
 
 log = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ def recover_stale(state: StateStore, source: str) -> tuple[list[int], list[int]]
                 .where(sync_runs.c.id.in_(stale_runs))
                 .values(
                     status="interrupted",
-                    error="the worker stopped during this run; the next run resumed it",
+                    error=RUN_INTERRUPTED,
                     finished_at=utcnow(),
                 )
             )

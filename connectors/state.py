@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -344,20 +344,6 @@ class StateStore(ChatRecords):
                 .where(sync_runs.c.id == run_id)
                 .values(status=status, error=error, finished_at=utcnow(), **values)
             )
-
-    def interrupt_stale_runs(self, source: str, older_than: timedelta) -> int:
-        """Runs still 'running' whose heartbeat stopped (a killed process) → 'interrupted'."""
-        with self.engine.begin() as conn:
-            res = conn.execute(
-                update(sync_runs)
-                .where(
-                    sync_runs.c.source == source,
-                    sync_runs.c.status == "running",
-                    sync_runs.c.heartbeat_at < utcnow() - older_than,
-                )
-                .values(status="interrupted", finished_at=utcnow())
-            )
-            return int(res.rowcount or 0)
 
     def run(self, run_id: int) -> SyncRun | None:
         with self.engine.connect() as conn:

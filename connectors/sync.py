@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from llama_index.core.embeddings import BaseEmbedding
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 
 MAX_FAILURES_KEPT = 50
 HEARTBEAT_SECONDS = 15.0
-STALE_RUN = timedelta(minutes=2)  # a 'running' run without a heartbeat for this long died
 
 
 @dataclass
@@ -139,7 +137,6 @@ class SyncEngine:
         run_id: int | None = None,
     ) -> SyncProgress:
         source = connector.name
-        self.state.interrupt_stale_runs(source, STALE_RUN)
         if run_id is None:
             run_id = self.state.start_run(source, mode.value)
         progress = SyncProgress(run_id=run_id, source=source, mode=mode.value)

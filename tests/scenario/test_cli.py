@@ -259,3 +259,19 @@ def test_ask_with_claude_through_anthropic_base_url(cli_env: dict[str, str]) -> 
     [request] = fake.streamed_requests
     assert request["messages"][-1]["content"][0]["type"] == "search_result"
     assert "sk-test" not in out.stderr + out.stdout
+
+
+def test_sync_marks_a_run_left_running_by_a_dead_process_as_interrupted(
+    cli_env: dict[str, str],
+) -> None:
+    from connectors.state import StateStore
+
+    state = StateStore(f"sqlite:///{Path(cli_env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    dead = state.start_run("files", "incremental")  # a process killed mid-run left this
+    try:
+        assert helpdesk(["sync", "files"], cli_env).returncode == 0
+        run = state.run(dead)
+        assert run is not None and run.status == "interrupted"
+        assert run.finished_at is not None and "stopped during the run" in (run.error or "")
+    finally:
+        state.dispose()
