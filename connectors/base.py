@@ -112,10 +112,16 @@ class Deleted:
 
 @dataclass(frozen=True)
 class DocumentFailure:
+    """One document could not be (re-)read. Fail closed: if the document is indexed, the
+    engine applies `acl` (the permissions the source reports *now*, when the connector
+    could read them) as a metadata-only update, or restricts it to nobody when `acl` is
+    None, until a later read succeeds. The old text is kept; readers never widen."""
+
     source: str
     reason: str
     doc_id: str | None = None
     title: str | None = None
+    acl: Acl | None = None
 
 
 @dataclass(frozen=True)
