@@ -47,13 +47,20 @@ DRIVE_NO_ROOTS = (
 
 # --- connectors/drive/documents.py ---
 DRIVE_EXPORT_TOO_LARGE = "too large for Google to export (exportSizeLimitExceeded)"
+DRIVE_PERMISSIONS_NOT_READ = (
+    "its permissions could not be read ({why}): readable by nobody until they can"
+)
 
-# --- connectors/drive/permissions.py ---
+# --- connectors/drive/groups.py ---
 DRIVE_GROUPS_NOT_READ = (
-    "Drive: group membership is not read ({why}); ACL groups stay principals, so a DM "
-    "asker matches group-shared files only by email and domain. To expand groups, set "
-    "GOOGLE_DELEGATED_USER to an admin and grant the service account the scope "
-    "admin.directory.group.member.readonly (domain-wide delegation)."
+    "Drive: group membership is not read ({why}); members of Drive groups are not "
+    "given group-shared files (a DM asker still matches them by email and domain). To "
+    "expand groups, set GOOGLE_DELEGATED_USER to an admin and grant the service account "
+    "the scope admin.directory.group.member.readonly (domain-wide delegation)."
+)
+DRIVE_GROUPS_UNREAD_NOTE = (
+    "members of {count} Drive group(s) not read, so nobody gets files through them "
+    "until a read succeeds: {groups}"
 )
 
 # --- connectors/requests.py ---

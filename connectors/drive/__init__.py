@@ -2,9 +2,10 @@
 PDFs, Office and text files, with permissions, shared drives and resumable checkpoints.
 
 Modules: `client` (auth, the real googleapiclient services, retries, error mapping),
-`content` (export/download, text per type), `permissions` (permissions → Acl, group
-members), `tree` (scope and folder paths), `checkpoint` (the stored JSON), `connector`
-(`DriveConnector.scan`).
+`api` (the Drive calls and fields), `content` (export/download, text per type),
+`permissions` (permissions → Acl, strictly), `groups` (group members, every run),
+`documents` (one file → one item), `tree` (scope, folder paths, limited access),
+`checkpoint` (the stored JSON), `connector` (`DriveConnector.scan`).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Connector
+from connectors.drive.api import DriveApi
 from connectors.drive.client import (
     DRIVE_SCOPES,
-    DriveApi,
     GoogleApi,
     RetryPolicy,
     drive_endpoint,
     load_credentials,
 )
 from connectors.drive.connector import DriveConnector
-from connectors.drive.permissions import GroupDirectory
+from connectors.drive.groups import GroupDirectory
 from connectors.state import StateStore
 
 
@@ -32,6 +33,7 @@ def build_drive_connector(
     retry: RetryPolicy | None = None,
     page_size: int = 1000,
     workers: int = 8,
+    timeout: float = 60.0,
 ) -> Connector:
     """The Drive connector from the settings (nothing is contacted until a scan starts)."""
     retry = retry or RetryPolicy()
@@ -42,7 +44,8 @@ def build_drive_connector(
 
     def api_factory() -> DriveApi:
         creds = load_credentials(key_file, subject, DRIVE_SCOPES, endpoint)
-        return DriveApi(GoogleApi("drive", "v3", creds, endpoint, retry=retry), page_size)
+        api = GoogleApi("drive", "v3", creds, endpoint, retry=retry, timeout=timeout)
+        return DriveApi(api, page_size)
 
     return DriveConnector(
         api_factory,
@@ -51,7 +54,7 @@ def build_drive_connector(
         public_domains=list(config.drive_public_domains or []),
         max_file_mb=float(config.drive_max_file_mb),
         acl_sweep_hours=float(config.drive_acl_sweep_hours),
-        directory=GroupDirectory.from_config(key_file, subject, api_url, retry),
+        directory=GroupDirectory.from_config(key_file, subject, api_url, retry, timeout),
         workers=workers,
     )
 

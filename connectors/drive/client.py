@@ -124,6 +124,11 @@ class DriveApiError(Exception):
         return f"HTTP {self.status}{' ' + reason if reason else ''}: {self.message}"[:300]
 
 
+class DriveUnreachableError(SourceError):
+    """No answer after every retry (timeouts, refused or broken connections). Ends the run
+    when a listing cannot be read; one document's failure when its own calls hit it."""
+
+
 @dataclass
 class RetryPolicy:
     max_attempts: int = 7
@@ -285,104 +290,12 @@ class GoogleApi:
             except (OSError, httplib2.HttpLib2Error, auth_exceptions.TransportError) as exc:
                 self._local.http = None  # a broken connection: start a fresh one
                 if last:
-                    raise SourceError(f"Google API unreachable at {self.endpoint}: {exc}") from exc
+                    raise DriveUnreachableError(
+                        f"Google API unreachable at {self.endpoint}: {type(exc).__name__} {exc}"
+                    ) from exc
                 delay = policy.delay(attempt, None)
                 log.info("google api transport error %s; retry in %.2fs", type(exc).__name__, delay)
             with self._count_lock:
                 self.retries += 1
             policy.sleep(delay)
         raise AssertionError("unreachable")
-
-
-FILE_FIELDS = (
-    "id,name,mimeType,parents,driveId,modifiedTime,version,size,webViewLink,trashed,"
-    "owners(displayName,emailAddress),lastModifyingUser(displayName,emailAddress),"
-    "permissions(id,type,role,emailAddress,domain,deleted)"
-)
-FOLDER_FIELDS = "id,name,mimeType,parents,driveId,trashed"
-PERMISSION_FIELDS = "nextPageToken,permissions(id,type,role,emailAddress,domain,deleted)"
-
-
-class DriveApi:
-    """The Drive v3 calls the connector makes (all with shared-drive support)."""
-
-    def __init__(self, api: GoogleApi, page_size: int = 1000) -> None:
-        self.api = api
-        self.page_size = page_size
-        self._files = api.service.files()
-        self._changes = api.service.changes()
-        self._permissions = api.service.permissions()
-        self._drives = api.service.drives()
-
-    def start_page_token(self) -> str:
-        res = self.api.call(self._changes.getStartPageToken(supportsAllDrives=True))
-        return str(res["startPageToken"])
-
-    def list_files(self, q: str, page_token: str | None, fields: str = FILE_FIELDS) -> Any:
-        return self.api.call(
-            self._files.list(
-                q=q,
-                corpora="allDrives",
-                includeItemsFromAllDrives=True,
-                supportsAllDrives=True,
-                pageSize=self.page_size,
-                pageToken=page_token,
-                fields=f"nextPageToken,incompleteSearch,files({fields})",
-            )
-        )
-
-    def get_file(self, file_id: str, fields: str = FILE_FIELDS) -> Any:
-        return self.api.call(self._files.get(fileId=file_id, supportsAllDrives=True, fields=fields))
-
-    def export(self, file_id: str, mime_type: str) -> bytes:
-        return bytes(self.api.call(self._files.export(fileId=file_id, mimeType=mime_type)))
-
-    def download(self, file_id: str) -> bytes:
-        return bytes(self.api.call(self._files.get_media(fileId=file_id, supportsAllDrives=True)))
-
-    def permissions(self, file_id: str) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            res = self.api.call(
-                self._permissions.list(
-                    fileId=file_id,
-                    supportsAllDrives=True,
-                    pageSize=100,
-                    pageToken=token,
-                    fields=PERMISSION_FIELDS,
-                )
-            )
-            out.extend(res.get("permissions") or [])
-            token = res.get("nextPageToken")
-            if not token:
-                return out
-
-    def changes(self, page_token: str) -> Any:
-        return self.api.call(
-            self._changes.list(
-                pageToken=page_token,
-                includeRemoved=True,
-                supportsAllDrives=True,
-                includeItemsFromAllDrives=True,
-                pageSize=self.page_size,
-                fields=(
-                    "nextPageToken,newStartPageToken,"
-                    f"changes(changeType,removed,fileId,driveId,time,file({FILE_FIELDS}))"
-                ),
-            )
-        )
-
-    def drives(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            res = self.api.call(
-                self._drives.list(
-                    pageSize=100, pageToken=token, fields="nextPageToken,drives(id,name)"
-                )
-            )
-            out.extend(res.get("drives") or [])
-            token = res.get("nextPageToken")
-            if not token:
-                return out

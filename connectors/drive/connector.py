@@ -11,6 +11,11 @@ A run is one of:
   folders and shared drives (which the changes feed does not report per file) are
   re-read, ending with `SeenAll`.
 
+Every run that completes ends with the members of every Drive group in any ACL known
+before the run or read in it (`GroupMembers`, re-read from the Directory API; a group
+that cannot be read gets none), so a member removed from a group loses access within one
+cycle, incremental ones included.
+
 A file whose version (modifiedTime + name and folder path) is already indexed is
 `Unchanged(acl=...)`: its body is not downloaded and an ACL change only updates chunk
 metadata. Bodies and permissions are fetched by a small thread pool, ahead of the
@@ -31,7 +36,6 @@ from connectors.base import (
     Checkpoint,
     Deleted,
     Discovered,
-    DocumentFailure,
     KnownDoc,
     Note,
     SeenAll,
@@ -40,12 +44,17 @@ from connectors.base import (
     SyncMode,
     SyncRequest,
 )
+from connectors.drive.api import DriveApi
 from connectors.drive.checkpoint import EVERYTHING, DriveState, Listing
-from connectors.drive.client import DriveApi, DriveApiError
-from connectors.drive.content import FOLDER, is_supported, size_limit_message
+from connectors.drive.client import DriveApiError
+from connectors.drive.content import FOLDER, is_supported
 from connectors.drive.documents import FileReader, FileTask, doc_id_of
-from connectors.drive.permissions import SOURCE, GroupDirectory
+from connectors.drive.groups import GroupDirectory
+from connectors.drive.permissions import SOURCE
 from connectors.drive.tree import FolderTree
+from connectors.messages import (
+    DRIVE_GROUPS_UNREAD_NOTE as GROUPS_UNREAD,
+)
 from connectors.messages import (
     DRIVE_MISSING_ROOTS as MISSING_ROOTS,
 )
@@ -120,7 +129,7 @@ class DriveConnector:
     def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
         self._known = request.known
         self._skipped.clear()
-        self._groups.clear()
+        self._groups = {p for k in request.known.values() for p in k.acl.principals}
         self._discovered = 0
         self._missing_roots.clear()
         incremental = request.mode == SyncMode.INCREMENTAL
@@ -307,13 +316,8 @@ class DriveConnector:
             if doc_id in self._known:
                 yield Deleted(doc_id)
             return
-        size = int(file.get("size") or 0)
-        if size > self.max_bytes:
-            yield DocumentFailure(
-                SOURCE, size_limit_message(size, self.max_bytes), doc_id, str(file.get("name"))
-            )
-            return
-        yield FileTask(file=file, path=path)
+        # over DRIVE_MAX_FILE_MB: the reader reports it with the permissions it reads
+        yield FileTask(file=file, path=path, limited=self.tree.limited_scope(file))
 
     # ------------------------------------------------------------------ per file
     def _pipeline(self, entries: Iterator[_Entry]) -> Iterator[SyncItem]:
@@ -343,7 +347,15 @@ class DriveConnector:
             yield item
 
     def _group_members(self) -> Iterator[SyncItem]:
-        for principal in sorted(self._groups):
-            members = self.directory.members(principal)
-            if members is not None:
-                yield members
+        """Every group of every ACL known or read in this run, members re-read now (the
+        engine replaces the source's memberships with them); failures get none."""
+        unread: list[str] = []
+        for read in self.directory.read_all(self._groups):
+            yield read.members
+            if read.error is not None:
+                unread.append(f"{read.members.group.split(':', 2)[2]} ({read.error})")
+        if unread:
+            shown = "; ".join(unread[:5]) + (
+                f"; and {len(unread) - 5} more" if len(unread) > 5 else ""
+            )
+            yield Note(GROUPS_UNREAD.format(count=len(unread), groups=shown))

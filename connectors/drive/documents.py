@@ -3,8 +3,10 @@
 Reads the file's permissions (inline in listings for My Drive items; `permissions.list`
 for shared-drive items), compares its version with the indexed one (`Unchanged` with the
 current ACL when equal: no download), otherwise fetches and extracts its text. Errors
-are per-document: 404 → `Deleted`, anything else → `DocumentFailure`; only a
-`SourceError` (credentials, unreachable API) ends the run.
+are per-document: 404 → `Deleted`; a failed permissions read → `DocumentFailure` without
+an ACL (restricted to nobody); a failed body read (export too large, over
+DRIVE_MAX_FILE_MB, unparsable, 5xx or no answer after retries) → `DocumentFailure` with
+the ACL just read. Only credentials (a `SourceError`) end the run from here.
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ from connectors.base import (
     SyncItem,
     Unchanged,
 )
-from connectors.drive.client import DriveApi, DriveApiError
+from connectors.drive.api import DriveApi
+from connectors.drive.client import DriveApiError, DriveUnreachableError
 from connectors.drive.content import ContentError, fetch_text
-from connectors.drive.permissions import SOURCE, acl_from_permissions, owners_acl
+from connectors.drive.permissions import SOURCE, acl_from_permissions
 from connectors.messages import (
     DRIVE_EXPORT_TOO_LARGE as EXPORT_TOO_LARGE,
+)
+from connectors.messages import (
+    DRIVE_PERMISSIONS_NOT_READ as PERMISSIONS_NOT_READ,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 class FileTask:
     file: Mapping[str, Any]
     path: tuple[str, ...]
+    limited: frozenset[str] | None = None  # see FolderTree.limited_scope
 
 
 def doc_id_of(file_id: str) -> str:
@@ -77,11 +84,27 @@ class FileReader:
         self.max_bytes = max_bytes
 
     def read(self, task: FileTask) -> list[SyncItem]:
+        """Fail closed: permissions that cannot be read → a failure without an ACL (the
+        index restricts the document to nobody); a body that cannot be read → a failure
+        carrying the permissions read just now (old text kept, current readers)."""
         file = task.file
         doc_id = doc_id_of(str(file["id"]))
         title = str(file.get("name") or file["id"])
         try:
-            acl = self.acl(file)
+            acl = self.acl(file, task.limited)
+        except DriveApiError as exc:
+            if exc.not_found:
+                return [Deleted(doc_id)]
+            return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=exc.describe()))]
+        except DriveUnreachableError as exc:
+            return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=exc.message))]
+        except SourceError:
+            raise
+        except Exception as exc:  # a permission list that is not one
+            log.warning("drive permissions of %s unreadable", doc_id, exc_info=True)
+            why = f"unreadable answer ({type(exc).__name__})"
+            return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=why))]
+        try:
             version = version_of(file, task.path)
             prior = self.known.get(doc_id)
             if prior is not None and prior.version == version:
@@ -92,26 +115,26 @@ class FileReader:
             if exc.not_found:
                 return [Deleted(doc_id)]
             reason = EXPORT_TOO_LARGE if exc.export_too_large else exc.describe()
-            return [DocumentFailure(SOURCE, reason, doc_id, title)]
-        except ContentError as exc:
-            return [DocumentFailure(SOURCE, str(exc), doc_id, title)]
+            return [self._failure(doc_id, title, reason, acl)]
+        except (ContentError, DriveUnreachableError) as exc:
+            return [self._failure(doc_id, title, str(exc), acl)]
         except SourceError:
             raise
         except Exception as exc:
             log.warning("drive file %s failed", doc_id, exc_info=True)
-            return [DocumentFailure(SOURCE, f"{type(exc).__name__}: {exc}"[:300], doc_id, title)]
+            return [self._failure(doc_id, title, f"{type(exc).__name__}: {exc}"[:300], acl)]
 
-    def acl(self, file: Mapping[str, Any]) -> Acl:
+    @staticmethod
+    def _failure(doc_id: str, title: str, reason: str, acl: Acl | None = None) -> DocumentFailure:
+        return DocumentFailure(SOURCE, reason, doc_id, title, acl)
+
+    def acl(self, file: Mapping[str, Any], limited: frozenset[str] | None = None) -> Acl:
         permissions = file.get("permissions")
         if permissions is None:  # shared-drive items: not inline in listings
-            try:
-                permissions = self.api.permissions(str(file["id"]))
-            except DriveApiError as exc:
-                if exc.status != 403:
-                    raise
-                log.warning("drive permissions of %s not readable: owners only", file["id"])
-                return owners_acl(file)
-        return acl_from_permissions(permissions, self.public_domains)
+            permissions = self.api.permissions(str(file["id"]))
+        if not isinstance(permissions, list):
+            raise TypeError("permissions is not a list")
+        return acl_from_permissions(permissions, self.public_domains, limited)
 
     def document(
         self, file: Mapping[str, Any], path: tuple[str, ...], text: str, acl: Acl, version: str

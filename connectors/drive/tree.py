@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.drive.client import FOLDER_FIELDS, DriveApi, DriveApiError
+from connectors.drive.api import FOLDER_FIELDS, DriveApi
+from connectors.drive.client import DriveApiError
+from connectors.drive.permissions import is_limited
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class FolderInfo:
     name: str
     parents: tuple[str, ...]
     trashed: bool
+    limited: bool = False  # inheritedPermissionsDisabled: a folder with limited access
 
     @classmethod
     def of(cls, file: Mapping[str, Any]) -> FolderInfo:
@@ -35,6 +38,7 @@ class FolderInfo:
             name=str(file.get("name") or ""),
             parents=tuple(str(p) for p in file.get("parents") or ()),
             trashed=bool(file.get("trashed")),
+            limited=is_limited(file.get("inheritedPermissionsDisabled")),
         )
 
 
@@ -97,6 +101,34 @@ class FolderTree:
             if path is not None:
                 return path
         return None
+
+    def limited_scope(self, file: Mapping[str, Any]) -> frozenset[str] | None:
+        """When `file` sits in a folder with limited access (or says it has limited access
+        itself): the ids whose permissions still reach it — the nearest limited folder
+        and the folders below it down to the file. None when no limit applies. Walks
+        every parent: a limit on any of them counts (fail closed)."""
+        allowed: set[str] = set()
+        limited = is_limited(file.get("inheritedPermissionsDisabled"))
+        for parent in [str(p) for p in file.get("parents") or ()]:
+            below: list[str] = []
+            current: str | None = parent
+            for _ in range(MAX_DEPTH):
+                if current is None or current in self.drive_names:
+                    break  # the top, or a shared drive's root (never limited)
+                info = self.get(current)
+                if info is None:
+                    break
+                below.append(current)
+                if info.limited:
+                    limited = True
+                    allowed.update(below)
+                    break
+                if current in self.roots:
+                    break
+                current = info.parents[0] if info.parents else None
+        if not limited:
+            return None
+        return frozenset(allowed | {str(file.get("id") or "")})
 
     def _path_from(self, folder_id: str | None) -> tuple[str, ...] | None:
         names: list[str] = []

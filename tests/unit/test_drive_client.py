@@ -11,9 +11,9 @@ import pytest
 from googleapiclient.errors import HttpError
 
 from connectors.base import SourceError
+from connectors.drive.api import DriveApi
 from connectors.drive.checkpoint import DriveState, Listing
 from connectors.drive.client import (
-    DriveApi,
     DriveApiError,
     GoogleApi,
     RetryPolicy,

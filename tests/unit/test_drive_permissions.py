@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors.base import Acl
-from connectors.drive.permissions import acl_from_permissions, group_email, owners_acl
+from connectors.drive.permissions import acl_from_permissions, group_email
 
 
 def test_users_groups_and_domains_become_principals() -> None:
@@ -11,7 +11,12 @@ def test_users_groups_and_domains_become_principals() -> None:
         [
             {"type": "user", "role": "owner", "emailAddress": "Ana@Example.com"},
             {"type": "group", "role": "reader", "emailAddress": "IT-Team@example.com"},
-            {"type": "domain", "role": "commenter", "domain": "Partner.org"},
+            {
+                "type": "domain",
+                "role": "commenter",
+                "domain": "Partner.org",
+                "allowFileDiscovery": True,
+            },
         ]
     )
     assert acl == Acl(
@@ -22,13 +27,15 @@ def test_users_groups_and_domains_become_principals() -> None:
     )
 
 
-def test_anyone_is_public() -> None:
-    acl = acl_from_permissions([{"type": "anyone", "role": "reader", "allowFileDiscovery": False}])
+def test_published_anyone_is_public() -> None:
+    acl = acl_from_permissions([{"type": "anyone", "role": "reader", "allowFileDiscovery": True}])
     assert acl.public
 
 
 def test_public_domain_is_public_other_domains_are_not() -> None:
-    perms = [{"type": "domain", "role": "reader", "domain": "example.com"}]
+    perms = [
+        {"type": "domain", "role": "reader", "domain": "example.com", "allowFileDiscovery": True}
+    ]
     assert acl_from_permissions(perms, ["Example.com"]).public
     assert not acl_from_permissions(perms, ["other.com"]).public
 
@@ -42,11 +49,6 @@ def test_deleted_and_incomplete_permissions_are_ignored() -> None:
         ]
     )
     assert acl == Acl(public=False)
-
-
-def test_unreadable_permissions_fall_back_to_owners() -> None:
-    file = {"owners": [{"emailAddress": "Owner@example.com"}]}
-    assert owners_acl(file) == Acl(False, frozenset({"user:owner@example.com"}))
 
 
 def test_group_email() -> None:
