@@ -187,6 +187,15 @@ def worker() -> None:
     run_worker(settings)
 
 
+def _register_help_channels() -> None:
+    from bot.channels_command import register
+
+    register(app)
+
+
+_register_help_channels()
+
+
 def main() -> None:
     app()
 

@@ -214,3 +214,52 @@ ADMIN_STATUS_STALLED = (
     "   ⚠️ no progress reported for {ago_plain}: its worker may have stopped; the next run "
     "resumes from the last checkpoint"
 )
+
+# --- Help channels (bot/helpchannels, bot/channels_command.py) -------------------------------
+CHANNEL_BAD_ID = (
+    "'{value}' is not a channel id. Use the channel's id (Slack: C0123ABCD, from the channel's "
+    "details; Teams: 19:…@thread.tacv2), not its name: names change, ids do not."
+)
+CHANNEL_UNKNOWN_SOURCE = (
+    "Unknown source '{spec}'. Use files, confluence or drive, optionally narrowed as "
+    "confluence:SPACEKEY or drive:FOLDER_OR_DRIVE_ID (or 'all' for every source)."
+)
+CHANNEL_FILES_NOT_NARROWED = "'{spec}': the files source cannot be narrowed; use plain 'files'."
+CHANNEL_BAD_NARROWING = (
+    "'{spec}' is not a valid narrowing: use confluence:SPACEKEY (the space key, e.g. HR) or "
+    "drive:FOLDER_OR_DRIVE_ID (the id from the folder's or shared drive's URL)."
+)
+CHANNEL_NO_SOURCES = "--sources needs at least one source, e.g. files,confluence:HR (or 'all')."
+CHANNEL_BAD_TICKET = (
+    "'{value}' is not a ticket project. Use jira:PROJECT_KEY (e.g. jira:IT, the project key in "
+    "capitals), zendesk, or none."
+)
+CHANNEL_BAD_ON_OFF = "--auto-answer must be on or off, not '{value}'."
+CHANNEL_BAD_ESCALATION = (
+    "--escalate-to needs a target: a Slack user group (S0…), user (U0…) or channel (C0…) id, "
+    "a Teams channel id, or none."
+)
+CHANNEL_NOTHING_TO_SET = (
+    "Nothing to change: give at least one of --auto-answer, --sources, --escalate-to, --ticket."
+)
+CHANNEL_NOT_CONFIGURED = "Channel {channel_id} has no settings (auto-answer is off)."
+CHANNEL_NONE_CONFIGURED = "No channel has settings yet. Add one with `helpdesk channels set`."
+CHANNEL_SHOW = (
+    "Channel {channel_id}\n"
+    "  auto-answer: {auto_answer}\n"
+    "  sources:     {sources}\n"
+    "  escalate to: {escalate_to}\n"
+    "  ticket:      {ticket}\n"
+    "  updated:     {updated}"
+)
+CHANNEL_ALL_SOURCES = "all sources"
+CHANNEL_UNSET = "-"
+CHANNEL_LIST_HEADER = "channel                          auto-answer  sources / escalation / ticket"
+CHANNEL_LIST_ROW = "{channel_id:<32} {auto_answer:<12} {sources} / {escalate_to} / {ticket}"
+CHANNEL_SAVED = "Saved. A running `helpdesk serve` uses the new settings within 5 seconds."
+CHANNEL_TURNED_OFF = "Auto-answer is off in {channel_id} (its other settings are kept)."
+CHANNEL_DRIVE_NARROWING_NOTE = (
+    "Note: Drive narrowings ({specs}) cannot be applied yet — the index does not record a "
+    "file's folder or shared drive — so answers in this channel will use no Drive documents "
+    "until it does. Use plain 'drive' to allow all of Drive."
+)

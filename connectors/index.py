@@ -147,13 +147,19 @@ class ChunkIndex:
         principals: frozenset[str],
         top_k: int,
         mode: SearchMode = SearchMode.HYBRID,
+        restrict: MetadataFilters | None = None,
     ) -> list[NodeWithScore]:
+        """Top-k chunks `principals` may read; `restrict` (e.g. a help channel's sources)
+        is ANDed with the permission scope, so it can only narrow the result."""
+        filters = scope_filters(principals)
+        if restrict is not None and restrict.filters:
+            filters = MetadataFilters(filters=[filters, restrict], condition=FilterCondition.AND)
         query = VectorStoreQuery(
             query_embedding=query_embedding,
             query_str=query_str,
             similarity_top_k=top_k,
             mode=_MODES[mode],
-            filters=scope_filters(principals),
+            filters=filters,
             alpha=HYBRID_ALPHA,
         )
         result = self.store.query(query)

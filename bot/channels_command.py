@@ -1,0 +1,169 @@
+"""`helpdesk channels list|set|show|off` and `helpdesk gaps`: help-channel settings and
+the knowledge-gap report from the command line. Registered on the main app by
+`bot.cli` with `register(app)`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from bot import messages
+from bot.helpchannels.channels import (
+    ChannelSettings,
+    ChannelSettingsError,
+    ChannelSettingsRepository,
+    parse_channel_id,
+    parse_escalation,
+    parse_on_off,
+    parse_sources,
+    parse_ticket,
+)
+
+channels_app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Help-channel settings, keyed by channel id: auto-answer, sources, escalation, ticket.",
+)
+
+
+def _repository() -> ChannelSettingsRepository:
+    from bot.cli import _settings
+    from connectors.state import StateStore
+
+    return ChannelSettingsRepository(StateStore(_settings().state_url).engine)
+
+
+def _fail(exc: ChannelSettingsError) -> typer.Exit:
+    typer.echo(exc.user_message, err=True)
+    return typer.Exit(2)
+
+
+def _render(s: ChannelSettings) -> str:
+    return messages.CHANNEL_SHOW.format(
+        channel_id=s.channel_id,
+        auto_answer="on" if s.auto_answer else "off",
+        sources=", ".join(str(x) for x in s.sources) or messages.CHANNEL_ALL_SOURCES,
+        escalate_to=s.escalate_to or messages.CHANNEL_UNSET,
+        ticket=str(s.ticket) if s.ticket else messages.CHANNEL_UNSET,
+        updated=(
+            f"{s.updated_at:%Y-%m-%d %H:%M} UTC" + (f" by {s.updated_by}" if s.updated_by else "")
+            if s.updated_at
+            else messages.CHANNEL_UNSET
+        ),
+    )
+
+
+def _drive_note(s: ChannelSettings) -> None:
+    narrowed = [str(x) for x in s.sources if x.source == "drive" and x.narrowed_to]
+    if narrowed and not any(x.source == "drive" and not x.narrowed_to for x in s.sources):
+        typer.echo(
+            messages.CHANNEL_DRIVE_NARROWING_NOTE.format(specs=", ".join(narrowed)), err=True
+        )
+
+
+@channels_app.command("set")
+def set_channel(
+    channel_id: Annotated[str, typer.Argument(help="The channel's id (never its name).")],
+    auto_answer: Annotated[
+        str | None, typer.Option("--auto-answer", help="on or off", show_default=False)
+    ] = None,
+    sources: Annotated[
+        str | None,
+        typer.Option(
+            "--sources",
+            help="SPEC,…: files, confluence, drive, confluence:SPACEKEY, drive:FOLDER_OR_DRIVE_ID"
+            " (or all)",
+        ),
+    ] = None,
+    escalate_to: Annotated[
+        str | None,
+        typer.Option("--escalate-to", help="Slack user group/user/channel id, Teams channel id"),
+    ] = None,
+    ticket: Annotated[
+        str | None, typer.Option("--ticket", help="jira:PROJECT_KEY, zendesk or none")
+    ] = None,
+) -> None:
+    """Change a channel's settings (only the options given)."""
+    if auto_answer is None and sources is None and escalate_to is None and ticket is None:
+        typer.echo(messages.CHANNEL_NOTHING_TO_SET, err=True)
+        raise typer.Exit(2)
+    changes: dict[str, Any] = {}
+    try:
+        channel = parse_channel_id(channel_id)
+        if auto_answer is not None:
+            changes["auto_answer"] = parse_on_off(auto_answer)
+        if sources is not None:
+            changes["sources"] = parse_sources(sources)
+        if escalate_to is not None:
+            changes["escalate_to"] = parse_escalation(escalate_to)
+        if ticket is not None:
+            changes["ticket"] = parse_ticket(ticket)
+    except ChannelSettingsError as exc:
+        raise _fail(exc) from exc
+    saved = _repository().update(channel, updated_by="cli", **changes)
+    typer.echo(_render(saved))
+    typer.echo(messages.CHANNEL_SAVED)
+    _drive_note(saved)
+
+
+@channels_app.command("show")
+def show_channel(
+    channel_id: Annotated[str, typer.Argument(help="The channel's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
+) -> None:
+    """A channel's settings."""
+    try:
+        channel = parse_channel_id(channel_id)
+    except ChannelSettingsError as exc:
+        raise _fail(exc) from exc
+    found = _repository().get(channel)
+    if as_json:
+        typer.echo(json.dumps((found or ChannelSettings(channel)).as_json()))
+    elif found is None:
+        typer.echo(messages.CHANNEL_NOT_CONFIGURED.format(channel_id=channel))
+    else:
+        typer.echo(_render(found))
+
+
+@channels_app.command("list")
+def list_channels(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of settings.")] = False,
+) -> None:
+    """Every channel with settings."""
+    rows = _repository().all()
+    if as_json:
+        typer.echo(json.dumps([s.as_json() for s in rows]))
+        return
+    if not rows:
+        typer.echo(messages.CHANNEL_NONE_CONFIGURED)
+        return
+    typer.echo(messages.CHANNEL_LIST_HEADER)
+    for s in rows:
+        typer.echo(
+            messages.CHANNEL_LIST_ROW.format(
+                channel_id=s.channel_id,
+                auto_answer="on" if s.auto_answer else "off",
+                sources=", ".join(str(x) for x in s.sources) or messages.CHANNEL_ALL_SOURCES,
+                escalate_to=s.escalate_to or messages.CHANNEL_UNSET,
+                ticket=str(s.ticket) if s.ticket else messages.CHANNEL_UNSET,
+            )
+        )
+
+
+@channels_app.command("off")
+def channel_off(
+    channel_id: Annotated[str, typer.Argument(help="The channel's id.")],
+) -> None:
+    """Turn auto-answer off in a channel (its other settings are kept)."""
+    try:
+        channel = parse_channel_id(channel_id)
+    except ChannelSettingsError as exc:
+        raise _fail(exc) from exc
+    _repository().turn_off(channel, updated_by="cli")
+    typer.echo(messages.CHANNEL_TURNED_OFF.format(channel_id=channel))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(channels_app, name="channels")
