@@ -102,7 +102,7 @@ class DriveHandler(BaseHTTPRequestHandler):
         d = self.drive
         with d.lock:
             for fault in d.faults:
-                if fault.count > 0 and fault.match in path:
+                if fault.count > 0 and fault.matches(path):
                     fault.count -= 1
                     if fault.kind != "status":
                         return fault.kind

@@ -78,10 +78,15 @@ class Fault:
 
     status: int
     reason: str
-    match: str = ""  # substring of the (decoded) path
+    match: str = ""  # substring of the (decoded) path; "…$": the path ends with it
     count: int = 1
     kind: str = "status"
     retry_after: float | None = None
+
+    def matches(self, path: str) -> bool:
+        if self.match.endswith("$"):
+            return path.endswith(self.match[:-1])
+        return self.match in path
 
 
 class FakeHttpError(Exception):

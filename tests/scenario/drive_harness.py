@@ -5,10 +5,16 @@ fixtures from `start_fake`, `make_settings` and `make_engine`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.embeddings import BaseEmbedding
+
+from bot.answering.engine import Final
+from bot.models import Answer, Asker, Question, Surface
+from bot.services import Services, build_services
 from bot.settings import Settings
 from connectors.base import SyncMode, SyncRequest
 from connectors.drive import build_drive_connector
@@ -18,6 +24,7 @@ from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex
 from connectors.state import StateStore
 from connectors.sync import SyncEngine, SyncProgress
+from tests.fakes.claude import FakeClaude
 from tests.fakes.drive_server import (
     FOLDER,
     FakeDrive,
@@ -207,7 +214,7 @@ def start_fake() -> FakeDrive:
     return server
 
 
-def make_settings(fake: FakeDrive, tmp_path: Path) -> Settings:
+def make_settings(fake: FakeDrive, tmp_path: Path, **extra: Any) -> Settings:
     key = tmp_path / "service-account.json"
     key.write_text(json.dumps(service_account_info(fake.url + "/token")))
     return Settings(
@@ -218,6 +225,7 @@ def make_settings(fake: FakeDrive, tmp_path: Path) -> Settings:
         drive_shared_drive_ids=["sd1"],
         drive_public_domains=["example.com"],
         drive_api_url=fake.url,
+        **extra,
     )
 
 
@@ -251,3 +259,62 @@ def search_ids(engine: SyncEngine, query: str, principals: frozenset[str]) -> se
 
 def scan_full(settings: Settings) -> list[Any]:
     return list(connector(settings).scan(SyncRequest(SyncMode.FULL, None, {})))
+
+
+# ---------------------------------------------------------------- the answer side
+def drive_services(
+    fake: FakeDrive, tmp_path: Path, embedder: BaseEmbedding, claude: FakeClaude
+) -> tuple[Settings, Services]:
+    """Settings for the fake Drive plus Claude (the fake), and the services over them."""
+    settings = make_settings(
+        fake,
+        tmp_path,
+        helpdesk_data_dir=tmp_path / "data",
+        anthropic_api_key="sk-test",
+        anthropic_max_retries=0,
+    )
+    return settings, build_services(
+        settings, embedder=embedder, anthropic_http_client=claude.client()
+    )
+
+
+def run_sync(
+    services: Services, settings: Settings, mode: SyncMode = SyncMode.INCREMENTAL, **kw: Any
+) -> SyncProgress:
+    return services.sync_engine().run(connector(settings, **kw), mode)
+
+
+def ask(services: Services, claude: FakeClaude, text: str, email: str | None = None) -> str:
+    """Everything the asker could see of one answer, and everything sent to Claude for it
+    (the answer's text, its citations and the requests), as one string."""
+    surface = Surface.DM if email else Surface.CHANNEL
+    asker = Asker(platform="test", user_id=email or "u-channel", email=email)
+    question = Question(text, asker, "conv-drive", (), surface)
+    scope = services.engine.scope_for(asker, surface)
+    claude.requests.clear()
+
+    async def run() -> Answer | None:
+        final = None
+        async for event in services.engine.stream(question, scope):
+            if isinstance(event, Final):
+                final = event.answer
+        return final
+
+    answer = asyncio.run(run())
+    assert answer is not None
+    seen = [answer.text, *(f"{c.title} {c.quoted_text}" for c in answer.citations)]
+    return "\n".join([*seen, json.dumps(claude.requests)])
+
+
+def can_retrieve(services: Services, doc_id: str, query: str, emails: list[str]) -> set[str]:
+    """Who retrieves `doc_id` for `query`: "public" (a channel) and each email in a DM."""
+    vector = services.embedder.get_query_embedding(query)
+    out: set[str] = set()
+    for email in [None, *emails]:
+        surface = Surface.DM if email else Surface.CHANNEL
+        asker = Asker(platform="test", user_id=email or "u-channel", email=email)
+        scope = services.engine.scope_for(asker, surface)
+        hits = services.index.search(query, vector, scope.principals, 20)
+        if any(h.node.metadata["doc_id"] == doc_id for h in hits):
+            out.add(email or "public")
+    return out
