@@ -263,3 +263,25 @@ CHANNEL_DRIVE_NARROWING_NOTE = (
     "file's folder or shared drive — so answers in this channel will use no Drive documents "
     "until it does. Use plain 'drive' to allow all of Drive."
 )
+# tickets (bot/helpchannels/tickets.py): shown to the asker; the caller then falls back to
+# the channel's escalation target
+TICKET_AUTH = (
+    "I couldn't create a {system} ticket: {system} refused the bot's credentials (check "
+    "{prefix}_EMAIL and {prefix}_API_TOKEN, and that the account may create tickets there)."
+)
+TICKET_NOT_FOUND = "I couldn't create a {system} ticket: the project or address was not found."
+TICKET_RATE_LIMITED = "I couldn't create a {system} ticket: {system} is rate-limiting requests."
+TICKET_UNAVAILABLE = "I couldn't create a {system} ticket: {system} had an error ({status})."
+TICKET_REJECTED = "I couldn't create a {system} ticket: {system} rejected it ({reason})."
+TICKET_TIMEOUT = "I couldn't create a {system} ticket: {system} took too long to answer."
+TICKET_UNREACHABLE = "I couldn't create a {system} ticket: {system} could not be reached."
+TICKET_NOT_CONFIGURED = (
+    "I couldn't create a {system} ticket: tickets are not set up ({prefix}_BASE_URL, "
+    "{prefix}_EMAIL and {prefix}_API_TOKEN)."
+)
+TICKET_QUESTION = "Question:"
+TICKET_BOT_ANSWER = "Bot's answer:"
+TICKET_NO_ANSWER = "(none: the bot found nothing relevant)"
+TICKET_THREAD = "Thread:"
+TICKET_ASKED_BY = "Asked by:"
+TICKET_TRANSCRIPT = "Transcript"
