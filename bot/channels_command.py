@@ -165,5 +165,35 @@ def channel_off(
     typer.echo(messages.CHANNEL_TURNED_OFF.format(channel_id=channel))
 
 
+def gaps(
+    days: Annotated[int, typer.Option("--days", min=1, max=365, help="The period, in days.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    include_dms: Annotated[
+        bool,
+        typer.Option(
+            "--include-dms",
+            help="Also questions asked in DMs (shown as 'DM'): for your own eyes only.",
+        ),
+    ] = False,
+) -> None:
+    """Questions without a grounded answer, escalated or 👎, grouped by meaning."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.cli import _settings
+    from bot.helpchannels.gap_records import records_from_state
+    from bot.helpchannels.gaps import gap_report, render_gaps
+    from connectors.embedder import make_embedder
+    from connectors.state import StateStore
+
+    settings = _settings()
+    state = StateStore(settings.state_url)
+    now = datetime.now(UTC)
+    records = records_from_state(state, now - timedelta(days=days))
+    embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
+    report = gap_report(records, embedder, days, now, include_dms=include_dms)
+    typer.echo(json.dumps(report.as_json()) if as_json else render_gaps(report))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(channels_app, name="channels")
+    app.command("gaps")(gaps)

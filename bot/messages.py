@@ -285,3 +285,14 @@ TICKET_NO_ANSWER = "(none: the bot found nothing relevant)"
 TICKET_THREAD = "Thread:"
 TICKET_ASKED_BY = "Asked by:"
 TICKET_TRANSCRIPT = "Transcript"
+# knowledge-gap report (bot/helpchannels/gaps.py, `helpdesk gaps`)
+GAPS_DM_LABEL = "DM"
+GAPS_NONE = "No unanswered, escalated or 👎 questions in the last {days} days."
+GAPS_HEADER = (
+    "Questions without a good answer in the last {days} days ({groups} topics, most asked first):"
+)
+GAPS_GROUP = "\n{n}. asked by {count} {people}, in {channels}"
+GAPS_PERSON = "person"
+GAPS_PEOPLE = "people"
+GAPS_EXAMPLE = "   • {text}"
+GAPS_BEST_SOURCE = "   closest page: {title} <{url}>"

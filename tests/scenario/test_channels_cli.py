@@ -78,3 +78,28 @@ def test_a_drive_folder_narrowing_is_saved_with_a_warning(env: dict[str, str]) -
     done = helpdesk(["channels", "set", "C0HELP", "--sources", "drive:1FolderIdAbc"], env)
     assert done.returncode == 0
     assert "cannot be applied yet" in " ".join(done.stderr.split())
+
+
+def test_gaps_json_contract(env: dict[str, str]) -> None:
+    from connectors.state import StateStore
+
+    state = StateStore(f"sqlite:///{Path(env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    for user, conv, text in [
+        ("U0ANA", "C0HELP:1.1", "How do I get VPN access for a contractor?"),
+        ("U0BEN", "C0IT:2.1", "can contractors use the VPN"),
+        ("U0CAS", "C0HELP:3.1", "Where do I order a new badge?"),
+    ]:
+        state.record_answer("slack", conv, user, text, "none", [], False, "extractive")
+    state.dispose()
+    done = helpdesk(["gaps", "--days", "3", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["days"] == 3
+    assert [g["count"] for g in out["groups"]] == [2, 1]
+    first = out["groups"][0]
+    assert set(first) == {"count", "examples", "channels", "best_source"}
+    assert first["channels"] == ["C0HELP", "C0IT"] and first["best_source"] is None
+    assert "U0ANA" not in done.stdout
+    plain = helpdesk(["gaps"], env)
+    assert plain.returncode == 0 and "asked by 2 people" in plain.stdout
+    assert helpdesk(["gaps", "--days", "0"], env).returncode == 2

@@ -1,0 +1,99 @@
+"""`AskedQuestion` records for the gap report, read from where the chat records live
+today (`connectors.chat_records`: the `answers` and `feedback` tables). When the chat
+store moves into the conversation service, only `records_from_state` changes.
+
+Today's records carry no "is this a DM" flag and no escalation flag, so:
+- the kind of conversation is read from its id, failing closed: only a Slack channel
+  id (`C…`) or a Teams channel conversation (`19:…@thread.tacv2` / `@thread.skype`)
+  counts as a channel; DMs (`D…`), group DMs (`G…`), Teams personal and group chats
+  and anything unknown count as DMs (shown only in an admin's own DM);
+- `escalated` is False until escalations are recorded.
+The best source is the answer's first cited document, as the state store knows it now
+(title, URL and whether it is public).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.helpchannels.gaps import AskedQuestion, SourceRef
+from connectors.state import StateStore, answers, feedback
+from connectors.state_tables import _aware
+
+
+def channel_of(platform: str, conversation: str) -> tuple[str, bool]:
+    """(channel id, is_dm) from a stored conversation key."""
+    if platform == "slack":
+        channel = conversation.split(":", 1)[0]
+        return channel, not channel.startswith("C")
+    if platform == "teams":
+        channel = conversation.split(";", 1)[0]
+        is_channel = channel.startswith("19:") and channel.endswith(
+            ("@thread.tacv2", "@thread.skype")
+        )
+        return channel, not is_channel
+    return conversation, True
+
+
+def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion]:
+    with state.engine.connect() as conn:
+        answer_rows = conn.execute(
+            select(answers).where(answers.c.created_at >= since).order_by(answers.c.id)
+        ).mappings().all()  # fmt: skip
+        down_rows = conn.execute(
+            select(feedback).where(feedback.c.created_at >= since, feedback.c.rating < 0)
+        ).mappings().all()  # fmt: skip
+    sources: dict[str, SourceRef | None] = {}
+
+    def best_source(doc_ids: Sequence[str]) -> SourceRef | None:
+        if not doc_ids:
+            return None
+        doc_id = str(doc_ids[0])
+        if doc_id not in sources:
+            row = state.document(doc_id)
+            sources[doc_id] = (
+                SourceRef(row.title, row.url, bool(row.acl.public)) if row is not None else None
+            )
+        return sources[doc_id]
+
+    disliked = {(r["platform"], r["message_id"]) for r in down_rows if r["message_id"]}
+    matched: set[tuple[str, str]] = set()
+    out = []
+    for r in answer_rows:
+        channel, is_dm = channel_of(r["platform"], r["conversation"])
+        key = (r["platform"], r["message_id"])
+        down = bool(r["message_id"]) and key in disliked
+        if down:
+            matched.add(key)
+        out.append(
+            AskedQuestion(
+                question=r["question"],
+                channel_id=channel,
+                is_dm=is_dm,
+                asker_id=f"{r['platform']}:{r['user_id']}",
+                asked_at=_aware(r["created_at"]) or since,
+                grounded=bool(r["grounded"]),
+                feedback=-1 if down else None,
+                best_source=best_source(r["doc_ids"] or []),
+            )
+        )
+    for r in down_rows:  # a 👎 whose answer is not on record (older, or pruned)
+        if (r["platform"], r["message_id"]) in matched or not r["question"]:
+            continue
+        channel, is_dm = channel_of(r["platform"], r["conversation"])
+        out.append(
+            AskedQuestion(
+                question=r["question"],
+                channel_id=channel,
+                is_dm=is_dm,
+                asker_id=f"{r['platform']}:{r['user_id']}",
+                asked_at=_aware(r["created_at"]) or since,
+                grounded=True,
+                feedback=-1,
+                best_source=best_source(r["doc_ids"] or []),
+            )
+        )
+    return out
