@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     sync_interval_minutes_confluence: float = 10.0
     sync_interval_minutes_drive: float = 5.0
     sync_interval_minutes_files: float = 5.0
+    # how long one vendor call may keep retrying 429/5xx/timeouts (connectors/retry.py)
+    sync_retry_budget_seconds: float = Field(default=300.0, gt=0)
     admin_users: CsvList = Field(default_factory=list)
     worker_lease_seconds: float = 60.0  # a dead worker's source lease expires after this
     worker_poll_seconds: float = 2.0  # how often the worker checks for reindex requests (≤ 5)

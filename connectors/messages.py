@@ -14,7 +14,8 @@ CONFLUENCE_CREDENTIALS_MISSING = (
     "CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_PAT (Data Center)"
 )
 CONFLUENCE_UNAVAILABLE = (
-    "Confluence did not answer after {attempts} attempts ({detail}); the next sync retries"
+    "Confluence did not answer after {attempts} attempts in {seconds} s ({detail}); "
+    "the next sync retries (patience: SYNC_RETRY_BUDGET_SECONDS)"
 )
 CONFLUENCE_FORBIDDEN = (
     "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Connector
-from connectors.confluence.client import ConfluenceClient, RetryPolicy
+from connectors.confluence.client import ConfluenceClient
 from connectors.confluence.connector import ConfluenceConnector, ConfluenceOptions
 from connectors.confluence.endpoints import ConfluenceApi
+from connectors.retry import DEFAULT_BUDGET_SECONDS, RetryPolicy
 from connectors.state import StateStore
 
 __all__ = [
@@ -35,11 +36,14 @@ def _secret(value: Any) -> str | None:
 
 def build_confluence_connector(config: Any, state: StateStore) -> Connector:
     """The connector for the application's settings (duck-typed, see `bot/settings.py`)."""
+    budget = float(getattr(config, "sync_retry_budget_seconds", None) or DEFAULT_BUDGET_SECONDS)
     client = ConfluenceClient(
         str(config.confluence_url),
         email=getattr(config, "confluence_email", None) or None,
         api_token=_secret(getattr(config, "confluence_api_token", None)),
         pat=_secret(getattr(config, "confluence_pat", None)),
+        retry=RetryPolicy(budget_seconds=budget),
+        timeout=min(30.0, budget),  # one request never outlasts the whole budget
     )
     public = getattr(config, "confluence_public_groups", None) or ["confluence-users"]
     options = ConfluenceOptions(

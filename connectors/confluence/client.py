@@ -4,9 +4,10 @@ Why plain `httpx` rather than `atlassian-python-api`: the connector needs exactl
 things from the transport and the library gives none of them reliably — (1) cursor
 pagination that follows `_links.next` of both API generations (v2 links carry the
 `/wiki` context path, v1 links are relative to it; the library's `_get_paged` has been
-bitten by exactly that), (2) `Retry-After`-aware, bounded, jittered retries on 429/503
-with a configurable base delay (the library only retries with a fixed back-off, and
-raises `requests` exceptions whose status we would have to re-parse), and (3) a precise
+bitten by exactly that), (2) `Retry-After`-aware, jittered retries on 429/5xx
+bounded by time, not attempts (`connectors.retry`, shared with Drive; the library only
+retries with a fixed back-off, and raises `requests` exceptions whose status we would
+have to re-parse), and (3) a precise
 status → error mapping (401 / 403 / 404 distinguished, so a 403 on one space skips that
 space instead of failing the run). Around 250 lines of httpx do all three, with one
 dependency the project already has and a transport a test can point at a local server.
@@ -19,12 +20,9 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -46,10 +44,9 @@ from connectors.messages import (
 from connectors.messages import (
     CONFLUENCE_UNAVAILABLE as UNAVAILABLE,
 )
+from connectors.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
 
 log = logging.getLogger(__name__)
-
-# --- user-visible strings (to move into bot/messages.py) ---------------------------
 
 
 class ConfluenceError(Exception):
@@ -70,33 +67,6 @@ class NotFoundError(ConfluenceError):
 
 class UnavailableError(ConfluenceError):
     """Retries exhausted on 429/5xx or network errors."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 8
-    base_delay: float = 1.0  # seconds; doubled per attempt, full jitter
-    max_delay: float = 60.0  # cap of one back-off wait
-    max_retry_after: float = 300.0  # cap of an honoured Retry-After
-
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` as seconds: delta-seconds (fractions tolerated) or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class ConfluenceClient:
@@ -172,10 +142,10 @@ class ConfluenceClient:
     # ------------------------------------------------------------------ requests
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         """GET with retries; raises a `ConfluenceError` subclass or `SourceError` (401)."""
-        policy = self.retry
+        budget = self.retry.start()
         detail = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            wait: float | None = None
+        while True:
+            retry_after: float | None = None
             try:
                 self.requests_made += 1
                 resp = self.http.get(url, params=params)
@@ -199,29 +169,19 @@ class ConfluenceClient:
                     )
                 detail = f"HTTP {status}"
                 if status in (429, 503):
-                    wait = retry_after_seconds(resp.headers.get("Retry-After"))
-                    if wait is not None:
-                        wait = min(wait, policy.max_retry_after)
-            if attempt == policy.max_attempts:
-                break
+                    retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
+            wait = budget.next_wait(retry_after)
             if wait is None:
-                ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-                wait = random.uniform(0, ceiling)  # full jitter
+                break
             log.info("confluence retry url=%s after=%s wait=%.2fs", _short(url), detail, wait)
             self.sleep(wait)
-        raise UnavailableError(
-            UNAVAILABLE.format(attempts=policy.max_attempts, detail=detail), None, url
+        message = UNAVAILABLE.format(
+            attempts=budget.attempts, seconds=round(budget.elapsed), detail=detail
         )
+        raise UnavailableError(message, None, url)
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        resp = self.get(url, params)
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise ConfluenceError(f"not JSON from {_short(url)}", resp.status_code, url) from exc
-        if not isinstance(data, dict):
-            raise ConfluenceError(f"unexpected JSON from {_short(url)}", resp.status_code, url)
-        return data
+        return _json_object(self.get(url, params), url)
 
     def paginate(
         self, url: str, params: Mapping[str, Any] | None = None
@@ -236,8 +196,10 @@ class ConfluenceClient:
         seen: set[str] = set()
         while next_url:
             resp = self.get(next_url, next_params)
-            data = resp.json()
-            results = data.get("results") or []
+            data = _json_object(resp, next_url)
+            results = data.get("results")
+            if not isinstance(results, list):
+                raise ConfluenceError(f"no results list from {_short(next_url)}", 200, next_url)
             yield [r for r in results if isinstance(r, dict)]
             link = (data.get("_links") or {}).get("next") or _link_header_next(resp)
             next_url = self.resolve(link) if link else None
@@ -288,6 +250,18 @@ def prefetch(source: Iterable[T], depth: int = 2) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
+
+
+def _json_object(resp: httpx.Response, url: str) -> dict[str, Any]:
+    """The body as a JSON object; anything else is a `ConfluenceError` (a malformed reply
+    is a failed read, never an empty one)."""
+    try:
+        data = resp.json()
+    except ValueError as exc:
+        raise ConfluenceError(f"not JSON from {_short(url)}", resp.status_code, url) from exc
+    if not isinstance(data, dict):
+        raise ConfluenceError(f"unexpected JSON from {_short(url)}", resp.status_code, url)
+    return data
 
 
 def _link_header_next(resp: httpx.Response) -> str | None:

@@ -1,0 +1,107 @@
+"""Patient, time-bounded retries of vendor API calls (Confluence, Drive).
+
+Background syncs can afford patience: a storm of 429/503 responses must not make a
+document fail. So a call is retried until a *time* budget is spent, not a number of
+attempts: `Retry-After` is honoured when the vendor sends it, otherwise the wait is an
+exponential back-off with full jitter; no single wait runs past the budget.
+
+The whole API::
+
+    policy = RetryPolicy(budget_seconds=settings.sync_retry_budget_seconds)
+    budget = policy.start()                  # one per logical call
+    while True:
+        outcome = try_the_call()
+        if it succeeded or the error is not retryable:
+            break
+        wait = budget.next_wait(retry_after_seconds(resp.headers.get("Retry-After")))
+        if wait is None:                     # the budget is spent: give up
+            raise ...                        # budget.attempts / budget.elapsed for the message
+        sleep(wait)
+
+`retry_after_seconds` parses the header (delta-seconds or an HTTP date). Time spent is
+the larger of the wall-clock time since the call started and the sum of the waits handed
+out, so a test's fake `sleep` still exhausts the budget.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+DEFAULT_BUDGET_SECONDS = 300.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds: delta-seconds (fractions tolerated) or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How patient one call is.
+
+    - `budget_seconds`: total time a call may spend waiting and retrying (setting
+      `SYNC_RETRY_BUDGET_SECONDS`, default 5 minutes); then it fails.
+    - `base_delay` / `max_delay`: back-off without `Retry-After`: uniform in
+      [0, min(max_delay, base_delay * 2**(n-1))] before the n-th retry (full jitter).
+    - `max_retry_after`: cap of one honoured `Retry-After` (a vendor asking for an hour
+      is still waited on only this long, within the budget).
+    """
+
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    max_retry_after: float = 300.0
+
+    def start(self) -> RetryBudget:
+        return RetryBudget(self)
+
+
+class RetryBudget:
+    """The retry state of one call: attempts made and time left."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.started = time.monotonic()
+        self.waited = 0.0
+        self.attempts = 1  # the first attempt is under way when the budget starts
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds spent on this call so far (see the module docstring)."""
+        return max(time.monotonic() - self.started, self.waited)
+
+    def next_wait(self, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before the next attempt, or None when the budget is spent.
+
+        A `Retry-After` longer than what is left of the budget gives up at once rather
+        than retrying early against the vendor's request.
+        """
+        p = self.policy
+        left = p.budget_seconds - self.elapsed
+        if left <= 0:
+            return None
+        if retry_after is not None:
+            wait = min(max(0.0, retry_after), p.max_retry_after)
+            if wait > left:
+                return None
+        else:
+            ceiling = min(p.max_delay, p.base_delay * 2 ** (self.attempts - 1))
+            wait = min(random.uniform(0, ceiling), left)  # full jitter
+        self.attempts += 1
+        self.waited += wait
+        return wait

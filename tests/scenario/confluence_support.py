@@ -1,0 +1,82 @@
+"""Shared pieces of the Confluence scenarios: a small fake site, the connector against it
+with fast retries, and a few assertions' helpers."""
+
+from __future__ import annotations
+
+from connectors.base import Connector, SyncMode
+from connectors.confluence import (
+    ConfluenceApi,
+    ConfluenceClient,
+    ConfluenceConnector,
+    ConfluenceOptions,
+    RetryPolicy,
+)
+from connectors.embedder import HashingEmbedding
+from connectors.index import ChunkIndex
+from connectors.state import StateStore
+from connectors.sync import SyncEngine, SyncProgress
+from tests.fakes.confluence_server import Content, FakeConfluence
+
+FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=0.05)
+
+
+def make_site() -> FakeConfluence:
+    fake = FakeConfluence().start()
+    fake.add_user("u1", "alice@example.com", "Alice")
+    fake.add_user("u2", "", "Bob (email hidden)")
+    fake.add_user("u3", "carol@example.com", "Carol")
+    fake.add_group("confluence-users", ["u1", "u2", "u3"])
+    fake.add_group("hr", ["u1", "u2"])
+    fake.add_space("IT", "IT", read_groups=["confluence-users", "confluence-administrators"])
+    fake.add_space("HR", "Human resources", read_groups=["hr"])
+    fake.add_space("ARCH", "Archive", read_groups=["confluence-users"])
+    return fake
+
+
+def connector(
+    site: FakeConfluence,
+    state: StateStore,
+    spaces: tuple[str, ...] = ("IT", "HR"),
+    token: str = "secret",  # noqa: S107
+    retry: RetryPolicy = FAST,
+    sleep: object = None,
+) -> ConfluenceConnector:
+    kwargs: dict[str, object] = {"retry": retry}
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    client = ConfluenceClient(
+        site.url,
+        email="bot@example.com",
+        api_token=token,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces), state)
+
+
+def it_tree(site: FakeConfluence) -> tuple[Content, Content, Content]:
+    home = site.add_page("IT", "IT Home", "<p>Welcome to IT.</p>")
+    vpn = site.add_page(
+        "IT", "VPN", "<h1>VPN</h1><p>Use GlobalProtect with MFA.</p>", parent=home.id
+    )
+    mac = site.add_page(
+        "IT",
+        "VPN on Mac",
+        "<p>Install the pkg then approve the kernel extension.</p>",
+        parent=vpn.id,
+    )
+    return home, vpn, mac
+
+
+def doc(c: Content) -> str:
+    return f"confluence:{c.id}"
+
+
+def hits(index: ChunkIndex, query: str, principals: frozenset[str] = frozenset()) -> set[str]:
+    vector = HashingEmbedding().get_query_embedding(query)
+    return {n.node.metadata["doc_id"] for n in index.search(query, vector, principals, 10)}
+
+
+def run(engine: SyncEngine, conn: Connector, mode: SyncMode = SyncMode.INCREMENTAL) -> SyncProgress:
+    progress = engine.run(conn, mode)
+    assert progress.status == "succeeded", (progress.error, progress.failures)
+    return progress
