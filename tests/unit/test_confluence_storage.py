@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.confluence.client import retry_after_seconds
+from connectors.retry import retry_after_seconds
 from connectors.confluence.permissions import Readers, meet, to_acl
 from connectors.confluence.storage import StorageFormatError, storage_to_text
 
