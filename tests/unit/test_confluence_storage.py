@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.retry import retry_after_seconds
 from connectors.confluence.permissions import Readers, meet, to_acl
 from connectors.confluence.storage import StorageFormatError, storage_to_text
+from connectors.retry import retry_after_seconds
 
 
 def test_headings_paragraphs_and_line_breaks() -> None:
