@@ -10,7 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.drive.client import GoogleApi
+from connectors.drive.client import DriveCallFailedError, GoogleApi
+
+
+def as_object(res: Any, what: str) -> dict[str, Any]:
+    """A JSON object, or the call failed (googleapiclient hands back the raw text of a body
+    that is not JSON)."""
+    if not isinstance(res, dict):
+        raise DriveCallFailedError(f"Google Drive {what}: the answer is not a JSON object")
+    return res
+
+
+def as_list(res: dict[str, Any], key: str, what: str) -> list[dict[str, Any]]:
+    """`res[key]` as a list of objects (missing = empty), or the call failed."""
+    value = res.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DriveCallFailedError(f"Google Drive {what}: `{key}` is not a list of objects")
+    return value
+
+
+def checked(res: Any, key: str, what: str) -> dict[str, Any]:
+    """An object whose `key` is a list of objects."""
+    obj = as_object(res, what)
+    as_list(obj, key, what)
+    return obj
+
 
 PERMISSION_SUBFIELDS = (
     "id,type,role,emailAddress,domain,deleted,allowFileDiscovery,pendingOwner,"
@@ -39,11 +65,16 @@ class DriveApi:
         self._drives = api.service.drives()
 
     def start_page_token(self) -> str:
-        res = self.api.call(self._changes.getStartPageToken(supportsAllDrives=True))
+        res = as_object(
+            self.api.call(self._changes.getStartPageToken(supportsAllDrives=True)),
+            "changes.getStartPageToken",
+        )
+        if not res.get("startPageToken"):
+            raise DriveCallFailedError("Google Drive changes.getStartPageToken: no token")
         return str(res["startPageToken"])
 
     def list_files(self, q: str, page_token: str | None, fields: str = FILE_FIELDS) -> Any:
-        return self.api.call(
+        res = self.api.call(
             self._files.list(
                 q=q,
                 corpora="allDrives",
@@ -54,9 +85,11 @@ class DriveApi:
                 fields=f"nextPageToken,incompleteSearch,files({fields})",
             )
         )
+        return checked(res, "files", "files.list")
 
     def get_file(self, file_id: str, fields: str = FILE_FIELDS) -> Any:
-        return self.api.call(self._files.get(fileId=file_id, supportsAllDrives=True, fields=fields))
+        res = self.api.call(self._files.get(fileId=file_id, supportsAllDrives=True, fields=fields))
+        return as_object(res, "files.get")
 
     def export(self, file_id: str, mime_type: str) -> bytes:
         return bytes(self.api.call(self._files.export(fileId=file_id, mimeType=mime_type)))
@@ -77,13 +110,14 @@ class DriveApi:
                     fields=PERMISSION_FIELDS,
                 )
             )
-            out.extend(res.get("permissions") or [])
+            res = as_object(res, "permissions.list")
+            out.extend(as_list(res, "permissions", "permissions.list"))
             token = res.get("nextPageToken")
             if not token:
                 return out
 
     def changes(self, page_token: str) -> Any:
-        return self.api.call(
+        res = self.api.call(
             self._changes.list(
                 pageToken=page_token,
                 includeRemoved=True,
@@ -96,6 +130,7 @@ class DriveApi:
                 ),
             )
         )
+        return checked(res, "changes", "changes.list")
 
     def drives(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -106,7 +141,8 @@ class DriveApi:
                     pageSize=100, pageToken=token, fields="nextPageToken,drives(id,name)"
                 )
             )
-            out.extend(res.get("drives") or [])
+            res = as_object(res, "drives.list")
+            out.extend(as_list(res, "drives", "drives.list"))
             token = res.get("nextPageToken")
             if not token:
                 return out

@@ -124,9 +124,13 @@ class DriveApiError(Exception):
         return f"HTTP {self.status}{' ' + reason if reason else ''}: {self.message}"[:300]
 
 
-class DriveUnreachableError(SourceError):
-    """No answer after every retry (timeouts, refused or broken connections). Ends the run
-    when a listing cannot be read; one document's failure when its own calls hit it."""
+class DriveCallFailedError(SourceError):
+    """A call gave no usable answer: ends the run when a listing or the changes feed cannot
+    be read; one document's failure when its own calls hit it."""
+
+
+class DriveUnreachableError(DriveCallFailedError):
+    """No answer after every retry (timeouts, refused or broken connections)."""
 
 
 @dataclass

@@ -29,7 +29,7 @@ from connectors.base import (
     Unchanged,
 )
 from connectors.drive.api import DriveApi
-from connectors.drive.client import DriveApiError, DriveUnreachableError
+from connectors.drive.client import DriveApiError, DriveCallFailedError
 from connectors.drive.content import ContentError, fetch_text
 from connectors.drive.permissions import SOURCE, acl_from_permissions
 from connectors.messages import (
@@ -96,7 +96,7 @@ class FileReader:
             if exc.not_found:
                 return [Deleted(doc_id)]
             return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=exc.describe()))]
-        except DriveUnreachableError as exc:
+        except DriveCallFailedError as exc:
             return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=exc.message))]
         except SourceError:
             raise
@@ -116,7 +116,7 @@ class FileReader:
                 return [Deleted(doc_id)]
             reason = EXPORT_TOO_LARGE if exc.export_too_large else exc.describe()
             return [self._failure(doc_id, title, reason, acl)]
-        except (ContentError, DriveUnreachableError) as exc:
+        except (ContentError, DriveCallFailedError) as exc:
             return [self._failure(doc_id, title, str(exc), acl)]
         except SourceError:
             raise
@@ -133,7 +133,7 @@ class FileReader:
         if permissions is None:  # shared-drive items: not inline in listings
             permissions = self.api.permissions(str(file["id"]))
         if not isinstance(permissions, list):
-            raise TypeError("permissions is not a list")
+            raise DriveCallFailedError("the file's `permissions` is not a list")
         return acl_from_permissions(permissions, self.public_domains, limited)
 
     def document(

@@ -25,6 +25,7 @@ from connectors.state import StateStore
 from connectors.sync import SyncEngine
 from tests.fakes.drive_server import FakeDrive
 from tests.scenario.drive_harness import (
+    ANYONE,
     INDEXED,
     connector,
     drive_ids,
@@ -206,3 +207,20 @@ def test_failures_are_per_document(fake: FakeDrive, settings: Settings, engine: 
     failures = [i for i in items if isinstance(i, DocumentFailure)]
     assert [f.doc_id for f in failures] == ["drive:pdf1"]
     assert "PDF" in failures[0].reason
+
+
+def test_a_malformed_changes_page_ends_the_run_and_changes_nothing(
+    fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
+) -> None:
+    sync(engine, settings)
+    saved = state.checkpoint("drive")
+    fake.share("doc1", ANYONE + private("ana@example.com"))
+    fake.fail(200, "", "/changes", count=100, kind="malformed")
+    progress = engine.run(connector(settings))
+    assert progress.status == "failed"
+    assert progress.error is not None and "changes.list" in progress.error
+    assert state.checkpoint("drive") == saved, "the change token is kept for the next cycle"
+    fake.faults.clear()
+    sync(engine, settings)
+    row = state.document("drive:doc1")
+    assert row is not None and "user:ana@example.com" in row.acl.principals
