@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from bot import messages
+
+WEB_SCHEMES = frozenset({"https", "http"})
+TERMINAL_SCHEMES = WEB_SCHEMES | {"file"}
 
 SOURCE_NAMES = {"files": "Help centre", "confluence": "Confluence", "drive": "Google Drive"}
 
@@ -39,3 +43,23 @@ def ago(when: datetime | None, now: datetime | None = None) -> str:
 
 def updated_ago(when: datetime | None, now: datetime | None = None) -> str:
     return messages.UPDATED_AGO.format(ago=ago(when, now))
+
+
+def link_url(url: str, schemes: frozenset[str] = WEB_SCHEMES) -> str | None:
+    """`url` when it may be shown as a link: an allowed scheme (https/http in chat,
+    also file on the terminal), a host for web URLs, no whitespace or control
+    characters. Anything else (`javascript:`, `data:`, a relative path...) is None and
+    the citation is shown as plain text. Documents are data: a link they carry never
+    becomes something a click runs."""
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        return None
+    if scheme in WEB_SCHEMES and not parts.netloc:
+        return None
+    return url

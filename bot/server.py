@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack import SlackBot, build_slack_app
+from bot.adapters.slack.api import SlackClient
 from bot.errors import ConfigError
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -96,7 +97,7 @@ def create_app(
 
     bot_token = _secret(settings.slack_bot_token)
     if slack_client is None and bot_token:
-        slack_client = AsyncWebClient(
+        slack_client = SlackClient(
             token=bot_token, base_url=slack_api_url(settings) or AsyncWebClient.BASE_URL
         )
     if slack_client is not None:

@@ -13,7 +13,7 @@ from typing import TextIO
 from bot import messages
 from bot.answering.engine import AnswerEngine, Final, TextDelta
 from bot.errors import UserFacingError
-from bot.formatting import source_name, updated_ago
+from bot.formatting import TERMINAL_SCHEMES, link_url, source_name, updated_ago
 from bot.models import Answer, Asker, PermissionScope, Question, Surface, Turn
 
 
@@ -31,7 +31,9 @@ def render_sources(answer: Answer) -> str:
         lines.append(
             f"  [{c.number}] {c.title} — {source_name(c.source)}, {updated_ago(c.updated_at)}"
         )
-        lines.append(f"      {c.url}")
+        url = link_url(c.url, TERMINAL_SCHEMES)
+        if url is not None:  # a javascript:/data: URL is not printed as a link
+            lines.append(f"      {url}")
     return "\n".join(lines)
 
 
@@ -44,7 +46,7 @@ def answer_json(answer: Answer) -> str:
                 {
                     "number": c.number,
                     "title": c.title,
-                    "url": c.url,
+                    "url": link_url(c.url, TERMINAL_SCHEMES) or "",
                     "doc_id": c.doc_id,
                     "quoted_text": c.quoted_text,
                 }

@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import SlackBot
+from bot.adapters.slack.api import SlackClient
 from bot.server import SLACK_KEY, create_app
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -280,7 +280,7 @@ async def start_harness(services: Services) -> SlackHarness:
     fake = FakeSlackApi()
     await fake.start()
     seed_workspace(fake)
-    client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
+    client = SlackClient(token="xoxb-test", base_url=fake.api_url)
     app = create_app(services, slack_client=client)
     http: TestClient[Any, Any] = TestClient(TestServer(app))
     await http.start_server()

@@ -1,0 +1,1 @@
+"""Security scenarios: what a forged, hostile or failing input can and cannot do."""

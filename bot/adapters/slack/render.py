@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import messages
-from bot.formatting import source_name, updated_ago
+from bot.formatting import link_url, source_name, updated_ago
 from bot.models import Answer, Citation
 
 SECTION_LIMIT = 3000
@@ -39,8 +39,9 @@ def escape(text: str) -> str:
 
 def link(url: str, title: str) -> str:
     label = escape(title).replace("|", "¦")
-    if url.startswith(("http://", "https://")):
-        return f"<{url.replace('|', '%7C').replace('>', '%3E')}|{label}>"
+    safe = link_url(url)
+    if safe is not None:
+        return f"<{safe.replace('|', '%7C').replace('>', '%3E')}|{label}>"
     return label
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from botbuilder.schema import Activity, ActivityTypes, Entity
 
 from bot import messages
-from bot.formatting import source_name, updated_ago
+from bot.formatting import link_url, source_name, updated_ago
 from bot.models import Answer, Citation
 
 # Teams rejects activities over ~28 KB (text, entities and channelData together).
@@ -65,8 +65,9 @@ def citation_claim(citation: Citation) -> dict[str, Any]:
             snippet(updated_ago(citation.updated_at), KEYWORD_MAX),
         ],
     }
-    if citation.url.startswith(("https://", "http://")):
-        appearance["url"] = citation.url
+    url = link_url(citation.url)
+    if url is not None:
+        appearance["url"] = url
     return {"@type": "Claim", "position": citation.number, "appearance": appearance}
 
 
