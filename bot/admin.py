@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from bot import messages
 from bot.admin_status import duration, elapsed, plain_error, render_status, running_line
 from bot.formatting import source_name
-from bot.models import Asker
+from bot.models import Asker, PermissionScope, Surface
 from bot.services import Services
 from connectors import schedule
-from connectors.base import SyncMode
+from connectors.base import Acl, SyncMode
 from connectors.registry import configured_sources, known_sources
 from connectors.requests import (
     QUEUED,
@@ -159,12 +159,20 @@ class AdminCommands:
         interval: float = 3.0,
         *,
         private: bool = False,
+        viewer: Asker | None = None,
         give_up_after: float = 6 * 3600,
     ) -> None:
         """Post the progress of a reindex request (and of the other requests of the same
         command) and edit it at most every `interval` seconds until every one has ended;
-        the last edit is the summary. `private=True` (a DM with the admin) shows the titles
-        of failed documents that are not public; elsewhere they are withheld."""
+        the last edit is the summary.
+
+        Titles of failed documents: anywhere others can read, only those the index/state
+        says are public; with `private=True` and `viewer` (a DM with that admin), also the
+        ones `viewer` may read. Never the title a failure itself carries: a page just
+        restricted and renamed that fails to re-read must not show its new title."""
+        scope = PermissionScope.public_only()
+        if private and viewer is not None:
+            scope = await asyncio.to_thread(self.services.engine.scope_for, viewer, Surface.DM)
         head = await asyncio.to_thread(get_request, self.state, request_id)
         if head is None:
             await post(messages.ADMIN_REQUEST_GONE)
@@ -175,7 +183,7 @@ class AdminCommands:
         shown = ""
         last_sent = 0.0
         while True:
-            text, finished = await asyncio.to_thread(self._progress_text, ids, private)
+            text, finished = await asyncio.to_thread(self._progress_text, ids, scope)
             if not finished and time.monotonic() - started > give_up_after:
                 text = (
                     text
@@ -200,16 +208,16 @@ class AdminCommands:
                 return
             await asyncio.sleep(min(POLL_SECONDS, interval))
 
-    def _progress_text(self, ids: Sequence[int], private: bool) -> tuple[str, bool]:
+    def _progress_text(self, ids: Sequence[int], scope: PermissionScope) -> tuple[str, bool]:
         requests = requests_by_ids(self.state, ids)
         if not requests:
             return messages.ADMIN_REQUEST_GONE, True
         lines: list[str] = []
         for req in requests:
-            lines.extend(self._request_lines(req, private))
+            lines.extend(self._request_lines(req, scope))
         return "\n".join(lines), all(r.finished for r in requests)
 
-    def _request_lines(self, req: ReindexRequest, private: bool) -> list[str]:
+    def _request_lines(self, req: ReindexRequest, scope: PermissionScope) -> list[str]:
         name = source_name(req.source)
         run = self.state.run(req.run_id) if req.run_id is not None else None
         if req.status == QUEUED or (run is None and not req.finished):
@@ -239,21 +247,54 @@ class AdminCommands:
                     source=name, duration=took, error=error, **counts
                 )
             ]
-        lines.extend(self._failure_lines(run.failures, private))
+        lines.extend(self._failure_lines(run.failures, scope))
         return lines
 
-    def _failure_lines(self, failures: Sequence[dict[str, object]], private: bool) -> list[str]:
+    def _failure_lines(
+        self, failures: Sequence[dict[str, object]], scope: PermissionScope
+    ) -> list[str]:
         lines = []
         for failure in failures[:MAX_FAILURES_SHOWN]:
-            doc_id = str(failure.get("doc_id") or "")
-            doc = self.state.document(doc_id) if doc_id else None
-            if private or (doc is not None and doc.acl.public):
-                title = failure.get("title") or (doc.title if doc else None) or doc_id
-                lines.append(
-                    messages.ADMIN_FAILURE_LINE.format(title=title, reason=failure.get("reason"))
-                )
-            else:
+            reason = failure.get("reason")
+            if failure.get("doc_id"):
+                shown = self._readable_title(failure, scope)
+            else:  # a source-level file (groups.yaml...), not a document: DMs only
+                shown = None if scope.is_public_only else _str(failure.get("title"))
+            if shown:
+                lines.append(messages.ADMIN_FAILURE_LINE.format(title=shown, reason=reason))
+            elif scope.is_public_only:
                 lines.append(messages.ADMIN_FAILURE_HIDDEN)
+            else:
+                lines.append(messages.ADMIN_FAILURE_HIDDEN_DM)
         if len(failures) > MAX_FAILURES_SHOWN:
             lines.append(messages.ADMIN_FAILURES_MORE.format(n=len(failures) - MAX_FAILURES_SHOWN))
         return lines
+
+    def _readable_title(self, failure: dict[str, object], scope: PermissionScope) -> str | None:
+        """A failed document's title, only when `scope` may read it according to every
+        permission we know — the one stored in the state (what the index serves) and the
+        one the source reported with the failure — and at least one is known. The
+        failure's own (possibly new) title only when the source's current permissions
+        allow it; otherwise the stored title. Nothing known → None."""
+        doc_id = str(failure.get("doc_id"))
+        doc = self.state.document(doc_id)
+        reported = failure.get("acl")
+        current = Acl.from_json(reported) if isinstance(reported, dict) else None
+        if doc is None and current is None:
+            return None
+        if doc is not None and not _readable(doc.acl, scope):
+            return None
+        if current is not None and not _readable(current, scope):
+            return None
+        if current is not None:
+            return _str(failure.get("title")) or (doc.title if doc else None) or doc_id
+        assert doc is not None
+        return doc.title or doc_id
+
+
+def _readable(acl: Acl, scope: PermissionScope) -> bool:
+    return acl.public or bool(scope.principals & acl.principals)
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value else None

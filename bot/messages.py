@@ -142,7 +142,12 @@ ADMIN_SUMMARY_FAILED = (
 )
 ADMIN_SUMMARY_FAILED_NO_RUN = "❌ {source}: could not start: {error}"
 ADMIN_FAILURE_LINE = "   • {title}: {reason}"
-ADMIN_FAILURE_HIDDEN = "   • a document that is not public (details in a DM or the worker log)"
+ADMIN_FAILURE_HIDDEN = (
+    "   • a document that is not public, or not indexed yet (details in the worker log)"
+)
+ADMIN_FAILURE_HIDDEN_DM = (
+    "   • a document you may not read, or not indexed yet (details in the worker log)"
+)
 ADMIN_FAILURES_MORE = "   …and {n} more"
 ADMIN_FOLLOW_GAVE_UP = (
     "⌛ Stopped following after {duration}; `/helpdesk status` shows how it is going."

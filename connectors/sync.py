@@ -181,7 +181,13 @@ class SyncEngine:
                     progress.done += 1
                     if len(progress.failures) < MAX_FAILURES_KEPT:
                         progress.failures.append(
-                            {"doc_id": item.doc_id, "title": item.title, "reason": item.reason}
+                            {
+                                "doc_id": item.doc_id,
+                                "title": item.title,
+                                "reason": item.reason,
+                                # who may read it now, per the source (None: unknown)
+                                "acl": item.acl.to_json() if item.acl is not None else None,
+                            }
                         )
                     log.warning(
                         "sync document failed source=%s doc=%s reason=%s",
@@ -308,7 +314,12 @@ class SyncEngine:
                 batch.docs.pop(doc.doc_id)
                 progress.failed += 1
                 progress.failures.append(
-                    {"doc_id": doc.doc_id, "title": doc.title, "reason": f"chunking: {exc}"}
+                    {
+                        "doc_id": doc.doc_id,
+                        "title": doc.title,
+                        "reason": f"chunking: {exc}",
+                        "acl": doc.acl.to_json(),
+                    }
                 )
         all_nodes = [n for nodes in nodes_by_doc.values() for n in nodes]
         self._embed(all_nodes)

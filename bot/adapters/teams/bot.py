@@ -53,6 +53,7 @@ class AdminHandler(Protocol):
         interval: float = 3.0,
         *,
         private: bool = False,
+        viewer: Asker | None = None,
     ) -> None: ...
 
 
@@ -286,11 +287,13 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         request_id = getattr(reply, "follow_request_id", None)
         if request_id is not None:
             reference = TurnContext.get_conversation_reference(turn_context.activity)
-            task = asyncio.create_task(self._follow(reference, int(request_id)))
+            task = asyncio.create_task(self._follow(reference, int(request_id), asker))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _follow(self, reference: ConversationReference, request_id: int) -> None:
+    async def _follow(
+        self, reference: ConversationReference, request_id: int, asker: Asker
+    ) -> None:
         """Post the reindex progress and keep editing it, proactively (the turn that
         asked for it has long ended)."""
         assert self.admin is not None
@@ -314,8 +317,9 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             await self.adapter.continue_conversation(reference, edit, self.app_id)
 
         try:
-            # admin commands run in the admin's 1:1 chat: failures may name restricted files
-            await self.admin.follow(request_id, post, update, private=True)
+            # admin commands run in the admin's 1:1 chat: failures may name the files
+            # this admin may read (never others' restricted ones)
+            await self.admin.follow(request_id, post, update, private=True, viewer=asker)
         except Exception:
             log.exception("teams reindex follow failed request=%d", request_id)
 
