@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     admin_users: CsvList = Field(default_factory=list)
     worker_lease_seconds: float = 60.0  # a dead worker's source lease expires after this
     worker_poll_seconds: float = 2.0  # how often the worker checks for reindex requests (≤ 5)
+    retention_days: float = Field(default=90.0, gt=0)  # chat records kept (the worker prunes)
 
     log_level: str = "INFO"
 

@@ -38,6 +38,25 @@ class ChatRecords:
                 delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
             )
 
+    def prune_chat_records(
+        self, keep: timedelta, keep_events: timedelta = timedelta(days=1)
+    ) -> dict[str, int]:
+        """Retention: delete stored questions and answers, feedback, conversation turns
+        and answered-thread records older than `keep`, and seen Slack event ids older
+        than `keep_events` (Slack retries an event for minutes, not days). Returns the
+        rows removed per table."""
+        now = utcnow()
+        removed: dict[str, int] = {}
+        with self.engine.begin() as conn:
+            for table in (answers, feedback, conversation_turns, answered_threads):
+                res = conn.execute(delete(table).where(table.c.created_at < now - keep))
+                removed[table.name] = res.rowcount
+            res = conn.execute(
+                delete(seen_events).where(seen_events.c.created_at < now - keep_events)
+            )
+            removed[seen_events.name] = res.rowcount
+        return removed
+
     def mark_thread_answered(self, platform: str, conversation: str) -> None:
         try:
             with self.engine.begin() as conn:

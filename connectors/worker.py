@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -51,6 +51,9 @@ DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_POLL_SECONDS = 2.0
 MISFIRE_GRACE_SECONDS = 300
 PROGRESS_EVERY_SECONDS = 1.0
+DEFAULT_RETENTION_DAYS = 90.0
+SEEN_EVENTS_KEPT = timedelta(days=1)
+RETENTION_EVERY_HOURS = 6.0
 
 ConnectorFactory = Callable[[], Connector]
 
@@ -126,6 +129,13 @@ class Worker:
             name="reindex requests",
             next_run_time=now,
         )
+        scheduler.add_job(
+            self.prune,
+            IntervalTrigger(hours=RETENTION_EVERY_HOURS, timezone=UTC),
+            id="retention",
+            name="retention of chat records",
+            next_run_time=now,
+        )
         self._scheduler = scheduler
         # APScheduler logs every execution at INFO (the poll job every few seconds)
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -198,6 +208,23 @@ class Worker:
                 if self.stopping:
                     return
                 self._inflight[source] = self._pool.submit(self._serve_requests, source)
+
+    def prune(self) -> dict[str, int] | None:
+        """Retention (every few hours, and at start): chat records older than
+        `config.retention_days` (RETENTION_DAYS, default 90), seen event ids older than
+        a day. Idempotent, so several workers may run it."""
+        days = float(getattr(self.config, "retention_days", None) or DEFAULT_RETENTION_DAYS)
+        try:
+            removed = self.state.prune_chat_records(timedelta(days=days), SEEN_EVENTS_KEPT)
+        except Exception:
+            log.warning("retention pruning failed", exc_info=True)
+            return None
+        log.info(
+            "retention: kept %g days; removed %s",
+            days,
+            " ".join(f"{table}={n}" for table, n in removed.items()),
+        )
+        return removed
 
     def _serve_requests(self, source: str) -> SyncProgress | None:
         try:
