@@ -12,7 +12,6 @@ import json
 import logging
 from typing import Any
 
-import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -100,10 +99,21 @@ def add_teams_routes(app: web.Application, services: Services, admin: Any) -> No
             return web.json_response({"error": "activity without a type"}, status=400)
         auth_header = request.headers.get("Authorization", "")
         try:
-            invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except (PermissionError, jwt.PyJWTError) as exc:
-            log.warning("teams request rejected id=%s reason=%s", activity.id, type(exc).__name__)
+            # authentication alone first: whatever botbuilder's JWT validation raises
+            # (a disallowed `alg`, an unknown key id, a bad signature, a wrong issuer or
+            # audience, unreachable key metadata) is a 401 with one short line, never a
+            # 500 with a traceback anyone could use to fill the logs
+            authenticated = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
+            )
+        except Exception as exc:
+            log.warning(
+                "teams request rejected: authentication failed id=%s reason=%s",
+                activity.id,
+                type(exc).__name__,
+            )
             return web.Response(status=401)
+        invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke_response is None:
             return web.Response(status=201)
         if invoke_response.body is None:
