@@ -10,19 +10,16 @@ Modules: `client` (auth, the real googleapiclient services, retries, error mappi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from connectors.base import Connector
 from connectors.drive.api import DriveApi
-from connectors.drive.client import (
-    DRIVE_SCOPES,
-    GoogleApi,
-    RetryPolicy,
-    drive_endpoint,
-    load_credentials,
-)
+from connectors.drive.client import DRIVE_SCOPES, GoogleApi, drive_endpoint, load_credentials
 from connectors.drive.connector import DriveConnector
 from connectors.drive.groups import GroupDirectory
+from connectors.retry import DEFAULT_BUDGET_SECONDS, RetryPolicy
 from connectors.state import StateStore
 
 
@@ -34,9 +31,11 @@ def build_drive_connector(
     page_size: int = 1000,
     workers: int = 8,
     timeout: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Connector:
     """The Drive connector from the settings (nothing is contacted until a scan starts)."""
-    retry = retry or RetryPolicy()
+    budget = getattr(config, "sync_retry_budget_seconds", None) or DEFAULT_BUDGET_SECONDS
+    retry = retry or RetryPolicy(budget_seconds=float(budget))
     key_file = config.google_application_credentials
     subject = config.google_delegated_user or None
     api_url = config.drive_api_url or None
@@ -44,7 +43,7 @@ def build_drive_connector(
 
     def api_factory() -> DriveApi:
         creds = load_credentials(key_file, subject, DRIVE_SCOPES, endpoint)
-        api = GoogleApi("drive", "v3", creds, endpoint, retry=retry, timeout=timeout)
+        api = GoogleApi("drive", "v3", creds, endpoint, retry=retry, timeout=timeout, sleep=sleep)
         return DriveApi(api, page_size)
 
     return DriveConnector(
@@ -54,7 +53,7 @@ def build_drive_connector(
         public_domains=list(config.drive_public_domains or []),
         max_file_mb=float(config.drive_max_file_mb),
         acl_sweep_hours=float(config.drive_acl_sweep_hours),
-        directory=GroupDirectory.from_config(key_file, subject, api_url, retry, timeout),
+        directory=GroupDirectory.from_config(key_file, subject, api_url, retry, timeout, sleep),
         workers=workers,
     )
 

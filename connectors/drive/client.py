@@ -8,9 +8,11 @@ bundled discovery documents, retries and error mapping.
   (it does not add `drive/v3/`), so a bare origin gets `drive/v3/` appended here.
 - Each thread gets its own `httplib2.Http` (it is not thread-safe); proxies from the
   environment are honoured except for loopback hosts.
-- 403 `userRateLimitExceeded`/`rateLimitExceeded`, 429 and 5xx are retried with
-  exponential backoff and full jitter (bounded), honouring `Retry-After`; a 401 or a
-  rejected token grant is a `SourceError` naming the settings to check.
+- 403 `userRateLimitExceeded`/`rateLimitExceeded`, 429, 5xx and broken or timed-out
+  connections are retried with the shared time-bounded policy (`connectors.retry`:
+  `Retry-After` honoured, otherwise exponential backoff with full jitter, until one call
+  has spent SYNC_RETRY_BUDGET_SECONDS); a 401 or a rejected token grant is a
+  `SourceError` naming the settings to check.
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +40,7 @@ from connectors.messages import (
 from connectors.messages import (
     DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED,
 )
+from connectors.retry import RetryPolicy, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,8 @@ class DriveApiError(Exception):
             if not reasons and error.get("status"):
                 reasons.append(str(error["status"]))
         err = cls(status, message, reasons, locations)
-        retry_after = exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None
-        if retry_after:
-            try:
-                err.retry_after = max(0.0, float(retry_after))
-            except ValueError:
-                err.retry_after = None
+        header = exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None
+        err.retry_after = retry_after_seconds(str(header)) if header else None
         return err
 
     @property
@@ -131,20 +128,6 @@ class DriveCallFailedError(SourceError):
 
 class DriveUnreachableError(DriveCallFailedError):
     """No answer after every retry (timeouts, refused or broken connections)."""
-
-
-@dataclass
-class RetryPolicy:
-    max_attempts: int = 7
-    base_delay: float = 1.0
-    max_delay: float = 64.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Full jitter: uniform in [0, min(cap, base * 2**attempt)]; Retry-After wins."""
-        if retry_after is not None:
-            return min(retry_after, self.max_delay)
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
 def is_loopback(url: str) -> bool:
@@ -240,11 +223,13 @@ class GoogleApi:
         endpoint: str,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.credentials = credentials
         self.endpoint = endpoint
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.sleep = sleep
         self._local = threading.local()
         self.service: Any = build(
             service_name,
@@ -268,38 +253,42 @@ class GoogleApi:
         return http
 
     def call(self, request: Any) -> Any:
-        """Execute `request` (an `HttpRequest`); raises `DriveApiError` or `SourceError`."""
-        policy = self.retry
-        for attempt in range(policy.max_attempts):
-            last = attempt == policy.max_attempts - 1
+        """Execute `request` (an `HttpRequest`); raises `DriveApiError` or `SourceError`.
+
+        Retries until the policy's time budget for this call is spent."""
+        budget = self.retry.start()
+        while True:
             with self._count_lock:
                 self.requests += 1
+            retry_after: float | None = None
             try:
                 return request.execute(http=self._http())
             except HttpError as exc:
                 err = DriveApiError.from_http_error(exc)
                 if err.status == 401:
                     raise SourceError(CREDENTIALS_REJECTED) from exc
-                if not err.retryable or last:
+                if not err.retryable:
                     raise err from exc
-                delay = policy.delay(attempt, err.retry_after)
-                log.info(
-                    "google api retry status=%s reasons=%s in %.2fs", err.status, err.reasons, delay
-                )
+                failure: Exception = err
+                retry_after = err.retry_after
+                what = f"status={err.status} reasons={err.reasons}"
             except auth_exceptions.RefreshError as exc:
-                if not getattr(exc, "retryable", False) or last:
+                if not getattr(exc, "retryable", False):
                     log.warning("google token refresh failed: %s", exc)
                     raise SourceError(CREDENTIALS_REJECTED) from exc
-                delay = policy.delay(attempt, None)
+                failure = SourceError(CREDENTIALS_REJECTED)
+                what = "token refresh"
             except (OSError, httplib2.HttpLib2Error, auth_exceptions.TransportError) as exc:
                 self._local.http = None  # a broken connection: start a fresh one
-                if last:
-                    raise DriveUnreachableError(
-                        f"Google API unreachable at {self.endpoint}: {type(exc).__name__} {exc}"
-                    ) from exc
-                delay = policy.delay(attempt, None)
-                log.info("google api transport error %s; retry in %.2fs", type(exc).__name__, delay)
+                failure = DriveUnreachableError(
+                    f"Google API unreachable at {self.endpoint}: {type(exc).__name__} {exc}"
+                )
+                what = f"transport error {type(exc).__name__}"
+            wait = budget.next_wait(retry_after)
+            if wait is None:
+                log.info("google api gave up after %d attempts: %s", budget.attempts, what)
+                raise failure
+            log.info("google api retry %s in %.2fs", what, wait)
             with self._count_lock:
                 self.retries += 1
-            policy.sleep(delay)
-        raise AssertionError("unreachable")
+            self.sleep(wait)

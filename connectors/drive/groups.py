@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +23,12 @@ from connectors.drive.client import (
     DIRECTORY_SCOPES,
     DriveApiError,
     GoogleApi,
-    RetryPolicy,
     directory_endpoint,
     load_credentials,
 )
 from connectors.drive.permissions import group_email, valid_email
 from connectors.messages import DRIVE_GROUPS_NOT_READ as GROUPS_NOT_READ
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,16 @@ class GroupDirectory:
         api_url: str | None,
         retry: RetryPolicy,
         timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> GroupDirectory:
         if not subject:
             return cls(None, "no GOOGLE_DELEGATED_USER to act as an admin")
         endpoint = directory_endpoint(api_url)
         try:
             creds = load_credentials(key_file, subject, DIRECTORY_SCOPES, endpoint)
-            api = GoogleApi("admin", "directory_v1", creds, endpoint, retry=retry, timeout=timeout)
+            api = GoogleApi(
+                "admin", "directory_v1", creds, endpoint, retry=retry, timeout=timeout, sleep=sleep
+            )
         except SourceError as exc:
             return cls(None, exc.message)
         return cls(api)

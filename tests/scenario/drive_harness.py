@@ -18,10 +18,10 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from connectors.base import SyncMode, SyncRequest
 from connectors.drive import build_drive_connector
-from connectors.drive.client import RetryPolicy
 from connectors.drive.connector import DriveConnector
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex
+from connectors.retry import RetryPolicy
 from connectors.state import StateStore
 from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.claude import FakeClaude

@@ -54,7 +54,7 @@ CRASH_SCRIPT = textwrap.dedent(
     from bot.settings import Settings
     from connectors.base import SyncMode
     from connectors.drive import build_drive_connector
-    from connectors.drive.client import RetryPolicy
+    from connectors.retry import RetryPolicy
     from connectors.embedder import HashingEmbedding
     from connectors.index import open_index
     from connectors.state import StateStore

@@ -16,11 +16,11 @@ from connectors.base import (
     DocumentFailure,
     SyncMode,
 )
-from connectors.drive.client import RetryPolicy
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex
 from connectors.messages import DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
 from connectors.messages import DRIVE_RESYNC_NOTE as RESYNC_NOTE
+from connectors.retry import RetryPolicy
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 from tests.fakes.drive_server import FakeDrive
@@ -82,17 +82,17 @@ def test_rate_limit_storm_survived_with_nothing_lost(
     fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
 ) -> None:
     sleeps: list[float] = []
-    retry = RetryPolicy(max_attempts=12, base_delay=0.001, max_delay=0.01, sleep=sleeps.append)
+    retry = RetryPolicy(base_delay=0.001, max_delay=0.01)
     fake.rate_limit_storm(0.35)
     fake.fail(403, "userRateLimitExceeded", "/changes", count=3)
-    progress = sync(engine, settings, retry=retry)
+    progress = sync(engine, settings, retry=retry, sleep=sleeps.append)
     assert drive_ids(state) == INDEXED and progress.failed == 0
     assert len(sleeps) >= 5
     fake.storm = None
     fake.edit("txt1", content=b"The printer on floor 4 needs a badge.")
     fake.fail(500, "backendError", "/export", count=2)
     fake.fail(429, "rateLimitExceeded", "/drive/v3/files/txt1", count=2)
-    progress = sync(engine, settings, retry=retry)
+    progress = sync(engine, settings, retry=retry, sleep=sleeps.append)
     assert progress.updated == 1 and progress.failed == 0
 
 
@@ -224,3 +224,16 @@ def test_a_malformed_changes_page_ends_the_run_and_changes_nothing(
     sync(engine, settings)
     row = state.document("drive:doc1")
     assert row is not None and "user:ana@example.com" in row.acl.principals
+
+
+def test_a_429_503_storm_with_retry_after_loses_no_document(
+    fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
+) -> None:
+    sleeps: list[float] = []
+    fake.rate_limit_storm(0.5, statuses=[429, 503], retry_after=1)
+    fake.fail(503, "backendError", "/files/sheet1/export", count=20, retry_after=1)  # in a row
+    progress = sync(engine, settings, retry=RetryPolicy(), sleep=sleeps.append)
+    assert drive_ids(state) == INDEXED and progress.failed == 0
+    assert len(sleeps) >= 20 and set(sleeps) == {1.0}, "every wait is the Retry-After asked for"
+    row = state.document("drive:sheet1")
+    assert row is not None and row.chunk_count > 0

@@ -13,8 +13,8 @@ import pytest
 from bot.services import Services, build_services
 from bot.settings import Settings
 from connectors.base import SyncMode
-from connectors.drive.client import RetryPolicy
 from connectors.embedder import HashingEmbedding
+from connectors.retry import RetryPolicy
 from connectors.sync import SyncProgress
 from tests.fakes.drive_server import FakeDrive, FakeFile, make_pdf
 from tests.scenario.drive_harness import can_retrieve, make_settings, run_sync, start_fake
@@ -40,7 +40,7 @@ FAULTS = {
     "timeout": (0, "", "timeout"),
     "malformed": (200, "", "malformed"),
 }
-RETRY = RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01)
+RETRY = RetryPolicy(budget_seconds=1.0, base_delay=0.05, max_delay=0.1)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_failed_call_never_widens_who_can_retrieve(
 
     fake.edit("ledger", content=make_pdf("Quarterly ledger reconciliation\nThe variance is 5."))
     status, reason, kind = FAULTS[fault]
-    fake.fail(status, reason, CALLS[call], count=100, kind=kind)
+    fake.fail(status, reason, CALLS[call], count=10_000, kind=kind)
     progress = cycle(drive, SyncMode.INCREMENTAL)
     after = can_retrieve(services, DOC_ID, QUERY, PEOPLE)
 

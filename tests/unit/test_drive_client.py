@@ -13,14 +13,9 @@ from googleapiclient.errors import HttpError
 from connectors.base import SourceError
 from connectors.drive.api import DriveApi
 from connectors.drive.checkpoint import DriveState, Listing
-from connectors.drive.client import (
-    DriveApiError,
-    GoogleApi,
-    RetryPolicy,
-    drive_endpoint,
-    is_loopback,
-)
+from connectors.drive.client import DriveApiError, GoogleApi, drive_endpoint, is_loopback
 from connectors.messages import DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
+from connectors.retry import RetryPolicy
 from tests.fakes.drive_server import FakeDrive
 
 
@@ -48,7 +43,7 @@ def test_rate_limit_reasons_are_retryable() -> None:
 
 def test_retry_after_and_export_limit_and_page_token() -> None:
     err = DriveApiError.from_http_error(_http_error(429, {}, {"retry-after": "3"}))
-    assert err.retry_after == 3.0 and RetryPolicy().delay(0, err.retry_after) == 3.0
+    assert err.retry_after == 3.0
     big = {
         "error": {
             "code": 403,
@@ -65,12 +60,6 @@ def test_retry_after_and_export_limit_and_page_token() -> None:
         }
     }
     assert DriveApiError.from_http_error(_http_error(400, bad)).invalid_page_token
-
-
-def test_backoff_is_bounded_with_jitter() -> None:
-    policy = RetryPolicy(base_delay=1, max_delay=8)
-    delays = [policy.delay(n, None) for n in range(10) for _ in range(20)]
-    assert all(0 <= d <= 8 for d in delays) and len(set(delays)) > 10
 
 
 def test_endpoint_override() -> None:
@@ -92,19 +81,22 @@ def test_checkpoint_round_trip_and_garbage() -> None:
     assert DriveState.load("not json") is None and DriveState.load('{"v": 99}') is None
 
 
-def test_retries_until_success_and_gives_up_bounded() -> None:
+def test_retries_until_success_and_gives_up_when_the_time_budget_is_spent() -> None:
     fake = FakeDrive().start()
     try:
         sleeps: list[float] = []
-        policy = RetryPolicy(max_attempts=4, base_delay=0.001, sleep=sleeps.append)
-        api = DriveApi(GoogleApi("drive", "v3", None, fake.api_url, retry=policy))
-        fake.fail(403, "userRateLimitExceeded", "startPageToken", count=3)
+        policy = RetryPolicy(budget_seconds=3.5, base_delay=0.001)
+        api = DriveApi(
+            GoogleApi("drive", "v3", None, fake.api_url, retry=policy, sleep=sleeps.append)
+        )
+        fake.fail(403, "userRateLimitExceeded", "startPageToken", count=3, retry_after=1)
         assert api.start_page_token() == "1"
-        assert len(sleeps) == 3
-        fake.fail(500, "backendError", "startPageToken", count=10)
+        assert sleeps == [1.0, 1.0, 1.0], "Retry-After is honoured"
+        sleeps.clear()
+        fake.fail(503, "backendError", "startPageToken", count=100, retry_after=1)
         with pytest.raises(DriveApiError) as info:
             api.start_page_token()
-        assert info.value.status == 500 and len(sleeps) == 6
+        assert info.value.status == 503 and sleeps == [1.0, 1.0, 1.0], "3.5 s: three waits"
         fake.faults.clear()
         fake.fail(401, "authError", "startPageToken")
         with pytest.raises(SourceError, match=CREDENTIALS_REJECTED):
