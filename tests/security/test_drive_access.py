@@ -137,11 +137,11 @@ def test_link_only_sharing_is_neither_public_nor_domain_wide(
         assert secret in ask(services, claude, question, "ana@example.com")
 
 
-def test_a_folder_with_limited_access_cuts_inherited_sharing(
+def test_a_folder_switched_to_limited_access_cuts_inherited_sharing_in_one_cycle(
     fake: FakeDrive, drive: tuple[Settings, Services], claude: FakeClaude
 ) -> None:
     _, services = drive
-    fake.folder("board", "Board", "it", limited=True)
+    fake.folder("board", "Board", "it")
     inherited = {"inherited": True, "inheritedFrom": "it"}
     fake.add(
         FakeFile(
@@ -169,6 +169,9 @@ def test_a_folder_with_limited_access_cuts_inherited_sharing(
     )
     synced(drive, SyncMode.FULL)
     question = "How large is the bonus pool for directors?"
+    assert BONUS in ask(services, claude, question), "company-wide through the folder above"
+    fake.edit("board", limited=True)  # inheritedPermissionsDisabled on the folder
+    synced(drive)  # one incremental cycle: only the folder changed
     assert BONUS not in ask(services, claude, question)
     assert BONUS not in ask(services, claude, question, "someone@example.com")
     assert BONUS in ask(services, claude, question, "ana@example.com")
