@@ -106,7 +106,8 @@ class FolderTree:
         """When `file` sits in a folder with limited access (or says it has limited access
         itself): the ids whose permissions still reach it — the nearest limited folder
         and the folders below it down to the file. None when no limit applies. Walks
-        every parent: a limit on any of them counts (fail closed)."""
+        every parent up to the top the identity can see, above the configured folders
+        too: a limit anywhere on the way counts (fail closed)."""
         allowed: set[str] = set()
         limited = is_limited(file.get("inheritedPermissionsDisabled"))
         for parent in [str(p) for p in file.get("parents") or ()]:
@@ -122,8 +123,6 @@ class FolderTree:
                 if info.limited:
                     limited = True
                     allowed.update(below)
-                    break
-                if current in self.roots:
                     break
                 current = info.parents[0] if info.parents else None
         if not limited:

@@ -16,7 +16,15 @@ from connectors.base import SyncMode
 from connectors.embedder import OnnxEmbedding
 from tests.fakes.claude import FakeClaude
 from tests.fakes.drive_server import FakeDrive, FakeFile
-from tests.scenario.drive_harness import DOC, ask, drive_services, private, run_sync, start_fake
+from tests.scenario.drive_harness import (
+    COMPANY,
+    DOC,
+    ask,
+    drive_services,
+    private,
+    run_sync,
+    start_fake,
+)
 
 SALARY = "Salary bands are confidential."  # secret1: shared with the group hr@example.com
 DEPLOY = "Deploy with the pipeline."  # sd_doc1: shared with the group eng@example.com
@@ -175,3 +183,18 @@ def test_a_folder_switched_to_limited_access_cuts_inherited_sharing_in_one_cycle
     assert BONUS not in ask(services, claude, question)
     assert BONUS not in ask(services, claude, question, "someone@example.com")
     assert BONUS in ask(services, claude, question, "ana@example.com")
+
+
+def test_a_limited_folder_above_the_synced_folder_counts_too(
+    fake: FakeDrive, drive: tuple[Settings, Services], claude: FakeClaude
+) -> None:
+    _, services = drive
+    fake.edit("root", limited=True)  # "My Drive" above the synced folder "it"
+    inherited = [dict(p, permissionDetails=[{"inherited": True}]) for p in COMPANY]
+    direct = [dict(p, permissionDetails=[{"inherited": False}]) for p in private("ana@x.org")]
+    fake.share("pdf1", inherited + direct)
+    synced(drive, SyncMode.FULL)
+    question = "How often must passwords be rotated?"
+    assert "Rotate passwords every year" not in ask(services, claude, question)
+    assert "Rotate passwords every year" not in ask(services, claude, question, "x@example.com")
+    assert "Rotate passwords every year" in ask(services, claude, question, "ana@x.org")
