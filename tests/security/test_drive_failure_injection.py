@@ -77,7 +77,8 @@ def drive(fake: FakeDrive, tmp_path: Path) -> Iterator[tuple[Settings, Services]
 def cycle(drive: tuple[Settings, Services], mode: SyncMode) -> SyncProgress:
     settings, services = drive
     progress = run_sync(services, settings, mode, retry=RETRY, timeout=0.5)
-    assert progress.status == "succeeded", (progress.error, progress.failures)
+    # "partial": the run completed with failed documents
+    assert progress.status in ("succeeded", "partial"), (progress.error, progress.failures)
     return progress
 
 
