@@ -139,15 +139,47 @@ def status(
 
 @app.command(name="eval")
 def evaluate(
-    dataset_dir: Annotated[Path, typer.Argument(help="Folder with corpus/queries/qrels.jsonl")],
+    dataset_dir: Annotated[
+        Path | None,
+        typer.Argument(help="Folder with corpus/queries/qrels.jsonl; with --answers a dev set"),
+    ] = None,
     k: Annotated[int, typer.Option("--k", help="Cut-off for recall@k.")] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    answers: Annotated[
+        bool,
+        typer.Option("--answers", help="Answer quality on a dev set (default: the bundled one)."),
+    ] = False,
+    claude: Annotated[
+        bool, typer.Option("--claude", help="With --answers: use Claude when a key is set.")
+    ] = False,
 ) -> None:
-    """Retrieval quality (recall@k, MRR@10, nDCG@10) for hybrid, keyword and vector."""
-    from bot.evaluation import render_eval, run_eval
-
+    """Retrieval quality (recall@k, MRR@10, nDCG@10) for hybrid, keyword and vector;
+    with --answers, answer quality on a labelled dev set over samples/."""
     settings = _settings()
     _logging(settings)
+    if answers:
+        from bot.answering.dev_eval import (
+            DEV_SET,
+            load_cases,
+            render_summary,
+            run_answer_eval,
+            summarize,
+        )
+
+        path = dataset_dir or DEV_SET
+        if not path.is_file():
+            typer.echo(messages.CLI_EVAL_MISSING_ANSWERS.format(path=path), err=True)
+            raise typer.Exit(2)
+        outcomes = run_answer_eval(settings, load_cases(path), claude=claude)
+        summary = summarize(outcomes)
+        mode = outcomes[0].answer.mode if outcomes else "extractive"
+        typer.echo(json.dumps(summary) if as_json else render_summary(summary, mode))
+        return
+    from bot.evaluation import render_eval, run_eval
+
+    if dataset_dir is None:
+        typer.echo(messages.CLI_EVAL_NO_DATASET, err=True)
+        raise typer.Exit(2)
     for name in ("corpus.jsonl", "queries.jsonl", "qrels.jsonl"):
         if not (dataset_dir / name).is_file():
             typer.echo(messages.CLI_EVAL_MISSING.format(path=dataset_dir / name), err=True)

@@ -8,6 +8,12 @@ NO_ANSWER = (
     "I couldn't find anything about that in the documentation I can search, so I won't "
     "guess. Try rephrasing with the name of the tool or policy, or ask in {support_hint}."
 )
+NO_ANSWER_NEAREST = "You could look at:"
+ENGLISH_ONLY_MARK = "only understand questions in English"
+ENGLISH_ONLY = (
+    "Sorry — without the AI answer service I only understand questions in English (the "
+    "language of the documentation). Please ask again in English, or ask in {support_hint}."
+)
 EXTRACTIVE_INTRO = "Here are the most relevant excerpts I found (quoted as written, no AI summary):"
 SOURCES_HEADING = "Sources"
 UPDATED_AGO = "updated {ago}"
@@ -90,6 +96,11 @@ CLI_SERVE_NO_PLATFORM = (
     "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
 )
 CLI_CONFIG_ERROR = "Configuration error: {message}"
+CLI_EVAL_MISSING_ANSWERS = "{path} is not a file: --answers takes a dev set (YAML)."
+CLI_EVAL_NO_DATASET = (
+    "Give a data set folder (corpus.jsonl, queries.jsonl, qrels.jsonl), or --answers for "
+    "the answer-quality dev set."
+)
 CLI_EVAL_MISSING = (
     "{path} is missing: an eval dataset has corpus.jsonl, queries.jsonl and qrels.jsonl."
 )
