@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,11 +22,12 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import NodeWithScore
 
 from bot import messages
-from bot.answering.extractive import scored_excerpt
+from bot.answering.dialogue import combined_query, is_english, is_follow_up
+from bot.answering.extractive import scored_excerpt, terms
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.retrieval import ScopedRetriever
 from bot.errors import IndexUnavailableError
-from bot.models import Answer, Asker, Citation, PermissionScope, Question, Surface, Turn
+from bot.models import Answer, Asker, Citation, PermissionScope, Question, Surface
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, SearchMode
 from connectors.state import StateStore
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
     from bot.answering.claude import ClaudeGenerator
 
 log = logging.getLogger(__name__)
-
-_FOLLOW_UP = re.compile(
-    r"^(and|or|but|also|what about|how about|same for|what if|then|so)\b"
-    r"|\b(it|that|this|they|them|those)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -141,13 +135,28 @@ class AnswerEngine:
 
     # ------------------------------------------------------------------ answering
     async def search_query(self, question: Question) -> str:
+        """With Claude: a follow-up, or a question not in English, is rewritten into a
+        standalone English search query (the corpus language)."""
         text = question.text.strip()
         history = [t for t in question.thread_history if t.text.strip()]
-        if not history:
-            return text
-        if self.generator is not None:
+        if self.generator is not None and (history or not is_english(text)):
             return await self.generator.rewrite_query(text, history)
-        return heuristic_rewrite(text, history)
+        return text
+
+    async def search(
+        self, question: Question, scope: PermissionScope
+    ) -> tuple[str, list[NodeWithScore]]:
+        """The search query and its passages. Without an LLM a message is searched on its
+        own first; it is read with the previous question only when it opens with a
+        connective, or refers back / is too short and does not retrieve confidently alone."""
+        query = await self.search_query(question)
+        passages = await self.retrieve(query, scope)
+        history = [t for t in question.thread_history if t.text.strip()]
+        if self.generator is None and history and is_follow_up(query, confident(query, passages)):
+            combined = combined_query(query, history)
+            passages = await self.retrieve(combined, scope)
+            query = combined
+        return query, passages
 
     async def retrieve(self, query: str, scope: PermissionScope) -> list[NodeWithScore]:
         retriever = self.retriever(scope)
@@ -160,8 +169,12 @@ class AnswerEngine:
     async def stream(
         self, question: Question, scope: PermissionScope
     ) -> AsyncIterator[AnswerEvent]:
-        query = await self.search_query(question)
-        passages = await self.retrieve(query, scope)
+        if self.generator is None and not is_english(question.text):
+            text = messages.ENGLISH_ONLY.format(support_hint=self.support_hint)
+            yield TextDelta(text)
+            yield Final(Answer(text=text, grounded=False, mode=self.mode))
+            return
+        query, passages = await self.search(question, scope)
         log.info(
             "answer question conv=%s query_len=%d passages=%d scope=%s",
             question.conversation,
@@ -216,14 +229,15 @@ class AnswerEngine:
         return final
 
 
-def heuristic_rewrite(question: str, history: Sequence[Turn]) -> str:
-    """Without an LLM: a short or referring follow-up is searched together with the
-    previous user question ("and for contractors?" → "<previous question> and for
-    contractors?")."""
-    previous = next((t.text for t in reversed(history) if t.role == "user"), "")
-    if previous and (len(question.split()) <= 6 or _FOLLOW_UP.search(question)):
-        return f"{previous} {question}"
-    return question
+def confident(query: str, passages: Sequence[NodeWithScore]) -> bool:
+    """The message retrieves confidently on its own: the best passage covers most of its
+    words (at least two, and at least 60%)."""
+    wanted = terms(query)
+    if not passages or len(wanted) < 2:
+        return False
+    body = passages[0].node.get_content()
+    covered = len(wanted & terms(body))
+    return covered >= 2 and covered / len(wanted) >= 0.6
 
 
 def extractive_answer(query: str, passages: Sequence[NodeWithScore], mode: str) -> Answer:

@@ -275,3 +275,26 @@ def test_sync_marks_a_run_left_running_by_a_dead_process_as_interrupted(
         assert run.finished_at is not None and "stopped during the run" in (run.error or "")
     finally:
         state.dispose()
+
+
+def test_chat_searches_a_new_question_on_its_own_after_another_topic(
+    cli_env: dict[str, str],
+) -> None:
+    out = helpdesk(
+        ["chat"],
+        cli_env,
+        stdin=(
+            "How do I set up the VPN on my Mac?\n"
+            "I lost my phone with Okta Verify, how do I log in?\n"
+            "Hoeveel vakantiedagen krijg ik?\n"
+            "exit\n"
+        ),
+    )
+    assert out.returncode == 0, out.stderr
+    turns = out.stdout.split("bot> ")
+    assert len(turns) == 4
+    switch = turns[2]
+    assert "MFA, Okta Verify and what to do if you lose your phone" in switch
+    assert "VPN setup on macOS" not in switch, "the VPN question leaked into the new one"
+    assert "only understand questions in English" in turns[3]
+    assert "Sources:" not in turns[3]

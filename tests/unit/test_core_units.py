@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.engine import heuristic_rewrite
+from bot.answering.dialogue import combined_query, is_english, is_follow_up
 from bot.answering.extractive import best_excerpt
 from bot.formatting import ago, updated_ago
 from bot.models import Turn
@@ -76,12 +76,31 @@ def test_excerpt_prefers_the_sentences_that_answer() -> None:
     assert not best_excerpt(passage, "how many days of annual leave").startswith("#")
 
 
-def test_heuristic_follow_up_rewrite() -> None:
+def test_follow_up_or_new_question_is_decided_per_message() -> None:
     history = (Turn("user", "How many days of annual leave do I get?"), Turn("assistant", "27"))
-    assert heuristic_rewrite("and for contractors?", history).startswith("How many days")
-    standalone = "How do I set up the VPN on a Linux laptop at home?"
-    assert heuristic_rewrite(standalone, history) == standalone
-    assert heuristic_rewrite("and for contractors?", ()) == "and for contractors?"
+    # a connective opening is always a follow-up, read with the previous question
+    assert is_follow_up("and for contractors?", standalone_confident=True)
+    assert combined_query("and for contractors?", history).startswith("How many days")
+    # a referring or too-short message that finds nothing confident alone is a follow-up
+    assert is_follow_up("does it carry over?", standalone_confident=False)
+    # a self-contained new question is searched on its own (topic switch)
+    switch = "I lost my phone with Okta Verify, how do I log in?"
+    assert not is_follow_up(switch, standalone_confident=True)
+    assert not is_follow_up("How do I set up the VPN on a Linux laptop?", False)
+    assert combined_query("and for contractors?", ()) == "and for contractors?"
+
+
+def test_language_check_flags_other_languages_not_short_english() -> None:
+    for text in (
+        "Hoeveel vakantiedagen krijg ik per jaar?",
+        "Wie viele Urlaubstage habe ich im Jahr?",
+        "Comment est-ce que je réinitialise mon mot de passe ?",
+        "Quantas semanas de licença parental tem o pai?",
+        "¿Cuánto dinero tengo para el gimnasio cada año?",
+    ):
+        assert not is_english(text), text
+    for text in ("and for Paris?", "my vpn says NWC-309", "what about linux?", "L5 salary band"):
+        assert is_english(text), text
 
 
 def test_chunks_never_cut_a_table_row_or_list_item() -> None:
