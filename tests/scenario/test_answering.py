@@ -172,6 +172,24 @@ def test_follow_up_is_rewritten_into_a_standalone_query(
     assert sent[0].startswith(answer.citations[0].title), "citation 0 maps to passage 0"
 
 
+def test_a_question_in_another_language_is_searched_in_english_and_answered_by_claude(
+    with_claude: Services, claude: FakeClaude
+) -> None:
+    claude.rewrite = "how many days of annual leave do I get"
+    claude.reply([("Je krijgt 27 vakantiedagen", (0, "27 days"))])
+    answer, _ = ask(with_claude.engine, "Hoeveel vakantiedagen krijg ik per jaar?")
+    assert answer.search_query == "how many days of annual leave do I get"
+    assert answer.text.startswith("Je krijgt 27 vakantiedagen")
+    assert titles_sent(claude.streamed_requests[0])[0].startswith("Annual leave policy")
+    assert "in the language the employee wrote" in claude.streamed_requests[0]["system"]
+
+
+def test_extractive_mode_says_it_only_understands_english(extractive: Services) -> None:
+    answer, _ = ask(extractive.engine, "Wie viele Urlaubstage habe ich im Jahr?")
+    assert "only understand questions in English" in answer.text
+    assert not answer.grounded and not answer.citations
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
