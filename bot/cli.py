@@ -229,6 +229,9 @@ _register_help_channels()
 
 
 def main() -> None:
+    from connectors.no_telemetry import disable_library_telemetry
+
+    disable_library_telemetry()  # before any library is imported: no unasked calls
     app()
 
 

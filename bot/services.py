@@ -13,6 +13,7 @@ from bot.answering.engine import AnswerEngine
 from bot.settings import Settings
 from connectors.embedder import make_embedder
 from connectors.index import ChunkIndex, open_configured_index
+from connectors.no_telemetry import disable_library_telemetry
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 
@@ -37,6 +38,7 @@ def build_services(
     embedder: BaseEmbedding | None = None,
     anthropic_http_client: Any = None,
 ) -> Services:
+    disable_library_telemetry()  # every process that answers or syncs builds these
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
     index = open_configured_index(settings)

@@ -41,8 +41,13 @@ class OnnxEmbedding(BaseEmbedding):
 
     def __init__(self, model_dir: Path | None = None, embed_batch_size: int = 64) -> None:
         super().__init__(model_name="all-MiniLM-L6-v2-int8-onnx", embed_batch_size=embed_batch_size)
+        from connectors.no_telemetry import disable_library_telemetry, disable_onnxruntime_telemetry
+
+        disable_library_telemetry()  # ORT_DISABLE_TELEMETRY must be set before the import
         import onnxruntime
         from tokenizers import Tokenizer
+
+        disable_onnxruntime_telemetry(onnxruntime)
 
         if model_dir is not None:
             model_file, tokenizer_file = model_dir / "model.onnx", model_dir / "tokenizer.json"

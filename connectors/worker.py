@@ -334,6 +334,9 @@ class Worker:
 
 def run_worker(settings: Any) -> None:
     """`helpdesk worker`: blocks until SIGTERM/SIGINT, then stops gracefully."""
+    from connectors.no_telemetry import disable_library_telemetry
+
+    disable_library_telemetry()
     from connectors.embedder import make_embedder
     from connectors.index import open_configured_index
 
