@@ -53,6 +53,15 @@ def sql_list(values: Sequence[str]) -> str:
     return "[" + ", ".join(sql_str(v) for v in values) + "]"
 
 
+def principals_sql(principals: Sequence[str]) -> str:
+    """The `acl_principals` value as SQL. An empty list is typed explicitly: LanceDB
+    cannot infer the type of a bare `[]` ("concat requires input of at least one
+    array"), and "readable by nobody" is exactly the update that must never fail."""
+    if not principals:
+        return "arrow_cast(make_array(), 'List(Utf8)')"
+    return sql_list(sorted(str(p) for p in principals))
+
+
 def schema(dimensions: int) -> pa.Schema:
     return pa.schema(
         [
@@ -253,7 +262,10 @@ class LanceChunkStore(BasePydanticVectorStore):
             part = doc_ids[start : start + 500]
             table.update(
                 where=f"doc_id IN ({', '.join(sql_str(d) for d in part)})",
-                values={"acl_public": public, "acl_principals": sorted(principals)},
+                values_sql={
+                    "acl_public": "true" if public else "false",
+                    "acl_principals": principals_sql(principals),
+                },
             )
 
     def clear(self) -> None:

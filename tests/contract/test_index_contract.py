@@ -215,6 +215,36 @@ def test_update_acl_flips_visibility_without_changing_vectors(
     assert index.count() == total
 
 
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_restricting_to_nobody_works_and_keeps_the_batch_s_other_acl_changes(
+    index: ChunkIndex, mode: SearchMode
+) -> None:
+    """The fail-closed path itself: "readable by nobody" with no new content, in one
+    batch with other ACL changes (LanceDB used to fail on the empty principal list and
+    lose the whole batch)."""
+    by_doc = load(index)
+    total = index.count()
+    nobody = Acl(public=False, principals=frozenset())
+    index.update_acls(
+        {
+            RESTRICTED_DOC: nobody,  # first: a failure here must not lose the others
+            OTHER_DOC: Acl(public=True, principals=frozenset({IT})),
+            PUBLIC_DOC: Acl(public=False, principals=frozenset({HR})),
+        }
+    )
+    index.prepare_for_readers()
+    assert search(index, frozenset(), mode) == {OTHER_DOC}
+    assert search(index, frozenset({HR}), mode) == {PUBLIC_DOC, OTHER_DOC}
+    everybody = frozenset({HR, IT, "user:cfo@acme.example", "domain:acme.example"})
+    assert RESTRICTED_DOC not in search(index, everybody, mode)
+    stored = nodes_of(index, RESTRICTED_DOC)
+    assert {n.node_id for n in stored} == {n.node_id for n in by_doc[RESTRICTED_DOC]}
+    for node in stored:  # the text is kept (metadata-only), readable by nobody
+        assert node.metadata["acl_public"] is False
+        assert list(node.metadata["acl_principals"] or []) == []
+    assert index.count() == total
+
+
 def test_delete_documents_removes_all_their_chunks_and_nothing_else(index: ChunkIndex) -> None:
     by_doc = load(index)
     assert len(by_doc[RESTRICTED_DOC]) > 1  # several chunks, all must go

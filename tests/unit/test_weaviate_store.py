@@ -33,7 +33,7 @@ from weaviate.util import _ServerVersion
 
 from connectors.base import Acl, SourceDocument
 from connectors.chunking import Chunker
-from connectors.index import METADATA_KEYS, IndexBackend, scope_filters
+from connectors.index import METADATA_KEYS, ChunkIndex, IndexBackend, scope_filters
 from connectors.weaviate_client import build_client, parse_endpoint
 from connectors.weaviate_schema import (
     NODE_ID_KEY,
@@ -615,3 +615,33 @@ def test_query_results_become_nodes_with_similarities(server: RecordingServer) -
     assert node.metadata["acl_principals"] == ["group:files:it"]
     assert node.ref_doc_id == "files:a.md"
     assert node.get_embedding() == pytest.approx([0.6, 0.8])
+
+
+def test_restricting_to_nobody_sends_an_empty_principal_list_and_keeps_the_batch(
+    server: RecordingServer,
+) -> None:
+    """The fail-closed update: "readable by nobody" (no principals, not public) is a
+    valid write, and the batch's other ACL changes are sent too."""
+    secret = chunk("files:secret.md#h#0", "files:secret.md", [0.5, 0.5, 0.1])
+    other = chunk("files:other.md#h#0", "files:other.md", [0.2, 0.1, 0.9])
+    server.search_replies = [_stored(secret), _stored(other)]
+    index = ChunkIndex(server.store(), "weaviate", "http://localhost:8080")
+    index.update_acls(
+        {
+            "files:secret.md": Acl(public=False, principals=frozenset()),
+            "files:other.md": Acl(public=True, principals=frozenset()),
+        }
+    )
+    assert [s.filters.value_text for s in server.searches] == ["files:secret.md", "files:other.md"]
+    first, second = server.batches
+    (nobody,) = first.objects
+    assert nobody.uuid == node_uuid("files:secret.md#h#0")
+    assert nobody.vectors[0].vector_bytes == f32(secret.get_embedding())
+    assert nobody.properties.non_ref_properties["acl_public"] is False
+    assert "acl_principals" in list(nobody.properties.empty_list_props)
+    texts = {a.prop_name: list(a.values) for a in nobody.properties.text_array_properties}
+    assert "acl_principals" not in texts
+    assert nobody.properties.non_ref_properties[TEXT_KEY] == "VPN setup"  # text kept
+    (public,) = second.objects
+    texts = {a.prop_name: list(a.values) for a in public.properties.text_array_properties}
+    assert texts["acl_principals"] == ["everyone"]
