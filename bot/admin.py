@@ -240,6 +240,8 @@ class AdminCommands:
         took = duration(elapsed(run))
         if req.status == "done" and run.status == "succeeded":
             lines = [messages.ADMIN_SUMMARY_DONE.format(source=name, duration=took, **counts)]
+        elif req.status == "done" and run.status == "partial":
+            lines = [messages.ADMIN_SUMMARY_PARTIAL.format(source=name, duration=took, **counts)]
         else:
             error = req.error or plain_error(run)
             lines = [

@@ -142,12 +142,22 @@ def _source_lines(
                 ago=ago(last.finished_at or last.started_at, now), error=plain_error(last)
             )
         )
+    elif last is not None and last.status == "partial":
+        # a count only: status may be read in a channel, failure titles may not be public
+        lines.append(
+            messages.ADMIN_STATUS_LAST_PARTIAL.format(
+                ago=ago(last.finished_at or last.started_at, now),
+                failed=last.failed,
+                s="" if last.failed == 1 else "s",
+            )
+        )
     return lines
 
 
 def _last_finished(services: Services, name: str) -> SyncRun | None:
     """The most recent run of `name` that is not running (for 'last error')."""
-    runs = [services.state.last_run(name, status=s) for s in ("failed", "interrupted", "succeeded")]
+    statuses = ("failed", "interrupted", "succeeded", "partial")
+    runs = [services.state.last_run(name, status=s) for s in statuses]
     finished = [r for r in runs if r is not None]
     return max(finished, key=lambda r: r.id) if finished else None
 

@@ -89,6 +89,11 @@ CLI_STATUS_LINE = (
 CLI_STATUS_NEVER = "never"
 CLI_STATUS_NO_ERROR = "no errors"
 CLI_STATUS_LAST_ERROR = "last error: {error}"
+CLI_STATUS_PARTIAL = (
+    "last run partial: {failed} document{s} failed (each is readable by no more people "
+    "than before, or by nobody, until it reads again)"
+)
+CLI_STATUS_FAILURE_LINE = "  ✗ {title}: {reason}"
 CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"
 CLI_EVAL_HEADER = "{queries} queries, k={k}"
 CLI_SERVE_NO_PLATFORM = (
@@ -151,6 +156,11 @@ ADMIN_SUMMARY_FAILED = (
     "❌ {source}: failed after {duration}: {error} ({added} added, {updated} updated, "
     "{deleted} deleted, {unchanged} unchanged, {failed} failed before it stopped)."
 )
+ADMIN_SUMMARY_PARTIAL = (
+    "⚠️ {source}: partial, done in {duration} — {added} added, {updated} updated, "
+    "{deleted} deleted, {unchanged} unchanged, {failed} failed (readable by no more people "
+    "than before, or by nobody, until they read again)."
+)
 ADMIN_SUMMARY_FAILED_NO_RUN = "❌ {source}: could not start: {error}"
 ADMIN_FAILURE_LINE = "   • {title}: {reason}"
 ADMIN_FAILURE_HIDDEN = (
@@ -179,6 +189,10 @@ ADMIN_STATUS_DUE = "due now"
 ADMIN_STATUS_RUNNING = "   running now ({mode}): {progress}"
 ADMIN_STATUS_QUEUED = "   {n} reindex request{s} queued"
 ADMIN_STATUS_LAST_ERROR = "   ⚠️ last run {ago} failed: {error}"
+ADMIN_STATUS_LAST_PARTIAL = (
+    "   ⚠️ last run {ago} was partial: {failed} document{s} could not be read (each is "
+    "readable by no more people than before, or by nobody, until it reads again)"
+)
 ADMIN_STATUS_NOT_CONFIGURED = "   (no longer configured)"
 ADMIN_STATUS_INDEX = "Index: {backend}, {chunks} chunks{size}"
 ADMIN_STATUS_INDEX_SIZE = ", {mb:.1f} MB"

@@ -10,6 +10,8 @@ from bot.formatting import ago
 from bot.services import Services
 from connectors.registry import configured_sources
 
+MAX_FAILURES_SHOWN = 10
+
 
 def collect_status(services: Services) -> dict[str, Any]:
     state = services.state
@@ -21,7 +23,8 @@ def collect_status(services: Services) -> dict[str, Any]:
     sources = []
     for name in names:
         last = state.last_run(name)
-        last_ok = state.last_run(name, status="succeeded")
+        completed = [state.last_run(name, status=s) for s in ("succeeded", "partial")]
+        last_ok = max((r for r in completed if r), key=lambda r: r.id, default=None)
         sources.append(
             {
                 "source": name,
@@ -32,6 +35,11 @@ def collect_status(services: Services) -> dict[str, Any]:
                 else None,
                 "last_status": last.status if last else None,
                 "last_error": last.error if last and last.status == "failed" else None,
+                "last_failed": last.failed if last else 0,
+                "last_failures": [
+                    {k: f.get(k) for k in ("doc_id", "title", "reason")}
+                    for f in (last.failures if last else [])[:MAX_FAILURES_SHOWN]
+                ],
                 "running": bool(last and last.status == "running"),
             }
         )
@@ -56,11 +64,13 @@ def render_status(report: dict[str, Any]) -> str:
             if s["last_sync"]
             else messages.CLI_STATUS_NEVER
         )
-        err = (
-            messages.CLI_STATUS_LAST_ERROR.format(error=s["last_error"])
-            if s["last_error"]
-            else messages.CLI_STATUS_NO_ERROR
-        )
+        failed = s.get("last_failed") or 0
+        if s["last_error"]:
+            err = messages.CLI_STATUS_LAST_ERROR.format(error=s["last_error"])
+        elif s["last_status"] == "partial":
+            err = messages.CLI_STATUS_PARTIAL.format(failed=failed, s="" if failed == 1 else "s")
+        else:
+            err = messages.CLI_STATUS_NO_ERROR
         lines.append(
             messages.CLI_STATUS_LINE.format(
                 source=s["source"],
@@ -70,6 +80,13 @@ def render_status(report: dict[str, Any]) -> str:
                 last_error=err,
             )
         )
+        for failure in s.get("last_failures") or []:
+            lines.append(
+                messages.CLI_STATUS_FAILURE_LINE.format(
+                    title=failure.get("title") or failure.get("doc_id"),
+                    reason=failure.get("reason"),
+                )
+            )
     idx = report["index"]
     size = f", {idx['size_bytes'] / 1e6:.1f} MB" if idx.get("size_bytes") else ""
     lines.append(

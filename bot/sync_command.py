@@ -101,6 +101,7 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
             connector = build_connector(name, settings, services.state)
         except Exception as exc:  # a source that cannot even be built is a failed sync
             failed = True
+            services.state.clear_source_memberships(name)  # fail closed, as a failed run
             typer.echo(messages.CLI_SYNC_FAILED.format(source=name, error=exc), err=True)
             results.append({"source": name, "error": str(exc)})
             continue

@@ -1,10 +1,15 @@
 """The local-folder source (`files`): markdown, text, HTML and PDF under FILES_PATH.
 
 - doc ids are `files:<path relative to the root>`;
-- a markdown file's title and ACL come from YAML front matter
-  (`title: ...`, `acl: {public: false, groups: [a, b], users: [x@y.z]}`); no `acl`
-  means public; other formats are public;
-- `groups.yaml` at the root (`group-name: [email, ...]`) gives group membership;
+- a markdown or text file's title and ACL come from YAML front matter
+  (`title: ...`, `acl: {public: false, groups: [a, b], users: [x@y.z]}`), parsed strictly
+  (`connectors/front_matter.py`): no front matter, or none with `acl`, means public (the
+  folder default); front matter that is present but not fully understood makes the file
+  a `DocumentFailure` — readable by nobody, reported with the problem; HTML and PDF are
+  public;
+- `groups.yaml` at the root (`group-name: [email, ...]`) gives group membership; the
+  engine replaces the source's memberships with the groups yielded by each complete run,
+  so a deleted or unparsable `groups.yaml` (reported) leaves every group empty;
 - the file's mtime and size are its version: an untouched file is not re-read on an
   incremental sync; every run lists the whole folder, so deletions are seen at once.
 """
@@ -19,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from connectors import messages
 from connectors.base import (
     Acl,
     Discovered,
@@ -34,11 +40,19 @@ from connectors.base import (
     group_principal,
     user_principal,
 )
+from connectors.front_matter import (
+    SOURCE,
+    FrontMatterError,
+    acl_from_front_matter,
+    describe,
+    split_front_matter,
+    strict_yaml,
+    title_of,
+    yaml_problem,
+)
 
-SOURCE = "files"
 SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
 GROUPS_FILE = "groups.yaml"
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 
 
 class FilesConnector:
@@ -81,24 +95,40 @@ class FilesConnector:
 
     # ------------------------------------------------------------------ helpers
     def _groups(self) -> Iterator[SyncItem]:
+        """Every well-formed group of groups.yaml; a problem is a reported failure and
+        leaves the groups concerned without members (fail closed)."""
         path = self.root / GROUPS_FILE
         if not path.is_file():
             return
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = strict_yaml(path.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError:
+            yield _groups_failure(messages.FILES_NOT_UTF8)
+            return
+        except OSError as exc:
+            yield _groups_failure(f"{type(exc).__name__}: {exc}"[:300])
+            return
         except yaml.YAMLError as exc:
-            yield DocumentFailure(source=SOURCE, title=GROUPS_FILE, reason=f"invalid YAML: {exc}")
+            yield _groups_failure(messages.GROUPS_YAML.format(detail=yaml_problem(exc)))
             return
         if not isinstance(data, dict):
-            yield DocumentFailure(
-                source=SOURCE, title=GROUPS_FILE, reason="expected a mapping group -> [emails]"
-            )
+            yield _groups_failure(messages.GROUPS_NOT_MAPPING)
             return
         for name, members in data.items():
-            emails = members if isinstance(members, list) else []
+            if not isinstance(members, list) or not all(
+                isinstance(m, str) and m.strip() for m in members
+            ):
+                yield DocumentFailure(
+                    source=SOURCE,
+                    title=GROUPS_FILE,
+                    reason=messages.GROUP_NOT_A_LIST.format(
+                        group=str(name), value=describe(members)
+                    ),
+                )
+                continue
             yield GroupMembers(
                 group=group_principal(SOURCE, str(name)),
-                members=frozenset(user_principal(str(e)) for e in emails),
+                members=frozenset(user_principal(e) for e in members),
             )
 
     def _url(self, path: Path, rel: str) -> str:
@@ -111,6 +141,7 @@ class FilesConnector:
     ) -> SourceDocument:
         suffix = path.suffix.lower()
         meta: dict[str, Any] = {}
+        acl = Acl.everyone()  # HTML and PDF: the folder default
         if suffix == ".pdf":
             title, text = _read_pdf(path)
         else:
@@ -118,8 +149,10 @@ class FilesConnector:
             if suffix in (".html", ".htm"):
                 title, text = html_to_text(raw)
             else:
-                meta, text = split_front_matter(raw)
-                title = str(meta.get("title") or _first_heading(text) or "")
+                front, text = split_front_matter(raw)
+                acl = acl_from_front_matter(front)
+                meta = front or {}
+                title = title_of(meta) or _first_heading(text) or ""
         title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()
         breadcrumbs = tuple(_folder_title(part) for part in Path(rel).parent.parts)
         return SourceDocument(
@@ -129,7 +162,7 @@ class FilesConnector:
             url=self._url(path, rel),
             text=text,
             updated_at=datetime.fromtimestamp(mtime, tz=UTC),
-            acl=acl_from_front_matter(meta.get("acl")),
+            acl=acl,
             author=str(meta["author"]) if meta.get("author") else None,
             breadcrumbs=breadcrumbs,
             version=version,
@@ -139,31 +172,6 @@ class FilesConnector:
 def _folder_title(name: str) -> str:
     words = name.replace("_", " ").replace("-", " ")
     return words.upper() if len(words) <= 2 else words.capitalize()
-
-
-def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
-    match = _FRONT_MATTER.match(raw)
-    if not match:
-        return {}, raw
-    data = yaml.safe_load(match.group(1)) or {}
-    if not isinstance(data, dict):
-        raise ValueError("front matter must be a YAML mapping")
-    return data, raw[match.end() :]
-
-
-def acl_from_front_matter(value: object) -> Acl:
-    if value is None:
-        return Acl.everyone()
-    if not isinstance(value, dict):
-        raise ValueError("acl must be a mapping: {public: false, groups: [...], users: [...]}")
-    groups = value.get("groups") or []
-    users = value.get("users") or []
-    if not isinstance(groups, list) or not isinstance(users, list):
-        raise ValueError("acl groups and users must be lists")
-    principals = {group_principal(SOURCE, str(g)) for g in groups}
-    principals |= {user_principal(str(u)) for u in users}
-    public = bool(value.get("public", not principals))
-    return Acl(public=public, principals=frozenset(principals))
 
 
 def _first_heading(text: str) -> str | None:
@@ -215,9 +223,20 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     return title, text
 
 
+def _groups_failure(problem: str) -> DocumentFailure:
+    return DocumentFailure(
+        source=SOURCE,
+        title=GROUPS_FILE,
+        reason=messages.GROUPS_FILE_PROBLEM.format(problem=problem),
+    )
+
+
 def _reason(exc: Exception) -> str:
+    """What the admin reads next to the file's name; the file is readable by nobody."""
     if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text"
-    if isinstance(exc, yaml.YAMLError):
-        return "invalid YAML front matter"
-    return f"{type(exc).__name__}: {exc}"[:300]
+        problem = messages.FILES_NOT_UTF8
+    elif isinstance(exc, FrontMatterError):
+        problem = str(exc)
+    else:
+        problem = f"{type(exc).__name__}: {exc}"[:300]
+    return messages.FILES_RESTRICTED.format(problem=problem)

@@ -69,3 +69,38 @@ RUN_INTERRUPTED = (
     "the process running this sync (a worker or `helpdesk sync`) stopped during the run; "
     "the next run resumed it"
 )
+
+# --- connectors/front_matter.py, connectors/files.py -------------------------------------
+# Every problem of a file's front matter makes the file readable by nobody (fail closed).
+FILES_RESTRICTED = "{problem} — the file is readable by nobody until this is fixed"
+FILES_NOT_UTF8 = "not UTF-8 text"
+FRONT_MATTER_YAML = "invalid YAML front matter ({detail})"
+FRONT_MATTER_NOT_MAPPING = "the front matter is not a YAML mapping of keys to values"
+FRONT_MATTER_NOT_CLOSED = "the front matter opened with --- is never closed by a --- line"
+FRONT_MATTER_TEXT_BEFORE = (
+    "something comes before the opening --- of the front matter ({what}): it must be the "
+    "very first line of the file"
+)
+FRONT_MATTER_HIDDEN_BLOCK = (
+    "a ---/--- block with {key!r} on line {line} is not at the start of the file, so it is "
+    "not front matter: move it to the top (or remove it)"
+)
+FRONT_MATTER_DUPLICATE_KEY = "the key {key!r} appears twice"
+FRONT_MATTER_UNKNOWN_KEY = (
+    "unknown front matter key {key!r} (known: {known}); permissions go under acl"
+)
+FRONT_MATTER_TITLE = "title must be text, not {value}"
+ACL_EMPTY = "acl is empty: give public: true or false, and/or groups: [...] and users: [...]"
+ACL_NOT_MAPPING = (
+    "acl must be a mapping like {{public: false, groups: [...], users: [...]}}, not {value}"
+)
+ACL_UNKNOWN_KEY = "unknown key {key!r} under acl (known: public, groups, users)"
+ACL_PUBLIC_NOT_BOOL = "acl.public must be the YAML boolean true or false, not {value}"
+ACL_NOT_A_LIST = "acl.{key} must be a list of {what}, not {value}"
+GROUPS_FILE_PROBLEM = "{problem} — every group of groups.yaml has no members until this is fixed"
+GROUPS_YAML = "invalid YAML ({detail})"
+GROUPS_NOT_MAPPING = "groups.yaml must be a mapping of group name to a list of emails"
+GROUP_NOT_A_LIST = (
+    "group {group!r} in groups.yaml must be a list of emails, not {value} — the group has "
+    "no members until this is fixed"
+)

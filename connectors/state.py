@@ -10,7 +10,7 @@ recent conversation turns. The chat-side records are in `connectors.chat_records
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, in
 
 from connectors.base import Acl, KnownDoc
 from connectors.chat_records import ChatRecords
+from connectors.memberships import Memberships
 from connectors.state_tables import (
     _aware,
     answered_threads,
@@ -123,7 +124,7 @@ class DocumentRow:
     dirty: bool
 
 
-class StateStore(ChatRecords):
+class StateStore(Memberships, ChatRecords):
     """Thin typed access to the state tables. Safe to share between threads."""
 
     def __init__(self, url: str) -> None:
@@ -362,27 +363,6 @@ class StateStore(ChatRecords):
         with self.engine.connect() as conn:
             rows = conn.execute(select(sync_runs.c.source).distinct()).scalars().all()
         return sorted(str(r) for r in rows)
-
-    # ------------------------------------------------------------------ memberships
-    def replace_group_members(self, source: str, group: str, members: Iterable[str]) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(memberships).where(memberships.c.group_principal == group))
-            rows = [
-                {"group_principal": group, "member": m, "source": source}
-                for m in sorted(set(members))
-            ]
-            if rows:
-                conn.execute(insert(memberships), rows)
-
-    def groups_of(self, member_principals: Iterable[str]) -> frozenset[str]:
-        members = list(member_principals)
-        if not members:
-            return frozenset()
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(memberships.c.group_principal).where(memberships.c.member.in_(members))
-            ).scalars()
-            return frozenset(str(r) for r in rows)
 
     # ------------------------------------------------------------------ chat-side records
 

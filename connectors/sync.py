@@ -7,7 +7,12 @@ Guarantees (tested with a real SIGKILLed subprocess):
   document is flagged `dirty` in the state before its chunks are touched, so a sync
   killed at any point and re-run ends with exactly the right chunks;
 - the checkpoint is stored in the same transaction as the batch it follows;
-- one bad document is a counted failure, never the end of the run.
+- one bad document is a counted failure, never the end of the run, and fails closed:
+  an indexed document that could not be re-read keeps its old text but is readable by
+  no more than the source reports now (nobody when unknown), in the same run; a run
+  with failures ends `partial`, never `succeeded`;
+- group memberships: a complete run replaces the source's whole membership table with
+  the groups it yielded; a failed run clears it; an interrupted run leaves it.
 """
 
 from __future__ import annotations
@@ -15,14 +20,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import TextNode
 
 from connectors.base import (
-    Acl,
     Checkpoint,
     Connector,
     Deleted,
@@ -41,74 +43,19 @@ from connectors.base import (
 from connectors.chunking import Chunker, indexed_hash
 from connectors.index import ChunkIndex
 from connectors.state import StateStore
+from connectors.sync_progress import (
+    MAX_FAILURES_KEPT,
+    Batch,
+    ProgressCallback,
+    SyncProgress,
+    narrowed,
+)
+
+__all__ = ["ProgressCallback", "SyncEngine", "SyncProgress", "narrowed"]
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES_KEPT = 50
 HEARTBEAT_SECONDS = 15.0
-
-
-@dataclass
-class SyncProgress:
-    run_id: int
-    source: str
-    mode: str
-    done: int = 0
-    total: int | None = None
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    acl_updated: int = 0
-    chunks_embedded: int = 0
-    started: float = field(default_factory=time.monotonic)
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    status: str = "running"
-    error: str | None = None
-
-    @property
-    def seconds(self) -> float:
-        return time.monotonic() - self.started
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "done": self.done,
-            "added": self.added,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "acl_updated": self.acl_updated,
-            "chunks_embedded": self.chunks_embedded,
-        }
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "added": self.added,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "failed": self.failed,
-            "chunks_embedded": self.chunks_embedded,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-ProgressCallback = Callable[[SyncProgress], None]
-
-
-class _Batch:
-    def __init__(self) -> None:
-        self.docs: dict[str, SourceDocument] = {}
-        self.acl_changes: dict[str, Acl] = {}
-        self.version_changes: dict[str, str | None] = {}
-        self.deletions: set[str] = set()
-
-    def __len__(self) -> int:
-        return len(self.docs) + len(self.acl_changes) + len(self.deletions)
 
 
 class SyncEngine:
@@ -145,8 +92,9 @@ class SyncEngine:
         request = SyncRequest(mode=mode, checkpoint=checkpoint, known=dict(known))
         log.info("sync start source=%s mode=%s run=%s known=%d", source, mode, run_id, len(known))
         seen: set[str] = set()
+        groups: dict[str, set[str]] = {}
         seen_all = False
-        batch = _Batch()
+        batch = Batch()
         last_report = 0.0
 
         last_beat = time.monotonic()
@@ -177,29 +125,13 @@ class SyncEngine:
                 elif isinstance(item, DocumentFailure):
                     if item.doc_id:
                         seen.add(item.doc_id)
-                    progress.failed += 1
-                    progress.done += 1
-                    if len(progress.failures) < MAX_FAILURES_KEPT:
-                        progress.failures.append(
-                            {
-                                "doc_id": item.doc_id,
-                                "title": item.title,
-                                "reason": item.reason,
-                                # who may read it now, per the source (None: unknown)
-                                "acl": item.acl.to_json() if item.acl is not None else None,
-                            }
-                        )
-                    log.warning(
-                        "sync document failed source=%s doc=%s reason=%s",
-                        source,
-                        item.doc_id,
-                        item.reason,
-                    )
+                    self._take_failure(item, known, batch, progress)
                 elif isinstance(item, GroupMembers):
-                    self.state.replace_group_members(source, item.group, item.members)
+                    # applied at the end of a complete run, replacing the source's table
+                    groups.setdefault(item.group, set()).update(item.members)
                 elif isinstance(item, Checkpoint):
                     self._flush(batch, known, progress, item.value)
-                    batch = _Batch()
+                    batch = Batch()
                 elif isinstance(item, Discovered):
                     progress.total = item.total
                 elif isinstance(item, SeenAll):
@@ -208,7 +140,7 @@ class SyncEngine:
                     progress.notes.append(item.text)
                 if len(batch.docs) >= self.batch_docs or len(batch) >= self.batch_docs * 8:
                     self._flush(batch, known, progress, None)
-                    batch = _Batch()
+                    batch = Batch()
                 report()
                 if should_stop is not None and should_stop():
                     progress.notes.append("stopped before the end; the next run resumes")
@@ -218,6 +150,8 @@ class SyncEngine:
                 gone = set(known) - seen
                 batch.deletions.update(gone)
             self._flush(batch, known, progress, None)
+            if progress.status == "running":
+                self.state.replace_source_memberships(source, groups)
         except SourceError as exc:
             self._flush(batch, known, progress, None)
             progress.status = "failed"
@@ -226,8 +160,11 @@ class SyncEngine:
             log.exception("sync crashed source=%s run=%s", source, run_id)
             progress.status = "failed"
             progress.error = f"unexpected error: {type(exc).__name__}"
+        if progress.status == "failed":
+            self._clear_memberships(source)
         if progress.status == "running":
-            progress.status = "succeeded"
+            # a run that could not read some documents is never shown as "succeeded"
+            progress.status = "partial" if progress.failed else "succeeded"
         try:
             self.index.prepare_for_readers()
         except Exception:
@@ -256,7 +193,7 @@ class SyncEngine:
         self,
         doc: SourceDocument,
         known: dict[str, KnownDoc],
-        batch: _Batch,
+        batch: Batch,
         progress: SyncProgress,
     ) -> None:
         batch.deletions.discard(doc.doc_id)
@@ -274,8 +211,54 @@ class SyncEngine:
             progress.done += 1
         batch.docs[doc.doc_id] = doc
 
+    def _take_failure(
+        self,
+        item: DocumentFailure,
+        known: dict[str, KnownDoc],
+        batch: Batch,
+        progress: SyncProgress,
+    ) -> None:
+        """Count and report the failure; fail closed on an indexed document: its readers
+        become those the source reports now (`item.acl`) but never more than it has,
+        or nobody when the source could not tell. Its old text stays (metadata-only
+        update) and its version is forgotten so that the next run reads it again."""
+        progress.failed += 1
+        progress.done += 1
+        if len(progress.failures) < MAX_FAILURES_KEPT:
+            progress.failures.append(
+                {
+                    "doc_id": item.doc_id,
+                    "title": item.title,
+                    "reason": item.reason,
+                    # who may read it now, per the source (None: unknown)
+                    "acl": item.acl.to_json() if item.acl is not None else None,
+                }
+            )
+        log.warning(
+            "sync document failed source=%s doc=%s reason=%s",
+            progress.source,
+            item.doc_id,
+            item.reason,
+        )
+        prior = known.get(item.doc_id) if item.doc_id else None
+        if prior is None or item.doc_id is None:
+            return
+        current = batch.acl_changes.get(item.doc_id, prior.acl)
+        acl = narrowed(current, item.acl)
+        if acl != prior.acl:
+            batch.acl_changes[item.doc_id] = acl
+        else:
+            batch.acl_changes.pop(item.doc_id, None)
+        batch.version_changes[item.doc_id] = None
+
+    def _clear_memberships(self, source: str) -> None:
+        try:
+            self.state.clear_source_memberships(source)
+        except Exception:  # the run already failed; its error is what status shows
+            log.warning("clearing memberships failed source=%s", source, exc_info=True)
+
     def _take_unchanged(
-        self, item: Unchanged, known: dict[str, KnownDoc], batch: _Batch, progress: SyncProgress
+        self, item: Unchanged, known: dict[str, KnownDoc], batch: Batch, progress: SyncProgress
     ) -> None:
         prior = known.get(item.doc_id)
         progress.done += 1
@@ -299,7 +282,7 @@ class SyncEngine:
 
     def _flush(
         self,
-        batch: _Batch,
+        batch: Batch,
         known: dict[str, KnownDoc],
         progress: SyncProgress,
         checkpoint: str | None,
@@ -380,5 +363,9 @@ class SyncEngine:
         for doc_id, acl in batch.acl_changes.items():
             prior = known[doc_id]
             known[doc_id] = KnownDoc(doc_id, prior.content_hash, prior.version, acl)
+        for doc_id, version in batch.version_changes.items():
+            if doc_id in known:
+                prior = known[doc_id]
+                known[doc_id] = KnownDoc(doc_id, prior.content_hash, version, prior.acl)
         for doc_id in deletions:
             known.pop(doc_id, None)

@@ -286,6 +286,7 @@ class Worker:
             error = f"the source could not be set up: {exc}"[:500]
             log.warning("sync setup failed source=%s run=%s error=%s", source, run_id, error)
             self.state.finish_run(run_id, "failed", error=error)
+            self.state.clear_source_memberships(source)  # fail closed, as a failed run
             queue.finish_requests(self.state, ids, queue.FAILED, error=error)
             return SyncProgress(
                 run_id=run_id, source=source, mode=mode.value, status="failed", error=error
@@ -300,7 +301,7 @@ class Worker:
         )
         if progress.status == "interrupted":
             queue.requeue(self.state, ids)
-        elif progress.status == "succeeded":
+        elif progress.status in ("succeeded", "partial"):
             queue.finish_requests(self.state, ids, queue.DONE)
         else:
             queue.finish_requests(self.state, ids, queue.FAILED, error=progress.error)

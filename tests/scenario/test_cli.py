@@ -70,6 +70,7 @@ def test_sync_json_has_the_contract_keys_and_a_second_sync_embeds_nothing(
     [row] = [json.loads(line) for line in out.stdout.splitlines()]
     assert set(row) == {
         "source",
+        "status",
         "added",
         "updated",
         "deleted",
@@ -79,6 +80,7 @@ def test_sync_json_has_the_contract_keys_and_a_second_sync_embeds_nothing(
         "seconds",
     }
     assert row["source"] == "files" and row["chunks_embedded"] == 0 and row["unchanged"] >= 40
+    assert row["status"] == "succeeded"
 
 
 def test_sync_summary_line_and_failures(cli_env: dict[str, str]) -> None:
@@ -109,6 +111,16 @@ def test_failed_sync_exits_1(cli_env: dict[str, str]) -> None:
     assert out.returncode == 1
     row = json.loads(out.stdout.splitlines()[0])
     assert "is not a folder" in row["error"]
+    # fail closed: a failed run leaves the source's groups without members until it syncs
+    from connectors.state import StateStore
+
+    state = StateStore(f"sqlite:///{Path(cli_env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    try:
+        assert state.groups_of(["user:hannah.hr@northwind.example"]) == frozenset()
+        assert helpdesk(["sync"], cli_env).returncode == 0
+        assert state.groups_of(["user:hannah.hr@northwind.example"]) == {"group:files:hr-team"}
+    finally:
+        state.dispose()
 
 
 def test_ask_json_contract_and_permission_scope(cli_env: dict[str, str]) -> None:

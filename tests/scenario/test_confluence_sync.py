@@ -239,7 +239,7 @@ def test_a_malformed_body_is_one_failed_document(
     ok = site.add_page("IT", "Fine", "<p>fine</p>")
     bad = site.add_page("IT", "Broken", None)
     progress = fast_engine.run(connector(site, state))
-    assert progress.status == "succeeded"
+    assert progress.status == "partial"
     assert progress.failed == 1 and progress.failures[0]["doc_id"] == doc(bad)
     assert set(state.known_documents("confluence")) == {doc(ok)}
     items = list(connector(site, state).scan(SyncRequest(SyncMode.FULL, None, {})))

@@ -61,7 +61,7 @@ def test_export_size_error_skips_one_file(
 ) -> None:
     fake.files["sheet1"].export_error = "exportSizeLimitExceeded"
     progress = engine.run(connector(settings))
-    assert progress.status == "succeeded"
+    assert progress.status == "partial"
     assert progress.failed == 1 and progress.added == len(INDEXED) - 1
     assert progress.failures[0]["doc_id"] == "drive:sheet1"
     assert "exportSizeLimitExceeded" in progress.failures[0]["reason"]
@@ -74,7 +74,7 @@ def test_oversized_file_is_a_counted_failure(
     settings.drive_max_file_mb = 1
     fake.files["pdf1"].content = b"%PDF" + b"0" * 2_000_000
     progress = engine.run(connector(settings))
-    assert progress.status == "succeeded" and progress.failed == 1
+    assert progress.status == "partial" and progress.failed == 1
     assert "DRIVE_MAX_FILE_MB" in progress.failures[0]["reason"]
 
 

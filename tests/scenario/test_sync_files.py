@@ -125,23 +125,47 @@ def test_a_bad_document_is_reported_and_the_rest_synced(
     write(kb / "broken.md", "---\ntitle: [unclosed\n---\nbody\n")
     (kb / "binary.txt").write_bytes(b"\xff\xfe\x00garbage")
     run = SyncEngine(index, state, hashing_embedder).run(FilesConnector(kb))
-    assert run.status == "succeeded"
+    assert run.status == "partial", "a run with failed documents is never 'succeeded'"
     assert (run.added, run.failed) == (3, 2)
     reasons = {f["doc_id"]: f["reason"] for f in run.failures}
-    assert reasons["files:broken.md"] == "invalid YAML front matter"
-    assert reasons["files:binary.txt"] == "not UTF-8 text"
+    assert reasons["files:broken.md"] == (
+        "invalid YAML front matter (expected ',' or ']', but got '<stream end>' on line 3)"
+        " — the file is readable by nobody until this is fixed"
+    )
+    assert reasons["files:binary.txt"] == (
+        "not UTF-8 text — the file is readable by nobody until this is fixed"
+    )
+    last = state.last_run("files")
+    assert last is not None and (last.status, last.failed) == ("partial", 2)
 
 
-def test_a_failed_document_is_not_deleted_from_the_index(
+def test_a_failed_document_is_kept_but_readable_by_nobody_until_it_reads_again(
     kb: Path, index: ChunkIndex, state: StateStore, hashing_embedder: HashingEmbedding
 ) -> None:
     engine = SyncEngine(index, state, hashing_embedder)
     engine.run(FilesConnector(kb))
     leave = kb / "hr/leave.md"
+    good = leave.read_text()
     leave.write_text("---\ntitle: [oops\n---\n")
     touch_later(leave)
     run = engine.run(FilesConnector(kb))
-    assert (run.failed, run.deleted) == (1, 0)
+    assert (run.failed, run.deleted, run.acl_updated, run.chunks_embedded) == (1, 0, 1, 0)
+    hannah = frozenset({"user:hannah@acme.example", "group:files:hr-team"})
+    assert "Annual leave" not in search_titles(index, engine, "annual leave days", hannah)
+    assert state.known_documents("files")["files:hr/leave.md"].acl.principals == frozenset()
+    assert index.count() == 3, "the old text is kept, not deleted"
+
+    again = engine.run(FilesConnector(kb))  # still broken: still nobody, still reported
+    assert (again.status, again.failed) == ("partial", 1)
+    leave.write_text(good)
+    touch_later(leave)
+    fixed = engine.run(FilesConnector(kb))
+    assert (fixed.status, fixed.failed, fixed.acl_updated, fixed.chunks_embedded) == (
+        "succeeded",
+        0,
+        1,
+        0,
+    )
     assert "Annual leave" in search_titles(index, engine, "annual leave days", frozenset())
 
 

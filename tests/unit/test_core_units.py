@@ -12,7 +12,8 @@ from bot.answering.extractive import best_excerpt
 from bot.formatting import ago, updated_ago
 from bot.models import Turn
 from connectors.base import Acl, SourceDocument, content_hash
-from connectors.files import acl_from_front_matter, html_to_text, split_front_matter
+from connectors.files import html_to_text
+from connectors.front_matter import acl_from_front_matter, split_front_matter
 from tests.conftest import SAMPLES
 
 
@@ -22,12 +23,14 @@ def test_front_matter_title_and_acl() -> None:
         "acl: {public: false, groups: [HR-Team], users: [CFO@x.example]}\n"
         "---\nL5 pays well.\n"
     )
+    assert meta is not None
     assert meta["title"] == "Salary bands" and body == "L5 pays well.\n"
-    acl = acl_from_front_matter(meta["acl"])
+    acl = acl_from_front_matter(meta)
     assert acl == Acl(False, frozenset({"group:files:hr-team", "user:cfo@x.example"}))
     assert acl_from_front_matter(None) == Acl.everyone()
+    assert acl_from_front_matter({"title": "Only a title"}) == Acl.everyone()
     with pytest.raises(ValueError, match="acl must be a mapping"):
-        acl_from_front_matter("everyone")
+        acl_from_front_matter({"acl": "everyone"})
 
 
 def test_html_keeps_title_headings_lists_and_tables() -> None:
