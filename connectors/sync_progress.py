@@ -89,4 +89,6 @@ class Batch:
         self.deletions: set[str] = set()
 
     def __len__(self) -> int:
-        return len(self.docs) + len(self.acl_changes) + len(self.deletions)
+        return (
+            len(self.docs) + len(self.acl_changes) + len(self.version_changes) + len(self.deletions)
+        )

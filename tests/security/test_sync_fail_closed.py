@@ -1,0 +1,217 @@
+"""Issue 11 points 2 and 5, the engine's contract with every connector, end to end: a
+scripted connector (standing in for Confluence or Drive), the real SyncEngine, LanceDB
+index and answer engine, and the Claude fake.
+
+- a `DocumentFailure` for an indexed document applies, in the same cycle and without
+  re-embedding, the ACL the source reports now but never a wider one than the document
+  had; an unknown ACL restricts it to nobody until a read succeeds;
+- a complete run replaces the source's whole membership table with the `GroupMembers`
+  it yielded; a run ending in `SourceError` or a crash clears it; an interrupted run
+  leaves it unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+from connectors.base import (
+    Acl,
+    DocumentFailure,
+    GroupMembers,
+    SeenAll,
+    SourceDocument,
+    SourceError,
+    SyncItem,
+    SyncMode,
+    SyncRequest,
+    Unchanged,
+    group_principal,
+    user_principal,
+)
+from connectors.embedder import OnnxEmbedding
+from connectors.sync import SyncProgress
+from tests.fakes.claude import FakeClaude
+from tests.scenario.drive_harness import ask
+
+SOURCE = "wiki"
+SECRET = "The acquisition of Ferngrove closes on 12 March for 41 million euro."
+QUESTION = "When does the Ferngrove acquisition close?"
+HANNAH, OLIVER = "hannah@acme.example", "oliver@acme.example"
+BOARD = group_principal(SOURCE, "board")
+DOC_ID = f"{SOURCE}:ma"
+
+
+def document(acl: Acl) -> SourceDocument:
+    return SourceDocument(
+        source=SOURCE,
+        doc_id=DOC_ID,
+        title="M&A: Ferngrove",
+        url="https://wiki.example/ma",
+        text=f"# Ferngrove\n\n{SECRET} Board only.\n",
+        updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+        acl=acl,
+        version="1",
+    )
+
+
+@dataclass
+class Scripted:
+    """A connector whose next run yields exactly `items` (then raises `error`, if set)."""
+
+    name: str = SOURCE
+    items: list[SyncItem] = field(default_factory=list)
+    error: Exception | None = None
+
+    def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        yield from self.items
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.fixture
+def claude() -> FakeClaude:
+    fake = FakeClaude()
+    fake.reply([("Here is what I found.", None)])
+    return fake
+
+
+@pytest.fixture
+def services(
+    tmp_path: Path, onnx_embedder: OnnxEmbedding, claude: FakeClaude
+) -> Iterator[Services]:
+    settings = Settings(
+        _env_file=None,
+        helpdesk_data_dir=tmp_path / "data",
+        files_path=tmp_path / "none",
+        anthropic_api_key="sk-test",
+        anthropic_max_retries=0,
+        retrieval_min_score=0.0,
+    )
+    built = build_services(settings, embedder=onnx_embedder, anthropic_http_client=claude.client())
+    yield built
+    built.state.dispose()
+
+
+def run(services: Services, connector: Scripted, **kw: object) -> SyncProgress:
+    return services.sync_engine().run(connector, SyncMode.INCREMENTAL, **kw)  # type: ignore[arg-type]
+
+
+def readers(services: Services, claude: FakeClaude) -> set[str]:
+    out = set()
+    for who in (None, HANNAH, OLIVER):
+        if SECRET in ask(services, claude, QUESTION, who):
+            out.add(who or "channel")
+    return out
+
+
+def board(*emails: str) -> GroupMembers:
+    return GroupMembers(BOARD, frozenset(user_principal(e) for e in emails))
+
+
+def indexed_for_the_board(services: Services, claude: FakeClaude) -> None:
+    acl = Acl(public=False, principals=frozenset({BOARD}))
+    first = run(services, Scripted(items=[board(HANNAH, OLIVER), document(acl), SeenAll()]))
+    assert first.status == "succeeded"
+    assert readers(services, claude) == {HANNAH, OLIVER}  # the positive control
+
+
+# ------------------------------------------------------------------ point 2: failures
+@pytest.mark.parametrize(
+    ("reported", "expected_readers", "expected_acl"),
+    [
+        # the source says only Hannah now: applied at once, old text kept
+        (
+            Acl(public=False, principals=frozenset({user_principal(HANNAH)})),
+            set(),  # the intersection with {board} is empty: nobody
+            Acl(public=False, principals=frozenset()),
+        ),
+        (
+            Acl(public=False, principals=frozenset({BOARD, user_principal(OLIVER)})),
+            {HANNAH, OLIVER},
+            Acl(public=False, principals=frozenset({BOARD})),
+        ),
+        # the source says public now: the old (restricted) text never becomes public
+        (Acl(public=True), {HANNAH, OLIVER}, Acl(public=False, principals=frozenset({BOARD}))),
+        # the source could not tell: nobody
+        (None, set(), Acl(public=False, principals=frozenset())),
+    ],
+)
+def test_a_failed_re_read_never_widens_and_applies_in_the_same_cycle(
+    services: Services,
+    claude: FakeClaude,
+    reported: Acl | None,
+    expected_readers: set[str],
+    expected_acl: Acl,
+) -> None:
+    indexed_for_the_board(services, claude)
+    failure = DocumentFailure(SOURCE, "body could not be parsed", DOC_ID, "M&A", reported)
+    progress = run(services, Scripted(items=[board(HANNAH, OLIVER), failure, SeenAll()]))
+    assert (progress.status, progress.failed, progress.chunks_embedded) == ("partial", 1, 0)
+    assert readers(services, claude) == expected_readers
+    known = services.state.known_documents(SOURCE)[DOC_ID]
+    assert known.acl == expected_acl, "the state's known ACL is what the index applies"
+    assert known.version is None, "forgotten, so that the next run reads it again"
+
+
+def test_a_document_restricted_to_nobody_is_readable_again_after_a_good_read(
+    services: Services, claude: FakeClaude
+) -> None:
+    indexed_for_the_board(services, claude)
+    failure = DocumentFailure(SOURCE, "HTTP 500", DOC_ID, "M&A", None)
+    run(services, Scripted(items=[board(HANNAH, OLIVER), failure, SeenAll()]))
+    assert readers(services, claude) == set()
+    # an Unchanged with no ACL (not re-read) does not lift the restriction
+    run(services, Scripted(items=[board(HANNAH, OLIVER), Unchanged(DOC_ID), SeenAll()]))
+    assert readers(services, claude) == set()
+    acl = Acl(public=False, principals=frozenset({BOARD}))
+    again = run(services, Scripted(items=[board(HANNAH, OLIVER), document(acl), SeenAll()]))
+    assert (again.status, again.chunks_embedded) == ("succeeded", 0)
+    assert readers(services, claude) == {HANNAH, OLIVER}
+
+
+# --------------------------------------------------------------- point 5: memberships
+def test_a_complete_run_replaces_the_whole_membership_table(
+    services: Services, claude: FakeClaude
+) -> None:
+    indexed_for_the_board(services, claude)
+    other = GroupMembers(group_principal(SOURCE, "it"), frozenset({user_principal(HANNAH)}))
+    run(services, Scripted(items=[other, Unchanged(DOC_ID), SeenAll()]))  # board not yielded
+    assert readers(services, claude) == set()
+    assert services.state.source_memberships(SOURCE) == {
+        group_principal(SOURCE, "it"): frozenset({user_principal(HANNAH)})
+    }
+    run(services, Scripted(items=[board(OLIVER), Unchanged(DOC_ID), SeenAll()]))
+    assert readers(services, claude) == {OLIVER}
+
+
+@pytest.mark.parametrize(
+    "error", [SourceError("Wiki credentials were rejected"), RuntimeError("boom")]
+)
+def test_a_failed_run_clears_the_source_s_memberships(
+    services: Services, claude: FakeClaude, error: Exception
+) -> None:
+    indexed_for_the_board(services, claude)
+    # the failed run had even yielded the group before failing: still cleared
+    progress = run(services, Scripted(items=[board(HANNAH, OLIVER)], error=error))
+    assert progress.status == "failed" and progress.error
+    assert services.state.source_memberships(SOURCE) == {}
+    assert readers(services, claude) == set()
+
+
+def test_an_interrupted_run_leaves_the_memberships_unchanged(
+    services: Services, claude: FakeClaude
+) -> None:
+    indexed_for_the_board(services, claude)
+    progress = run(
+        services,
+        Scripted(items=[board(OLIVER), Unchanged(DOC_ID), SeenAll()]),
+        should_stop=lambda: True,
+    )
+    assert progress.status == "interrupted"
+    assert readers(services, claude) == {HANNAH, OLIVER}
