@@ -77,8 +77,8 @@ def drive(fake: FakeDrive, tmp_path: Path) -> Iterator[tuple[Settings, Services]
 def cycle(drive: tuple[Settings, Services], mode: SyncMode) -> SyncProgress:
     settings, services = drive
     progress = run_sync(services, settings, mode, retry=RETRY, timeout=0.5)
-    # "partial": the run completed with failed documents
-    assert progress.status in ("succeeded", "partial"), (progress.error, progress.failures)
+    expected = "partial" if progress.failed else "succeeded"  # failures: never "succeeded"
+    assert progress.status == expected, (progress.error, progress.failures)
     return progress
 
 
