@@ -10,8 +10,8 @@ from bot.answering.dev_eval import load_cases, run_answer_eval, summarize
 from bot.settings import Settings
 from connectors.embedder import OnnxEmbedding
 
-# measured when this set was written: 56.1% before issue 12's work, 62.3% after
-OVERALL_FLOOR = 0.62
+# measured: 56.1% before issue 12's work, 65.8% now (README, benchmarks)
+OVERALL_FLOOR = 0.65
 
 
 @pytest.mark.slow
@@ -23,6 +23,7 @@ def test_dev_set_in_extractive_mode(onnx_embedder: OnnxEmbedding) -> None:
     assert summary["checks"]["no_restricted_fact"]["rate"] == 1.0, summary["failed"]
     assert summary["categories"]["non_english"]["rate"] == 1.0
     assert summary["categories"]["topic_switch"]["rate"] == 1.0
+    assert summary["categories"]["not_found"]["rate"] >= 0.8
     assert summary["overall"]["rate"] >= OVERALL_FLOOR, summary
 
 

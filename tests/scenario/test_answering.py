@@ -184,6 +184,18 @@ def test_a_question_in_another_language_is_searched_in_english_and_answered_by_c
     assert "in the language the employee wrote" in claude.streamed_requests[0]["system"]
 
 
+def test_off_topic_questions_get_not_found_with_pages_to_look_at(extractive: Services) -> None:
+    for question in ("what's the weather in Amsterdam tomorrow?", "when is the IPO date?"):
+        answer, _ = ask(extractive.engine, question)
+        assert answer.text.startswith("I couldn't find anything"), answer.text
+        assert not answer.grounded and not answer.citations
+        assert ">" not in answer.text, "nothing is quoted as if it answered"
+    weather, _ = ask(extractive.engine, "what's the weather in Amsterdam tomorrow?")
+    assert "You could look at:\n• " in weather.text
+    answered, _ = ask(extractive.engine, "how many vacation days do I get per year?")
+    assert answered.grounded and "27 days" in answered.text
+
+
 def test_extractive_mode_says_it_only_understands_english(extractive: Services) -> None:
     answer, _ = ask(extractive.engine, "Wie viele Urlaubstage habe ich im Jahr?")
     assert "only understand questions in English" in answer.text
