@@ -67,6 +67,12 @@ CLI_SYNC_BUSY = (
     "{source}: another sync of this source is running (a worker or another `helpdesk sync`); "
     "nothing was changed. Try again when it has finished (`helpdesk status`)."
 )
+CLI_SYNC_BUSY_HOLDER = (
+    "{source}: another sync of this source is running ({holder}, lease held until "
+    "{until} UTC); nothing was changed. Try again when it has finished (`helpdesk status`)."
+)
+CLI_SYNC_HOLDER_PROCESS = "process {pid} on {host}"
+CLI_SYNC_HOLDER_OWNER = "held by {owner}"
 CLI_SYNC_FAILURE_LINE = "  ✗ {title}: {reason}"
 CLI_UNKNOWN_SOURCE = "Unknown source {source!r}. Configured sources: {configured}."
 CLI_NOT_CONFIGURED = "Source {source!r} is not configured. {hint}"

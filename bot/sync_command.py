@@ -109,7 +109,7 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
         lease = Lease(services.state, lease_name(name), make_owner(), settings.worker_lease_seconds)
         if not lease.acquire():
             failed = True
-            busy = messages.CLI_SYNC_BUSY.format(source=name)
+            busy = _busy_message(name, lease)
             typer.echo(busy, err=True)
             results.append({"source": name, "error": busy})
             continue
@@ -142,3 +142,18 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
         for row in results:
             typer.echo(json.dumps(row))
     return 1 if failed else 0
+
+
+def _busy_message(source: str, lease: Lease) -> str:
+    """Who holds the source's lease (a process that may really be alive: a dead one on
+    this host was already taken over by `acquire`)."""
+    holder = lease.blocked_by
+    if holder is None:
+        return messages.CLI_SYNC_BUSY.format(source=source)
+    who = (
+        messages.CLI_SYNC_HOLDER_PROCESS.format(pid=holder.pid, host=holder.host)
+        if holder.pid is not None and holder.host
+        else messages.CLI_SYNC_HOLDER_OWNER.format(owner=holder.owner)
+    )
+    until = holder.expires_at.strftime("%H:%M:%S")
+    return messages.CLI_SYNC_BUSY_HOLDER.format(source=source, holder=who, until=until)

@@ -10,7 +10,11 @@ and hosts, stored in the `leases` table of the state store.
   that finds the row taken marks the lease `lost`, and the sync stops at its next item.
 - release: `DELETE ... WHERE owner = me`.
 - a crashed holder renews nothing, so its lease expires after `ttl` and the next
-  acquire takes over.
+  acquire takes over. Sooner when the holder is known dead: an owner made by
+  `make_owner()` records its host (hostname and PID namespace) and process id; a
+  holder on this same host whose process is gone (killed with SIGKILL, OOM) is taken
+  over at once, with one more conditional UPDATE on exactly that owner. A holder on
+  another host, or whose process may be alive, is waited out as before.
 
 Times are the workers' UTC clocks: keep hosts NTP-synced; skew must stay well under ttl.
 """
@@ -25,7 +29,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,9 +41,57 @@ from connectors.state import StateStore, leases, utcnow
 log = logging.getLogger(__name__)
 
 
+def host_id() -> str:
+    """This host as lease owners record it: the hostname, plus the PID namespace when
+    known (two containers may share a hostname but never a PID namespace)."""
+    try:
+        namespace = str(Path("/proc/self/ns/pid").readlink())  # "pid:[4026531836]"
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}~{namespace.removeprefix('pid:[').removesuffix(']')}"
+
+
 def make_owner() -> str:
-    """hostname:pid:random — unique per process start."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """host:pid:random — unique per process start; names its host and process."""
+    return f"{host_id()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    owner: str
+    expires_at: datetime
+    host: str | None = None  # hostname (without the namespace), when the owner says
+    pid: int | None = None
+
+    @classmethod
+    def of(cls, owner: str, expires_at: datetime) -> Holder:
+        parts = owner.rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            return cls(owner, expires_at, parts[0].split("~", 1)[0], int(parts[1]))
+        return cls(owner, expires_at)
+
+    def known_dead(self) -> bool:
+        """True only when the holder ran on this host and its process is gone."""
+        parts = self.owner.rsplit(":", 2)
+        if self.pid is None or len(parts) != 3 or parts[0] != host_id():
+            return False
+        if self.pid == os.getpid():
+            return False  # another lease object of this very process: alive
+        return not _process_alive(self.pid)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, another user's
+    try:  # a killed child its parent has not reaped yet is a zombie: gone
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    except OSError:
+        return True
 
 
 def holder(state: StateStore, name: str) -> tuple[str, datetime] | None:
@@ -60,6 +114,7 @@ class Lease:
         self.ttl = timedelta(seconds=ttl_seconds)
         self.lost = threading.Event()
         self.held = False
+        self.blocked_by: Holder | None = None  # after a refused acquire: who holds it
 
     def acquire(self) -> bool:
         now = utcnow()
@@ -75,8 +130,15 @@ class Lease:
             )
             if res.rowcount == 1:
                 return self._got(now)
-            exists = conn.execute(select(leases.c.name).where(leases.c.name == self.name)).first()
-        if exists is not None:
+            row = conn.execute(
+                select(leases.c.owner, leases.c.expires_at).where(leases.c.name == self.name)
+            ).first()
+        if row is not None:
+            expires = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
+            current = Holder.of(str(row[0]), expires)
+            if current.known_dead() and self._take_over(current, now):
+                return True
+            self.blocked_by = current
             return False
         try:
             with self.state.engine.begin() as conn:
@@ -85,8 +147,27 @@ class Lease:
             return False
         return self._got(now)
 
+    def _take_over(self, dead: Holder, now: datetime) -> bool:
+        """Replace exactly `dead`'s row (a concurrent taker or a renewal wins the race)."""
+        with self.state.engine.begin() as conn:
+            res = conn.execute(
+                update(leases)
+                .where(leases.c.name == self.name, leases.c.owner == dead.owner)
+                .values(owner=self.owner, expires_at=now + self.ttl)
+            )
+        if res.rowcount != 1:
+            return False
+        log.warning(
+            "lease taken over from a dead holder name=%s holder=%s pid=%s",
+            self.name,
+            dead.owner,
+            dead.pid,
+        )
+        return self._got(now)
+
     def _got(self, now: datetime) -> bool:
         self.held = True
+        self.blocked_by = None
         self.lost.clear()
         log.info("lease acquired name=%s owner=%s until=%s", self.name, self.owner, now + self.ttl)
         return True
