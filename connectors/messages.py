@@ -21,8 +21,21 @@ CONFLUENCE_FORBIDDEN = (
     "Confluence refused {what} (HTTP 403): grant the sync account permission to read it"
 )
 CONFLUENCE_SPACE_SKIPPED = (
-    "space {key} skipped: {reason}; its pages already indexed are kept unchanged "
+    "space {key} skipped: {reason}; its pages already indexed are hidden from everyone "
     "until it can be read again"
+)
+CONFLUENCE_SPACE_PERMISSIONS_UNKNOWN = "its view permissions could not be read"
+CONFLUENCE_GROUP_UNREADABLE = (
+    "group {group}: its members could not be listed ({reason}); nobody gets access "
+    "through it until they can be read again"
+)
+CONFLUENCE_RESTRICTION_UNREADABLE = (
+    "the read restrictions of page {id} could not be read ({reason}); it and the pages "
+    "below it are hidden from everyone until they can be read"
+)
+CONFLUENCE_BODY_UNREADABLE = "the page's content could not be read ({reason})"
+CONFLUENCE_WINDOW_FAILED = (
+    "the search for changed pages failed ({reason}); changed pages were fetched one by one"
 )
 
 # --- connectors/drive/client.py ---

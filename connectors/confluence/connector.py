@@ -21,12 +21,24 @@ One run (both modes):
    deleted, trashed, archived, moved out of the synced spaces, newly unreadable — is
    removed in the same cycle.
 
-Skipped spaces (403/404, or still failing after retries): reported as a failure with a
-clear message, the rest synced. So that a transient 403 never wipes a space, the indexed
-documents of a skipped space (recognised by the space key in their stored URL) are
-yielded `Unchanged` without an ACL before `SeenAll`, i.e. kept exactly as they were.
-A space removed from `CONFLUENCE_SPACES`, or no longer listed at all when syncing every
-space, is not "skipped": its documents go.
+Fail closed — what the run cannot read only ever shrinks who sees a page, in that cycle:
+
+- A skipped space (403/404 on the space, its permissions or its listing; a configured
+  space that is gone or archived; still failing after retries; permissions we cannot
+  read) is one failure with a clear message, the rest is synced. Its indexed pages
+  (recognised by the space key in their stored URL, or with no recognisable key) are
+  yielded `Unchanged` with an ACL of *nobody*: hidden from everyone, text kept, so a
+  space that comes back is an ACL update, not a re-embedding. A space removed from
+  `CONFLUENCE_SPACES`, or no longer listed when syncing every space, is not "skipped":
+  its documents go.
+- Missing or not understood permission data (see `permissions` and `acl`) restricts.
+- A body that cannot be fetched or parsed is a `DocumentFailure` carrying the page's
+  current ACL (from the listing), or none (→ nobody) on a 403/404 for the page itself.
+- If the run dies part-way, the pages it had not reached still get their current ACLs
+  (`Unchanged`) before the error is raised.
+- Group members: every run yields the members of every group named in a known or new
+  ACL (the engine replaces the table); an unreadable group is yielded empty plus a
+  failure.
 
 `version` is `<version number>:<8 hex of space key + breadcrumbs>` rather than the bare
 number: moving a page or renaming an ancestor changes its breadcrumbs (embedded with
@@ -36,13 +48,11 @@ every chunk) and URL without bumping the page version, and must re-index it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +62,7 @@ from connectors.base import (
     Discovered,
     DocumentFailure,
     KnownDoc,
+    Note,
     SeenAll,
     SourceDocument,
     SourceError,
@@ -75,9 +86,15 @@ from connectors.confluence.endpoints import (
     parse_body_v1,
     parse_entry,
 )
-from connectors.confluence.permissions import Readers
+from connectors.confluence.permissions import Readers, UnknownPermissionsError
 from connectors.confluence.storage import storage_to_text
+from connectors.confluence.timing import checkpoint_since, checkpoint_value, parse_time, server_time
+from connectors.messages import CONFLUENCE_BODY_UNREADABLE as BODY_UNREADABLE
+from connectors.messages import CONFLUENCE_GROUP_UNREADABLE as GROUP_UNREADABLE
+from connectors.messages import CONFLUENCE_RESTRICTION_UNREADABLE as RESTRICTION_UNREADABLE
+from connectors.messages import CONFLUENCE_SPACE_PERMISSIONS_UNKNOWN as PERMISSIONS_UNKNOWN
 from connectors.messages import CONFLUENCE_SPACE_SKIPPED as SPACE_SKIPPED
+from connectors.messages import CONFLUENCE_WINDOW_FAILED as WINDOW_FAILED
 from connectors.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -129,14 +146,17 @@ class ConfluenceConnector:
     # ------------------------------------------------------------------ the run
     def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
         self.acls.reset()
-        run = _Run(request=request, since=_checkpoint_since(request.checkpoint))
+        run = _Run(request=request, since=checkpoint_since(request.checkpoint))
         try:
             yield from self._discover(run)
+            yield from self._hide_skipped(run)
             yield from self._contents(run)
-        except ConfluenceError as exc:
+        except (ConfluenceError, SourceError) as exc:
+            yield from self._current_acls(run)  # what the run did not reach: ACLs now
+            if isinstance(exc, SourceError):
+                raise
             raise SourceError(exc.message) from exc
-        yield from self._keep_skipped(run)
-        yield Checkpoint(_checkpoint_value(run.started))
+        yield Checkpoint(checkpoint_value(run.started))
         yield SeenAll()
 
     def _discover(self, run: _Run) -> Iterator[SyncItem]:
@@ -144,7 +164,7 @@ class ConfluenceConnector:
             spaces = self.api.spaces(list(self.options.spaces))
         except ForbiddenError as exc:
             raise SourceError(exc.message) from exc
-        run.started = _server_time(self.api.client.server_date) or run.started
+        run.started = server_time(self.api.client.server_date) or run.started
         listed = {s.key for s in spaces}
         for key in self.options.spaces:
             if key not in listed:
@@ -154,6 +174,16 @@ class ConfluenceConnector:
         for space in spaces:
             try:
                 level = self.acls.space_level(self.api.space_permissions(space.key))
+            except UnknownPermissionsError:
+                yield self._skip(run, space.key, PERMISSIONS_UNKNOWN)
+                continue
+            except (ForbiddenError, NotFoundError) as exc:
+                yield self._skip(run, space.key, _reason(exc))
+                continue
+            except ConfluenceError as exc:  # retries exhausted, 5xx, bad JSON
+                yield self._skip(run, space.key, exc.message)
+                continue
+            try:
                 entries = [
                     e
                     for page in self.api.listing(space.key)
@@ -181,13 +211,24 @@ class ConfluenceConnector:
                 crumbs = (home.name,)
             run.crumbs[entry.id] = crumbs
         yield Discovered(total=len(run.entries))
-        yield from self.acls.group_members(run.acls.values())
+        known_acls = [k.acl for k in run.request.known.values()]
+        yield from list(self.acls.group_members([*run.acls.values(), *known_acls]))
+        for name, why in sorted(self.acls.unreadable_groups.items()):
+            message = GROUP_UNREADABLE.format(group=name, reason=why)
+            yield DocumentFailure(SOURCE, message, None, f"group {name}")
+        for content_id, why in sorted(self.acls.unreadable_restrictions.items()):
+            message = RESTRICTION_UNREADABLE.format(id=content_id, reason=why)
+            yield DocumentFailure(SOURCE, message, None, f"page {content_id}")
 
     def _contents(self, run: _Run) -> Iterator[SyncItem]:
         known = run.request.known
         incremental = run.request.mode == SyncMode.INCREMENTAL and run.since is not None
         if incremental:
-            yield from self._window(run)
+            try:
+                yield from self._window(run)
+            except ConfluenceError as exc:  # the per-page fetches below take over
+                log.warning("confluence changed-pages search failed: %s", exc.message)
+                yield Note(WINDOW_FAILED.format(reason=exc.message))
         for key, space in run.spaces.items():
             stale = [
                 e
@@ -225,28 +266,49 @@ class ConfluenceConnector:
                 if body.version is not None and body.version < entry.version:
                     continue  # a stale search hit: the per-page fetch below gets it
                 yield self._item(run, entry, body)
-                when = _parse_time(body.when or entry.when)
+                when = parse_time(body.when or entry.when)
                 if when is not None and high < when <= run.started:
                     high = when
-            yield Checkpoint(_checkpoint_value(high))
+            yield Checkpoint(checkpoint_value(high))
 
     def _bulk(self, run: _Run, space: Space) -> Iterator[SyncItem]:
-        for batch in prefetch(self.api.bodies(space)):
-            for body in batch:
-                entry = run.entries.get(body.id)
-                if entry is None or entry.id in run.handled:
-                    continue  # created after the listing: the next cycle takes it
-                yield self._item(run, entry, body)
-            yield Checkpoint(_checkpoint_value(run.since or run.started))
+        try:
+            for batch in prefetch(self.api.bodies(space)):
+                for body in batch:
+                    entry = run.entries.get(body.id)
+                    if entry is None or entry.id in run.handled:
+                        continue  # created after the listing: the next cycle takes it
+                    yield self._item(run, entry, body)
+                yield Checkpoint(checkpoint_value(run.since or run.started))
+        except ConfluenceError as exc:
+            # the bodies of this space could not be listed: its pages keep their text
+            # and get the ACLs read now; those whose newer version was missed fail
+            reason = _reason(exc)
+            yield DocumentFailure(
+                SOURCE, BODY_UNREADABLE.format(reason=reason), None, f"space {space.key}"
+            )
+            for entry in run.entries.values():
+                if entry.space_key != space.key or entry.id in run.handled:
+                    continue
+                run.handled.add(entry.id)
+                doc_id = _doc_id(entry.id)
+                acl = run.acls[entry.id]
+                if self._is_current(run, entry, run.request.known.get(doc_id)):
+                    yield Unchanged(doc_id, acl=acl)
+                else:
+                    yield DocumentFailure(SOURCE, reason, doc_id, entry.title, acl)
 
     def _fetch_one(self, run: _Run, entry: Entry) -> SyncItem:
         run.handled.add(entry.id)
+        doc_id = _doc_id(entry.id)
         try:
             body = self.api.body(entry.id, entry.type)
         except (NotFoundError, ForbiddenError) as exc:
-            return DocumentFailure(SOURCE, _reason(exc), _doc_id(entry.id), entry.title)
+            # the page itself refuses us although the listing showed it: nobody
+            return DocumentFailure(SOURCE, _reason(exc), doc_id, entry.title, None)
         except ConfluenceError as exc:
-            return DocumentFailure(SOURCE, exc.message, _doc_id(entry.id), entry.title)
+            reason = BODY_UNREADABLE.format(reason=exc.message)
+            return DocumentFailure(SOURCE, reason, doc_id, entry.title, run.acls[entry.id])
         return self._document(run, entry, body)
 
     def _item(self, run: _Run, entry: Entry, body: Body) -> SyncItem:
@@ -263,7 +325,11 @@ class ConfluenceConnector:
             text = storage_to_text(body.storage)
         except Exception as exc:  # one malformed body is one failed document
             return DocumentFailure(
-                SOURCE, f"unreadable body: {exc}"[:300], doc_id, body.title or entry.title
+                SOURCE,
+                f"unreadable body: {exc}"[:300],
+                doc_id,
+                entry.title,  # the listing's title: a failed body's own is not trusted
+                run.acls[entry.id],
             )
         number = body.version if body.version is not None else entry.version
         crumbs = run.crumbs[entry.id]
@@ -273,7 +339,7 @@ class ConfluenceConnector:
             title=body.title or entry.title,
             url=self._url(entry),
             text=text,
-            updated_at=_parse_time(body.when or entry.when) or run.started,
+            updated_at=parse_time(body.when or entry.when) or run.started,
             acl=run.acls[entry.id],
             author=entry.author,
             breadcrumbs=crumbs,
@@ -317,17 +383,27 @@ class ConfluenceConnector:
         log.warning("confluence %s", message)
         return DocumentFailure(SOURCE, message, None, f"space {key}")
 
-    def _keep_skipped(self, run: _Run) -> Iterator[SyncItem]:
-        """Indexed documents of skipped spaces are kept as they are (see module doc)."""
+    def _hide_skipped(self, run: _Run) -> Iterator[SyncItem]:
+        """Indexed pages of skipped spaces: readable by nobody (see module doc)."""
         if not run.skipped or self.state is None:
             return
+        nobody = Acl(public=False)
         for doc_id, url in self.state.document_urls(SOURCE).items():
             native = str(doc_id).split(":", 1)[-1]
             if native in run.entries:
                 continue
             key = space_key_of_url(str(url or ""))
             if key is None or key in run.skipped:
-                yield Unchanged(str(doc_id))
+                yield Unchanged(str(doc_id), acl=nobody)
+
+    def _current_acls(self, run: _Run) -> Iterator[SyncItem]:
+        """Before a fatal error ends the run: the current ACL of every indexed page it
+        had not reached, so a restriction made since the last run still applies."""
+        for entry in run.entries.values():
+            doc_id = _doc_id(entry.id)
+            if entry.id not in run.handled and doc_id in run.request.known:
+                run.handled.add(entry.id)
+                yield Unchanged(doc_id, acl=run.acls[entry.id])
 
 
 def _doc_id(native: str) -> str:
@@ -345,36 +421,3 @@ def _reason(exc: ConfluenceError) -> str:
     if isinstance(exc, NotFoundError):
         return "it does not exist or the sync account cannot see it (HTTP 404)"
     return exc.message
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _server_time(date_header: str | None) -> datetime | None:
-    if not date_header:
-        return None
-    try:
-        return parsedate_to_datetime(date_header).astimezone(UTC)
-    except (TypeError, ValueError):
-        return None
-
-
-def _checkpoint_value(since: datetime) -> str:
-    return json.dumps({"since": since.astimezone(UTC).isoformat()})
-
-
-def _checkpoint_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return None
-    return _parse_time(data.get("since")) if isinstance(data, dict) else None

@@ -60,6 +60,7 @@ class Entry:
     ancestors: tuple[tuple[str, str], ...]  # (id, title), root first
     restriction: dict[str, Any] | None  # the `restrictions.read` expansion
     webui: str
+    ancestors_known: bool = True  # False: the chain was missing or malformed (→ nobody)
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,29 @@ def _opt(value: object) -> str | None:
 
 
 def parse_entry(item: dict[str, Any]) -> Entry | None:
-    """A v1 content object → `Entry`; None for anything not a current page/blog post."""
+    """A v1 content object → `Entry`; None for anything not a current page/blog post, or
+    too malformed to name (an indexed page the listing no longer names is removed)."""
+    try:
+        return _parse_entry(item)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _parse_entry(item: dict[str, Any]) -> Entry | None:
     if item.get("status", "current") != "current" or item.get("type") not in ("page", "blogpost"):
         return None
     version = item.get("version") or {}
     by = version.get("by") or {}
     space = item.get("space") or {}
     links = item.get("_links") or {}
+    raw_ancestors = item.get("ancestors")
+    known = isinstance(raw_ancestors, list) and all(
+        isinstance(a, dict) and a.get("id") not in (None, "") for a in raw_ancestors
+    )
     ancestors = tuple(
         (str(a.get("id")), str(a.get("title") or ""))
-        for a in item.get("ancestors") or []
-        if isinstance(a, dict) and a.get("id") is not None
+        for a in (raw_ancestors if isinstance(raw_ancestors, list) else [])
+        if isinstance(a, dict) and a.get("id") not in (None, "")
     )
     restrictions = item.get("restrictions") or {}
     return Entry(
@@ -112,6 +125,7 @@ def parse_entry(item: dict[str, Any]) -> Entry | None:
         ancestors=ancestors,
         restriction=restrictions.get("read") if isinstance(restrictions, dict) else None,
         webui=str(links.get("webui") or ""),
+        ancestors_known=known,
     )
 
 
@@ -220,13 +234,13 @@ class ConfluenceApi:
         data = c.get_json(c.api(f"/rest/api/content/{content_id}"), {"expand": BODY_EXPAND})
         return parse_body_v1(data)
 
-    def read_restriction(self, content_id: str) -> dict[str, Any] | None:
+    def read_restriction(self, content_id: str) -> dict[str, Any]:
+        """The read restriction of one content. Any error (a 404 included) is raised:
+        an ancestor whose restriction cannot be read restricts to nobody, never to no one
+        in particular."""
         c = self.client
         url = c.api(f"/rest/api/content/{content_id}/restriction/byOperation/read")
-        try:
-            return c.get_json(url, {"expand": "restrictions.user,restrictions.group"})
-        except NotFoundError:
-            return None
+        return c.get_json(url, {"expand": "restrictions.user,restrictions.group"})
 
     # ------------------------------------------------------------------ users
     def group_members(self, group: GroupRef) -> Iterator[dict[str, Any]]:

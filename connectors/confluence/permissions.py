@@ -45,6 +45,10 @@ def user_key(user: Mapping[str, Any]) -> str | None:
     return None
 
 
+class UnknownPermissionsError(ValueError):
+    """A permission reply we cannot read as a whole (fail closed: skip, never guess)."""
+
+
 @dataclass(frozen=True)
 class GroupRef:
     name: str  # lower-cased
@@ -108,29 +112,46 @@ def to_acl(level: Readers) -> Acl:
 def space_readers(
     space: Mapping[str, Any], public_groups: frozenset[str]
 ) -> tuple[Readers, list[GroupRef]]:
-    """The view-space level from v1 `space/{key}?expand=permissions`, and its groups."""
+    """The view-space level from v1 `space/{key}?expand=permissions`, and its groups.
+
+    A grant we do not understand (another operation, an unknown subject kind, a user or
+    group without a usable id) grants nothing. A reply without a `permissions` list is
+    `UnknownPermissionsError`: the caller skips the space rather than guess.
+    """
     users: set[str] = set()
     groups: list[GroupRef] = []
     anonymous = False
-    for perm in space.get("permissions") or []:
+    permissions = space.get("permissions")
+    if not isinstance(permissions, list):
+        raise UnknownPermissionsError("the space's permissions were not in the reply")
+    for perm in permissions:
         if not isinstance(perm, dict):
             continue
-        op = perm.get("operation") or {}
-        if op.get("operation") != "read" or op.get("targetType") != "space":
+        op = perm.get("operation")
+        if not isinstance(op, dict) or (op.get("operation"), op.get("targetType")) != (
+            "read",
+            "space",
+        ):
             continue
-        if perm.get("anonymousAccess"):
+        if perm.get("anonymousAccess") is True:
             anonymous = True
-        subjects = perm.get("subjects") or {}
-        for user in (subjects.get("user") or {}).get("results") or []:
+        subjects = perm.get("subjects")
+        if not isinstance(subjects, dict):
+            continue
+        for user in _results(subjects.get("user")):
             if isinstance(user, dict) and (key := user_key(user)):
                 users.add(key)
-        for group in (subjects.get("group") or {}).get("results") or []:
-            if isinstance(group, dict) and group.get("name"):
+        for group in _results(subjects.get("group")):
+            if isinstance(group, dict) and isinstance(group.get("name"), str) and group["name"]:
                 groups.append(GroupRef(str(group["name"]).lower(), _opt_str(group.get("id"))))
     if anonymous:
         return Readers.anyone(), groups
     level = Readers.build(users, (g.name for g in groups), public_groups)
     return level, groups
+
+
+NOBODY = Readers(everyone=False)
+SUBJECT_KINDS = frozenset({"user", "group"})
 
 
 def restriction_readers(
@@ -140,23 +161,42 @@ def restriction_readers(
 
     Accepts the `restrictions.read` expansion of a content object and the body of
     `restriction/byOperation/read` (both carry `restrictions.user/group.results`).
+
+    Fail closed: None ("no restriction, inherit") only when the read restriction is
+    positively empty — operation `read`, both the user and the group lists present and
+    empty, no other subject kind. A missing or unexpanded field, another operation, an
+    unknown subject kind, or an entry that names no user or group we can map is not
+    "unrestricted": it restricts (an entry we cannot map grants nobody).
     """
-    if not restriction:
-        return None
-    inner = restriction.get("restrictions") or {}
-    users = [
-        key
-        for u in (inner.get("user") or {}).get("results") or []
-        if isinstance(u, dict) and (key := user_key(u))
-    ]
+    if not isinstance(restriction, Mapping) or restriction.get("operation") != "read":
+        return NOBODY, []
+    inner = restriction.get("restrictions")
+    if not isinstance(inner, Mapping):
+        return NOBODY, []
+    lists: dict[str, list[Any]] = {}
+    for kind in SUBJECT_KINDS:
+        part = inner.get(kind)
+        results = part.get("results") if isinstance(part, Mapping) else None
+        if not isinstance(results, list):
+            return NOBODY, []  # not expanded or malformed: unknown, so nobody
+        lists[kind] = results
+    others = [k for k, v in inner.items() if k not in SUBJECT_KINDS and not k.startswith("_") and v]
+    if not lists["user"] and not lists["group"] and not others:
+        return None  # no read restriction: inherits the space (and ancestors)
+    users = [key for u in lists["user"] if isinstance(u, Mapping) and (key := user_key(u))]
     groups = [
         GroupRef(str(g["name"]).lower(), _opt_str(g.get("id")))
-        for g in (inner.get("group") or {}).get("results") or []
-        if isinstance(g, dict) and g.get("name")
+        for g in lists["group"]
+        if isinstance(g, Mapping) and isinstance(g.get("name"), str) and g["name"].strip()
     ]
     if not users and not groups:
-        return None  # no read restriction: inherits the space (and ancestors)
+        return NOBODY, []  # restricted, but to no one we can name
     return Readers.build(users, (g.name for g in groups), public_groups), groups
+
+
+def _results(part: object) -> list[Any]:
+    results = part.get("results") if isinstance(part, Mapping) else None
+    return results if isinstance(results, list) else []
 
 
 def _opt_str(value: object) -> str | None:

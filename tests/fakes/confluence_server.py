@@ -12,16 +12,20 @@ Serves, under the `/wiki` context path and with Cloud's payload shapes:
   `/rest/api/user/current` (with a `timeZone`: CQL dates are read in it).
 
 The site is mutable between syncs (edit, delete, trash, archive, move, restrict, change
-group members), checks basic auth (401 otherwise), can inject 429/503 (with
-`Retry-After`) and 500s, block a request until released, and records every request.
+group members), checks basic auth (401 otherwise), can inject any HTTP status (429/503
+with `Retry-After`), a reply that never comes in time (`"timeout"`: the handler stalls
+`stall_seconds`) or a malformed 200 body (`"malformed"`), block a request until
+released, and records every request.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,6 +62,7 @@ class Space:
     read_users: list[str] = field(default_factory=list)  # account ids
     anonymous: bool = False
     forbidden: bool = False  # 403 on its permissions and content
+    status: str = "current"  # current | archived | deleted (a deleted space answers 404)
 
 
 @dataclass
@@ -79,7 +84,7 @@ class Content:
 @dataclass
 class Fault:
     match: str  # substring of the request path+query
-    status: int
+    status: int | str  # an HTTP status, "timeout" or "malformed"
     times: int
     retry_after: str | None = None
     every: int = 1  # fail every n-th matching request
@@ -102,6 +107,7 @@ class FakeConfluence:
         self.requests: list[str] = []
         self.v2_cap = V2_MAX  # tests lower these to exercise pagination
         self.v1_cap = 250
+        self.stall_seconds = 2.0  # how long a "timeout" fault keeps the client waiting
         self.block_match: str | None = None
         self.blocked = threading.Event()  # set when a request hit `block_match`
         self.release = threading.Event()
@@ -180,7 +186,7 @@ class FakeConfluence:
     def fail(
         self,
         match: str,
-        status: int,
+        status: int | str,
         times: int = 1,
         retry_after: str | None = None,
         every: int = 1,
@@ -319,7 +325,7 @@ class FakeConfluence:
             "key": s.key,
             "name": s.name,
             "type": "global",
-            "status": "current",
+            "status": s.status,
             "permissions": perms,
             "_links": {"webui": f"/spaces/{s.key}", "base": self.url, "context": "/wiki"},
         }
@@ -387,6 +393,22 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def send_fault(self, fault: Fault) -> None:
+            if fault.status == "timeout":
+                time.sleep(site.stall_seconds)  # the client gives up first
+                with contextlib.suppress(OSError):  # the client has hung up
+                    self.send_json(504, {"message": "too late"})
+            elif fault.status == "malformed":
+                data = b'{"results": [{"id": "1", "title": '  # cut off mid-object
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            else:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self.send_json(int(fault.status), {"message": "injected"}, headers)
+
         def do_GET(self) -> None:
             with site.lock:
                 site.requests.append(self.path)
@@ -402,8 +424,7 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
                     fault.seen += 1
                     if fault.seen % fault.every == 0:
                         fault.times -= 1
-                        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                        self.send_json(fault.status, {"message": "injected"}, headers)
+                        self.send_fault(fault)
                         return
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -443,14 +464,21 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
         p = path[len("/wiki") :]
         if p == "/api/v2/spaces":
             keys = {k for v in multi.get("keys", []) for k in v.split(",") if k}
-            spaces = [s for s in site.spaces.values() if not keys or s.key in keys]
+            wanted = q.get("status")
+            spaces = [
+                s
+                for s in site.spaces.values()
+                if (not keys or s.key in keys)
+                and s.status != "deleted"
+                and (wanted is None or s.status == wanted)
+            ]
             listed: list[dict[str, Any]] = [
                 {
                     "id": s.id,
                     "key": s.key,
                     "name": s.name,
                     "type": "global",
-                    "status": "current",
+                    "status": s.status,
                     "_links": {"webui": f"/spaces/{s.key}"},
                 }
                 for s in spaces
@@ -479,6 +507,8 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
             return 200, site.v2(c, q.get("body-format") == "storage"), {}
         if m := re.fullmatch(r"/rest/api/space/([^/]+)", p):
             space = site.spaces[m.group(1)]
+            if space.status == "deleted":
+                raise KeyError(space.key)
             if space.forbidden:
                 raise PermissionError(space.key)
             return 200, site.space_v1(space), {}

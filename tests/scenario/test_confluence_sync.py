@@ -22,7 +22,6 @@ from connectors.base import (
     SyncMode,
     SyncRequest,
 )
-from connectors.confluence import RetryPolicy
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex, SearchMode, open_index
 from connectors.messages import CONFLUENCE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
@@ -192,33 +191,33 @@ def test_group_membership_changes_are_synced(
 
 
 # ---------------------------------------------------------------------- faults
-def test_retries_are_bounded_and_a_failing_space_is_skipped_not_wiped(
+def test_an_unreadable_space_is_hidden_in_that_cycle_and_comes_back_without_reembedding(
     site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
 ) -> None:
     _, _, mac = it_tree(site)
     leave = site.add_page("HR", "Leave policy", "<p>25 days of leave.</p>")
     conn = connector(site, state)
     run(fast_engine, conn)
-    site.spaces["HR"].forbidden = True  # a transient 403 on one space
+    hr = frozenset({"group:confluence:hr"})
+    assert doc(leave) in hits(index, "25 days of leave", hr)
+    site.spaces["HR"].forbidden = True  # 403 on the space and its content
     site.content.pop(mac.id)
 
     progress = run(fast_engine, conn)
 
     assert progress.deleted == 1  # the IT deletion still happens
-    assert doc(leave) in state.known_documents("confluence")  # HR kept as it was
-    assert doc(leave) in hits(index, "25 days of leave", frozenset({"group:confluence:hr"}))
+    assert doc(leave) not in hits(index, "25 days of leave", hr)  # hidden from everyone
+    assert state.document(doc(leave)).acl == Acl(public=False)  # type: ignore[union-attr]
     reasons = [f["reason"] for f in progress.failures]
-    assert any("space HR skipped" in r and "403" in r for r in reasons)
+    assert any("space HR skipped" in r and "403" in r and "hidden" in r for r in reasons)
 
-    site.spaces["HR"].forbidden = False
+    site.spaces["HR"].forbidden = False  # readable again: an ACL update, no re-embedding
+    progress = run(fast_engine, conn)
+    assert progress.chunks_embedded == 0
+    assert doc(leave) in hits(index, "25 days of leave", hr)
     site.content.pop(leave.id)
     progress = run(fast_engine, conn)
     assert doc(leave) not in state.known_documents("confluence")
-
-    site.fail("content/search", 503, times=10_000)  # never recovers within the budget
-    budget = RetryPolicy(budget_seconds=0.3, base_delay=0.01, max_delay=0.05)
-    progress = fast_engine.run(connector(site, state, retry=budget))
-    assert state.known_documents("confluence")  # nothing wiped
 
 
 def test_bad_credentials_give_the_clear_message_and_a_failed_run(
