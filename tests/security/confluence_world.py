@@ -11,6 +11,7 @@ restricted text the scenarios look for):
   carol) → readable by alice only; its ancestor's restriction is fetched one by one
   (an archived page is not in the listing).
 - IT "Bonus pool": restricted to `hr` → alice, dave.
+- IT "Salary review": restricted to the users alice and dave.
 - HR space (view: `hr`) "Parental leave" → alice, dave.
 """
 
@@ -44,12 +45,14 @@ WIFI = "The office Wi-Fi password rotates every month; reception hands out the n
 REORG = "The Falcon reorg merges Support into Sales on the first of March."
 BONUS = "The bonus pool for 2027 is 4.2 million kroner, paid out in April."
 LEAVE = "Parental leave is twenty-six weeks at full pay for every parent."
+SALARY = "Salary reviews this year raise every band by three point five percent."
 
 QUESTIONS = {
     WIFI: "How do I get the office Wi-Fi password?",
     REORG: "What does the Falcon reorg merge?",
     BONUS: "How big is the bonus pool for 2027?",
     LEAVE: "How many weeks of parental leave do parents get?",
+    SALARY: "By how much do salary reviews raise the bands this year?",
 }
 
 
@@ -136,6 +139,8 @@ def make_world(data: Path, embedder: OnnxEmbedding, budget: float = 0.6) -> Worl
     world_pages[BONUS] = site.add_page("IT", "Bonus pool", page_body(BONUS))
     site.restrict(world_pages[BONUS].id, groups=["hr"])
     world_pages[LEAVE] = site.add_page("HR", "Parental leave", page_body(LEAVE))
+    world_pages[SALARY] = site.add_page("IT", "Salary review", page_body(SALARY))
+    site.restrict(world_pages[SALARY].id, users=["u1", "u4"])
     settings = Settings(
         _env_file=None,
         helpdesk_data_dir=data,
@@ -159,4 +164,5 @@ EXPECTED = {
     REORG: {ALICE},
     BONUS: {ALICE, DAVE},
     LEAVE: {ALICE, DAVE},
+    SALARY: {ALICE, DAVE},
 }

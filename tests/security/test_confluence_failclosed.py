@@ -22,6 +22,7 @@ from tests.security.confluence_world import (
     EXPECTED,
     LEAVE,
     REORG,
+    SALARY,
     WIFI,
     World,
     make_world,
@@ -146,34 +147,47 @@ def test_restriction_fields_missing_or_not_understood_restrict(world: World) -> 
 
 # ---------------------------------------------------------------------- point 2: bodies
 def test_an_unparsable_body_keeps_no_wider_acl_than_the_page_has_now(world: World) -> None:
-    bonus = world.pages[BONUS]
-    world.site.edit(bonus.id, body=None)  # the new version's body is not storage XHTML
-    world.site.content[bonus.id].body = None
-    world.site.restrict(bonus.id, users=["u4"])  # and only dave may read it now
+    salary = world.pages[SALARY]
+    world.site.edit(salary.id, body="<p>new version</p>")
+    world.site.content[salary.id].body = None  # the new version's body is not storage XHTML
+    world.site.restrict(salary.id, users=["u4"])  # and only dave may read it now
 
     progress = world.sync()
 
     assert progress.failed == 1 and "unreadable body" in reasons(progress)
-    assert world.readers(BONUS) == {DAVE}  # the current ACL, old text kept
-    assert not world.leaks_to(BONUS, ALICE) and not world.leaks_to(BONUS, CHANNEL)
-    assert world.leaks_to(BONUS, DAVE)  # positive control
+    assert world.readers(SALARY) == {DAVE}  # the current ACL, old text kept
+    assert not world.leaks_to(SALARY, ALICE) and not world.leaks_to(SALARY, CHANNEL)
+    assert world.leaks_to(SALARY, DAVE)  # positive control
 
 
 @pytest.mark.parametrize("fault", [500, "timeout", "malformed"])
 def test_a_body_that_cannot_be_fetched_keeps_no_wider_acl(world: World, fault: object) -> None:
-    bonus = world.pages[BONUS]
-    world.site.edit(bonus.id, body=page_body(BONUS + " Updated."))
-    world.site.restrict(bonus.id, users=["u4"])
+    salary = world.pages[SALARY]
+    world.site.edit(salary.id, body=page_body(SALARY + " Updated."))
+    world.site.restrict(salary.id, users=["u4"])
     world.site.fail("lastmodified", fault, times=10_000)  # type: ignore[arg-type]
-    world.site.fail(f"/api/v2/pages/{bonus.id}", fault, times=10_000)  # type: ignore[arg-type]
+    world.site.fail(f"/api/v2/pages/{salary.id}", fault, times=10_000)  # type: ignore[arg-type]
 
     progress = world.sync()
 
-    assert progress.status != "running"
-    assert any(f["doc_id"] == f"confluence:{bonus.id}" for f in progress.failures)
-    assert world.readers(BONUS) == {DAVE}
-    assert not world.leaks_to(BONUS, ALICE) and not world.leaks_to(BONUS, CHANNEL)
-    assert world.leaks_to(BONUS, DAVE)
+    assert any(f["doc_id"] == f"confluence:{salary.id}" for f in progress.failures)
+    assert world.readers(SALARY) == {DAVE}
+    assert not world.leaks_to(SALARY, ALICE) and not world.leaks_to(SALARY, CHANNEL)
+    assert world.leaks_to(SALARY, DAVE)
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_page_that_refuses_its_body_is_hidden_from_everyone(world: World, status: int) -> None:
+    salary = world.pages[SALARY]
+    world.site.edit(salary.id, body=page_body(SALARY + " Updated."))
+    world.site.fail("lastmodified", 500, times=10_000)
+    world.site.fail(f"/api/v2/pages/{salary.id}", status, times=10_000)
+
+    progress = world.sync()
+
+    assert any(f["doc_id"] == f"confluence:{salary.id}" for f in progress.failures)
+    nobody_gets(world, SALARY)
+    assert world.leaks_to(BONUS, DAVE)  # positive control
 
 
 # ---------------------------------------------------------------------- point 5: groups

@@ -19,6 +19,7 @@ from tests.security.confluence_world import (
     EXPECTED,
     LEAVE,
     REORG,
+    SALARY,
     WIFI,
     World,
     make_world,
@@ -33,7 +34,7 @@ TARGETS = {
     "acl": ("restrictions.read", "/restriction/byOperation/read"),
     "membership": ("/rest/api/group/",),
 }
-RESTRICTED = (REORG, BONUS, LEAVE)
+RESTRICTED = (REORG, BONUS, LEAVE, SALARY)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_who_can_retrieve_a_restricted_page_never_grows(
 ) -> None:
     before = {secret: world.readers(secret) for secret in RESTRICTED}
     assert before == {s: EXPECTED[s] for s in RESTRICTED}
-    for secret in (REORG, BONUS):  # new versions: this cycle must read their bodies
+    for secret in (REORG, BONUS, SALARY):  # new versions: this cycle must read their bodies
         world.site.edit(world.pages[secret].id, body=page_body(secret + " (revised)"))
     for match in TARGETS[target]:
         world.site.fail(match, fault, times=10_000)
