@@ -137,8 +137,19 @@ class DriveHandler(BaseHTTPRequestHandler):
             groups = {k.lower(): v for k, v in d.groups.items()}  # emails: any case
             if key not in groups:
                 raise FakeHttpError(404, "notFound", "Resource Not Found: groupKey")
-            members = [{"email": e, "type": "USER", "status": "ACTIVE"} for e in groups[key]]
-            return 200, {"kind": "admin#directory#members", "members": members}, "json"
+            members = [
+                m if isinstance(m, dict) else {"email": m, "type": "USER", "status": "ACTIVE"}
+                for m in groups[key]
+            ]
+            size = int(q.get("maxResults") or 200)
+            start = int(q.get("pageToken") or 0)
+            page: dict[str, Any] = {
+                "kind": "admin#directory#members",
+                "members": members[start : start + size],
+            }
+            if start + size < len(members):
+                page["nextPageToken"] = str(start + size)
+            return 200, page, "json"
         if not path.startswith(API):
             raise FakeHttpError(404, "notFound", "Not Found")
         rest = path[len(API) :].split("/")

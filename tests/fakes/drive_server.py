@@ -64,7 +64,9 @@ class FakeDrive:
     def __init__(self, page_size_cap: int = 1000) -> None:
         self.files: dict[str, FakeFile] = {}
         self.drives: dict[str, str] = {}
-        self.groups: dict[str, list[str]] = {}
+        # group email -> member emails (active users), or member resources as the
+        # Directory API returns them ({"email", "type", "status"})
+        self.groups: dict[str, list[Any]] = {}
         self.directory_allowed = True
         self.changes: list[tuple[str, bool]] = []  # (file id, removed)
         self.token_offset = 0  # change tokens are offset + position; expiry moves it

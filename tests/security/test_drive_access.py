@@ -30,6 +30,7 @@ SALARY = "Salary bands are confidential."  # secret1: shared with the group hr@e
 DEPLOY = "Deploy with the pipeline."  # sd_doc1: shared with the group eng@example.com
 LAYOFFS = "The layoff list for the Lisbon office names fourteen engineers."
 MERGER = "The merger with Contoso closes on the ninth of March under the codename Heron."
+AUDIT = "The audit found that the Frankfurt data centre keeps backups unencrypted."
 BONUS = "The bonus pool for directors is two point four million euros this year."
 
 
@@ -193,9 +194,18 @@ def test_a_limited_folder_above_the_synced_folder_counts_too(
     fake.edit("root", limited=True)  # "My Drive" above the synced folder "it"
     inherited = [dict(p, permissionDetails=[{"inherited": True}]) for p in COMPANY]
     direct = [dict(p, permissionDetails=[{"inherited": False}]) for p in private("ana@x.org")]
-    fake.share("pdf1", inherited + direct)
+    fake.add(
+        FakeFile(
+            "audit",
+            "Audit findings",
+            DOC,
+            ["it"],
+            permissions=inherited + direct,
+            exports={"text/markdown": AUDIT.encode()},
+        )
+    )
     synced(drive, SyncMode.FULL)
-    question = "How often must passwords be rotated?"
-    assert "Rotate passwords every year" not in ask(services, claude, question)
-    assert "Rotate passwords every year" not in ask(services, claude, question, "x@example.com")
-    assert "Rotate passwords every year" in ask(services, claude, question, "ana@x.org")
+    question = "What did the audit find about the Frankfurt data centre?"
+    assert AUDIT not in ask(services, claude, question)
+    assert AUDIT not in ask(services, claude, question, "x@example.com")
+    assert AUDIT in ask(services, claude, question, "ana@x.org")

@@ -14,6 +14,7 @@ from connectors.base import SourceError
 from connectors.drive.api import DriveApi
 from connectors.drive.checkpoint import DriveState, Listing
 from connectors.drive.client import DriveApiError, GoogleApi, drive_endpoint, is_loopback
+from connectors.drive.groups import GroupDirectory
 from connectors.messages import DRIVE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
 from connectors.retry import RetryPolicy
 from tests.fakes.drive_server import FakeDrive
@@ -101,5 +102,31 @@ def test_retries_until_success_and_gives_up_when_the_time_budget_is_spent() -> N
         fake.fail(401, "authError", "startPageToken")
         with pytest.raises(SourceError, match=CREDENTIALS_REJECTED):
             api.start_page_token()
+    finally:
+        fake.stop()
+
+
+def test_group_members_only_active_users_and_failures_give_none() -> None:
+    fake = FakeDrive().start()
+    try:
+        fake.groups["team@example.com"] = [
+            "Ana@Example.com",
+            {"email": "bo@example.com", "type": "USER", "status": "SUSPENDED"},
+            {"email": "nested@example.com", "type": "GROUP", "status": "ACTIVE"},
+            {"email": "everyone", "type": "CUSTOMER", "status": "ACTIVE"},
+            {"email": "not-an-email", "type": "USER", "status": "ACTIVE"},
+            {"type": "USER", "status": "ACTIVE"},
+            *[f"u{i}@example.com" for i in range(250)],  # a second page
+        ]
+        api = GoogleApi("admin", "directory_v1", None, fake.url + "/", retry=RetryPolicy())
+        directory = GroupDirectory(api)
+        gone, team = directory.read_all(["group:drive:team@example.com", "group:drive:gone@x.org"])
+        assert team.error is None and len(team.members.members) == 251
+        assert "user:ana@example.com" in team.members.members
+        assert not {"user:bo@example.com", "user:nested@example.com"} & team.members.members
+        assert gone.members.members == frozenset() and gone.error and "404" in gone.error
+        fake.fail(200, "", "/groups/team@example.com/members", kind="malformed")
+        [broken] = directory.read_all(["group:drive:team@example.com"])
+        assert broken.members.members == frozenset() and broken.error
     finally:
         fake.stop()
