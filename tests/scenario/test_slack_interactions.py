@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot import messages
+from bot.adapters.slack.render import escape
 from connectors.embedder import OnnxEmbedding
 from tests.fakes.slack_api import Posted
 from tests.scenario.slack_harness import (
@@ -179,7 +180,8 @@ async def test_helpdesk_ask_without_a_question_shows_usage(harness: Factory) -> 
     h = await harness()
     await h.command("ask", DANA[0], PUBLIC)
     await h.settle()
-    assert ephemerals(h)[0]["text"] == messages.SLACK_ASK_USAGE
+    # escaped: `<question>` is text, not a link
+    assert ephemerals(h)[0]["text"] == escape(messages.SLACK_ASK_USAGE)
 
 
 async def test_helpdesk_help_is_answered_by_the_admin_commands(harness: Factory) -> None:

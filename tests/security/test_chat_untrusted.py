@@ -57,6 +57,7 @@ def build(tmp_path: Path, claude: FakeClaude) -> Services:
         retrieval_min_score=0.0,
         anthropic_api_key="sk-test",
         anthropic_max_retries=0,
+        admin_users=[DANA[0]],
     )
     services = build_services(
         settings, embedder=HashingEmbedding(), anthropic_http_client=claude.client()
@@ -161,3 +162,17 @@ def test_only_web_links_in_chat_and_file_links_on_the_terminal(
 ) -> None:
     assert (link_url(url) == url) is chat
     assert (link_url(url, TERMINAL_SCHEMES) == url) is terminal
+
+
+async def test_usage_and_echoed_user_text_are_escaped_never_a_mention(
+    slack: SlackHarness,
+) -> None:
+    assert (await slack.command("ask", DANA[0], PUBLIC)).status == 200
+    assert (await slack.command("reindex <!channel>", DANA[0], PUBLIC)).status == 200
+    await slack.settle()
+    sent = [str(c.args.get("text")) for c in slack.fake.calls_to("chat.postEphemeral")]
+    assert len(sent) == 2, slack.fake.methods()
+    assert sent[0] == (
+        "Usage: `/helpdesk ask &lt;question&gt;`, e.g. `/helpdesk ask how do I reset my VPN?`"
+    )
+    assert "&lt;!channel&gt;" in sent[1] and "<!channel>" not in sent[1]

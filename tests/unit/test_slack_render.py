@@ -13,7 +13,11 @@ from bot.adapters.slack.render import (
     MAX_TEXT,
     SECTION_LIMIT,
     answer_blocks,
+    escape,
+    fallback_text,
     final_blocks,
+    link,
+    source_line,
     split_text,
     to_mrkdwn,
 )
@@ -175,6 +179,8 @@ def test_manifest_installs_what_the_adapter_uses() -> None:
         "groups:read",
         "im:read",
         "mpim:read",
+        # conversations.open (reindex progress in a DM when the bot is not in the channel)
+        "im:write",
     } <= scopes
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {
@@ -187,3 +193,84 @@ def test_manifest_installs_what_the_adapter_uses() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/helpdesk"]
+
+
+# ---------------------------------------------------------------- escaping and links
+
+
+def test_the_one_escaping_function_escapes_slacks_three_control_characters() -> None:
+    assert escape("Q&A <draft> for R&D > 3") == "Q&amp;A &lt;draft&gt; for R&amp;D &gt; 3"
+    assert escape("<!channel> <@U0ADMIN>") == "&lt;!channel&gt; &lt;@U0ADMIN&gt;"
+    assert escape("no specials, *bold* and `code`") == "no specials, *bold* and `code`"
+
+
+def test_source_urls_encode_the_link_delimiters_and_escape_ampersands() -> None:
+    url = "https://wiki.example/a?b=1&c=x|y<z>"
+    assert link(url, "Q&A | <draft>") == (
+        "<https://wiki.example/a?b=1&amp;c=x%7Cy%3Cz%3E|Q&amp;A ¦ &lt;draft&gt;>"
+    )
+    assert link("javascript:alert(1)", "Evil <b>") == "Evil &lt;b&gt;"
+    when = datetime.now(UTC) - timedelta(days=3)
+    line = source_line(
+        citation(
+            2, title="Pay & benefits <2026>", url="https://hr.example/p?a=1&b=2", updated_at=when
+        )
+    )
+    assert line == (
+        "[2] <https://hr.example/p?a=1&amp;b=2|Pay &amp; benefits &lt;2026&gt;> — Confluence, "
+        "updated 3 days ago"
+    )
+
+
+def test_markdown_links_keep_their_target_whole() -> None:
+    assert to_mrkdwn("See [the form](https://x.example/f?a=1&b=2|3) & **sign** <it>") == (
+        "See <https://x.example/f?a=1&amp;b=2%7C3|the form> &amp; *sign* &lt;it&gt;"
+    )
+
+
+def test_the_plain_text_fallback_is_escaped() -> None:
+    assert fallback_text("Use <b> & <!here> [1]") == "Use &lt;b&gt; &amp; &lt;!here&gt; [1]"
+    long = "word " * 1000 + "<!channel>"
+    cut = fallback_text(long)
+    assert cut.endswith("word…") and "<" not in cut and len(cut) <= 3000
+
+
+def test_a_long_answer_is_split_between_whole_links() -> None:
+    first = "Open " + "<https://wiki.example/very/long/path/to/the/page|the page>"
+    text = f"{first} then " + "<https://wiki.example/second|second page> now."
+    pieces = split_text(text, 80)
+    assert pieces == [
+        "Open <https://wiki.example/very/long/path/to/the/page|the page> then",
+        "<https://wiki.example/second|second page> now.",
+    ]
+    # a link straddling the limit with no space before it in the second half moves whole
+    squeezed = "x" * 30 + "<https://wiki.example/a/b/c/d/e/f/g|a label with spaces in it>"
+    assert split_text(squeezed, 70) == [
+        "x" * 30,
+        "<https://wiki.example/a/b/c/d/e/f/g|a label with spaces in it>",
+    ]
+
+
+def test_a_long_answer_is_split_between_whole_markdown_constructs() -> None:
+    text = (
+        "Steps: *do not restart the laptop before the update is done* and then "
+        "`sudo apt upgrade -y` twice."
+    )
+    pieces = split_text(text, 58)
+    assert pieces == [
+        "Steps:",
+        "*do not restart the laptop before the update is done* and",
+        "then `sudo apt upgrade -y` twice.",
+    ]
+    # only a construct longer than the limit itself is cut inside
+    assert split_text("*" + "x" * 70 + "*", 40) == ["*" + "x" * 39, "x" * 31 + "*"]
+    block = "Run:\n```\nline one\nline two\n```\nDone."
+    assert split_text(block, 27) == ["Run:", "```\nline one\nline two\n```", "Done."]
+
+
+def test_an_underscore_before_a_link_does_not_expose_the_link_to_a_cut() -> None:
+    text = "see file_name <https://wiki.example/a_b|the long label here> ok"
+    assert split_text(text, 50) == [
+        "see file_name",
+        "<https://wiki.example/a_b|the long label here> ok",
+    ]

@@ -19,6 +19,7 @@ from bot import messages
 from bot.adapters.slack.answer import PLATFORM, Responder
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import Directory
+from bot.adapters.slack.render import escape
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,11 @@ class HelpdeskCommand:
                 await self._admin(text.strip(), user, channel, respond)
         except Exception:
             log.exception("slack /helpdesk failed user=%s channel=%s", user, channel)
-            await self._ephemeral(channel, user, messages.GENERIC_APOLOGY, respond=respond)
+            await self._ephemeral(channel, user, escape(messages.GENERIC_APOLOGY), respond=respond)
 
     async def _ask(self, question: str, user: str, channel: str, respond: Respond | None) -> None:
         if not question.strip():
-            await self._ephemeral(channel, user, messages.SLACK_ASK_USAGE, respond=respond)
+            await self._ephemeral(channel, user, escape(messages.SLACK_ASK_USAGE), respond=respond)
             return
 
         async def post(blocks: list[dict[str, object]], text: str) -> None:
@@ -87,7 +88,9 @@ class HelpdeskCommand:
 
     async def _admin(self, text: str, user: str, channel: str, respond: Respond | None) -> None:
         if self.admin is None:
-            await self._ephemeral(channel, user, messages.SLACK_ADMIN_UNAVAILABLE, respond=respond)
+            await self._ephemeral(
+                channel, user, escape(messages.SLACK_ADMIN_UNAVAILABLE), respond=respond
+            )
             return
         info = await self.directory.user(user)
         asker = Asker(
@@ -105,7 +108,8 @@ class HelpdeskCommand:
             text.split(maxsplit=1)[0] if text else "",
             reply.follow_request_id,
         )
-        await self._ephemeral(channel, user, reply.text, respond=respond)
+        # echoes what the user typed (`reindex <!channel>`): escaped, never a mention
+        await self._ephemeral(channel, user, escape(reply.text), respond=respond)
         if reply.follow_request_id is not None:
             self.spawn(
                 self._follow(reply.follow_request_id, user, channel),
@@ -119,6 +123,7 @@ class HelpdeskCommand:
         target = {"channel": channel}
 
         async def post(text: str) -> str:
+            text = escape(text)  # progress names documents: their titles are text, not mrkdwn
             try:
                 resp = await self.client.chat_postMessage(channel=target["channel"], text=text)
             except SlackApiError as exc:
@@ -130,7 +135,9 @@ class HelpdeskCommand:
             return str(resp.get("ts"))
 
         async def update(message_id: str, text: str) -> None:
-            await self.client.chat_update(channel=target["channel"], ts=message_id, text=text)
+            await self.client.chat_update(
+                channel=target["channel"], ts=message_id, text=escape(text)
+            )
 
         try:
             await self.admin.follow(request_id, post, update, interval=self.follow_interval)

@@ -33,49 +33,93 @@ _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters."""
+    """Slack's three control characters. The one escaping function for every piece of
+    user or document text we send as Slack text (mrkdwn, plain-text fallbacks, usage)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link_target(url: str) -> str | None:
+    """`url` as the target of a `<url|label>` link: only https/http (see
+    `bot.formatting.link_url`), `|`, `<` and `>` percent-encoded (they would end the link
+    or its target) and `&` escaped, as Slack asks for every `&` in message text."""
+    safe = link_url(url)
+    if safe is None:
+        return None
+    encoded = safe.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+    return encoded.replace("&", "&amp;")
 
 
 def link(url: str, title: str) -> str:
     label = escape(title).replace("|", "¦")
-    safe = link_url(url)
-    if safe is not None:
-        return f"<{safe.replace('|', '%7C').replace('>', '%3E')}|{label}>"
-    return label
+    target = link_target(url)
+    return f"<{target}|{label}>" if target is not None else label
 
 
 def to_mrkdwn(markdown: str) -> str:
     """Markdown (as Claude writes it) → Slack mrkdwn."""
     text = escape(markdown)
     # links first: their text may hold bold markers
-    text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '¦')}>", text)
+    # (the URL is already escaped with the text: only `|` still needs encoding)
+    text = _LINK.sub(
+        lambda m: f"<{m.group(2).replace('|', '%7C')}|{m.group(1).replace('|', '¦')}>", text
+    )
     text = _HEADING.sub(lambda m: f"*{m.group(1)}*", text)
     text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
     text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
     return text
 
 
+# mrkdwn constructs a cut must not fall inside: code blocks, inline code, links and
+# mentions (`<...>`), bold, italic, strikethrough
+# (two passes, so an underscore before a link cannot hide the link from the first)
+_WHOLE = (
+    re.compile(r"```.*?```|`[^`\n]+`|<[^<>\n]+>", re.S),
+    re.compile(r"\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~"),
+)
+
+
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Pieces of at most `limit` characters, cut at a paragraph, line or word break
-    when there is one in the second half of the piece."""
+    when there is one in the second half of the piece, and never inside a whole
+    `<url|label>` link or mention, a code span or block, or a bold/italic/strike
+    run. Only a single construct longer than `limit` is cut inside."""
     pieces: list[str] = []
     rest = text.strip()
     while len(rest) > limit:
-        window = rest[:limit]
-        cut = -1
-        for sep in ("\n\n", "\n", " "):
-            pos = window.rfind(sep)
-            if pos >= limit // 2:
-                cut = pos
-                break
-        if cut <= 0:
-            cut = limit
+        spans: list[tuple[int, int]] = []
+        for pattern in _WHOLE:
+            for m in pattern.finditer(rest):
+                if m.start() >= limit:
+                    break
+                spans.append((m.start(), m.end()))
+        cut = _cut(rest, limit, spans)
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def _cut(text: str, limit: int, spans: list[tuple[int, int]]) -> int:
+    def inside(pos: int) -> bool:
+        return any(start < pos < end for start, end in spans)
+
+    for sep in ("\n\n", "\n", " "):
+        pos = text.rfind(sep, 0, limit)
+        while pos >= limit // 2:
+            if not inside(pos):
+                return pos
+            pos = text.rfind(sep, 0, pos)
+    # no break outside a construct in the second half: cut before the construct that
+    # straddles the limit, else at a break in the first half, else hard
+    straddling = [start for start, end in spans if start < limit < end and start > 0]
+    if straddling:
+        return min(straddling)
+    for sep in ("\n", " "):
+        pos = text.rfind(sep, 0, limit)
+        if pos > 0 and not inside(pos):
+            return pos
+    return limit
 
 
 def section(text: str) -> Block:
@@ -196,7 +240,11 @@ def fit(blocks: list[Block]) -> list[Block]:
 
 
 def fallback_text(text: str) -> str:
-    """The plain `text` sent with blocks (notifications, screen readers)."""
-    if len(text) <= FALLBACK_TEXT_LIMIT:
-        return text
-    return text[: FALLBACK_TEXT_LIMIT - 1].rstrip() + "…"
+    """The plain `text` sent with blocks (notifications, screen readers): the answer
+    escaped (a `<` in it is text, never a link or a mention), cut at a word."""
+    if len(text) > FALLBACK_TEXT_LIMIT:
+        cut = text[: FALLBACK_TEXT_LIMIT - 1]
+        if " " in cut[FALLBACK_TEXT_LIMIT // 2 :]:
+            cut = cut[: cut.rfind(" ")]
+        text = cut.rstrip() + "…"
+    return escape(text)
