@@ -22,6 +22,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import NodeWithScore
 
 from bot import messages
+from bot.answering.context import with_neighbours
 from bot.answering.dialogue import combined_query, is_english, is_follow_up
 from bot.answering.extractive import scored_excerpt, terms
 from bot.answering.pieces import CitedPiece, TextPiece
@@ -188,7 +189,10 @@ class AnswerEngine:
             yield Final(Answer(text=text, grounded=False, mode=self.mode, search_query=query))
             return
         if self.generator is None:
-            answer = extractive_answer(query, passages, self.mode)
+            bodies = await asyncio.to_thread(
+                with_neighbours, self.index, passages, scope.principals
+            )
+            answer = extractive_answer(query, passages, self.mode, bodies)
             yield TextDelta(answer.text)
             yield Final(answer)
             return
@@ -277,16 +281,28 @@ def confident(query: str, passages: Sequence[NodeWithScore]) -> bool:
     return covered >= 2 and covered / len(wanted) >= 0.6
 
 
-def extractive_answer(query: str, passages: Sequence[NodeWithScore], mode: str) -> Answer:
+def extractive_answer(
+    query: str,
+    passages: Sequence[NodeWithScore],
+    mode: str,
+    bodies: Sequence[str] | None = None,
+) -> Answer:
     """The best passages quoted as written: for each of the (at most three) best-ranked
-    documents, the excerpt of its retrieved chunks that matches the question best."""
+    documents, the excerpt of its retrieved chunks that matches the question best
+    (`bodies`: each passage's text read with its neighbouring chunks)."""
     citations = _Citations(passages)
     best: dict[str, tuple[float, int, str]] = {}
     order: list[str] = []
     for i, hit in enumerate(passages):
         md = hit.node.metadata
         doc_id = str(md.get("doc_id", ""))
-        body = strip_header(hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", []))
+        body = (
+            bodies[i]
+            if bodies is not None
+            else strip_header(
+                hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", [])
+            )
+        )
         score, excerpt = scored_excerpt(body, query)
         if doc_id not in best:
             order.append(doc_id)

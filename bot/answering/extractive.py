@@ -24,6 +24,23 @@ _STOP = frozenset(
 )
 
 
+_STEP = re.compile(r"^\d+[.)]\s")
+_LINK_LINE = re.compile(r"^[-*]?\s*\[[^\]]*\]\([^)]*\)\s*$", re.MULTILINE)
+_HOW_TO = re.compile(
+    r"\b(how (do|can|should) (i|we)|how to|what (do|should) i (need to )?do|steps)\b",
+    re.IGNORECASE,
+)
+MAX_PROCEDURE_CHARS = 1400
+MAX_ROW_CHARS = 200
+
+
+def is_how_to(question: str) -> bool:
+    """Asks for a procedure ("how do I…", "what do I need to do"), not a quantity."""
+    return bool(_HOW_TO.search(question)) and not re.search(
+        r"\bhow (many|much|long|often)\b", question, re.IGNORECASE
+    )
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
@@ -64,6 +81,7 @@ def scored_excerpt(passage: str, query: str, max_chars: int = 360) -> tuple[floa
     wants_number = bool(_QUANTITY_QUESTION.search(query))
 
     def core(text: str) -> float:
+        text = _LINK_LINE.sub("", text)  # "- [Other page](…)" points elsewhere, answers nothing
         bonus = 0.5 if wants_number and _DIGIT.search(text) else 0.0
         return len(wanted & terms(text)) + bonus
 
@@ -91,9 +109,64 @@ def scored_excerpt(passage: str, query: str, max_chars: int = 360) -> tuple[floa
     while end > start and _is_heading(parts[end]):  # a trailing heading introduces nothing
         end -= 1
         best = "\n".join(parts[start : end + 1])
-    if len(best) > max_chars:
+    if is_how_to(query):
+        steps = procedure(parts, start, end)
+        if steps:
+            return best_score, steps
+    best = with_table_header(parts, start, end)
+    if len(best) > max_chars + MAX_ROW_CHARS:
         best = best[: max_chars - 1].rsplit(" ", 1)[0] + "…"
     return best_score, best
+
+
+def procedure(parts: list[str], start: int, end: int) -> str | None:
+    """A how-to answer: the numbered procedure the window touches (or that follows the
+    heading it matched), whole, under its heading."""
+    headings = [i for i in range(start, end + 1) if _is_heading(parts[i])]
+    # the last heading the window matched decides which procedure it is about
+    begin = headings[-1] if headings else start
+    first = next((i for i in range(begin, end + 1) if _STEP.match(parts[i])), None)
+    if first is None and headings:
+        first = next(
+            (i for i in range(end + 1, min(end + 4, len(parts))) if _STEP.match(parts[i])), None
+        )
+        if first is not None and any(_is_heading(parts[i]) for i in range(end + 1, first)):
+            first = None
+    if first is None:
+        first = next((i for i in range(start, end + 1) if _STEP.match(parts[i])), None)
+    if first is None:
+        # the window ends at or inside the lead-in of a section: its steps follow
+        first = next(
+            (i for i in range(end + 1, min(end + 4, len(parts))) if _STEP.match(parts[i])), None
+        )
+        if first is None or any(_is_heading(parts[i]) for i in range(end + 1, first)):
+            return None
+    while first > 0 and _STEP.match(parts[first - 1]):
+        first -= 1
+    last = first
+    while last + 1 < len(parts) and _STEP.match(parts[last + 1]):
+        last += 1
+    heading = next((parts[i] for i in range(first - 1, -1, -1) if _is_heading(parts[i])), "")
+    lines = ([heading] if heading else []) + parts[first : last + 1]
+    out: list[str] = []
+    for line in lines:
+        if out and sum(len(x) + 1 for x in out) + len(line) > MAX_PROCEDURE_CHARS:
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def with_table_header(parts: list[str], start: int, end: int) -> str:
+    """The window, with its table's header row when it quotes rows without it."""
+    window = parts[start : end + 1]
+    if not window[0].startswith("|"):
+        return "\n".join(window)
+    top = start
+    while top > 0 and parts[top - 1].startswith("|"):
+        top -= 1
+    if top < start:
+        window = [parts[top], *window]
+    return "\n".join(window)
 
 
 def best_excerpt(passage: str, query: str, max_chars: int = 360) -> str:

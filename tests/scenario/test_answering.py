@@ -196,6 +196,14 @@ def test_off_topic_questions_get_not_found_with_pages_to_look_at(extractive: Ser
     assert answered.grounded and "27 days" in answered.text
 
 
+def test_extractive_how_to_shows_the_steps_even_across_a_chunk_boundary(
+    extractive: Services,
+) -> None:
+    answer, _ = ask(extractive.engine, "How do I reset my password?")
+    assert "Forgot password" in answer.text and "Sign in again on your laptop" in answer.text
+    assert answer.citations[0].doc_id == "files:it/password-reset.md"
+
+
 def test_extractive_mode_says_it_only_understands_english(extractive: Services) -> None:
     answer, _ = ask(extractive.engine, "Wie viele Urlaubstage habe ich im Jahr?")
     assert "only understand questions in English" in answer.text
@@ -258,7 +266,7 @@ def test_extractive_mode_quotes_passages_with_the_same_citations(extractive: Ser
     assert "vpn.northwind.example" in answer.text
     assert answer.citations and answer.citations[0].number == 1
     for c in answer.citations:
-        assert c.quoted_text and c.quoted_text[:40] in answer.text
+        assert c.quoted_text and c.quoted_text[:40] in answer.text.replace("\n> ", "\n")
         assert f"[{c.number}]" in answer.text
 
 

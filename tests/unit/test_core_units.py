@@ -130,3 +130,60 @@ def test_chunks_never_cut_a_table_row_or_list_item() -> None:
         for line in filter(None, body.strip().splitlines()):
             assert line.startswith(("|", "- ", "#")), line
             assert line.endswith(("|", "Done.")) or line.startswith("#"), line
+
+
+def test_a_how_to_gets_the_whole_procedure_under_its_heading() -> None:
+    from bot.answering.extractive import best_excerpt
+
+    passage = (
+        "## Getting a new phone\n1. Keep Okta Verify on the old phone.\n2. Install it on the "
+        "new one.\n## Forgot your password (self-service reset)\n"
+        "1. Go to sso.northwind.example and click **Forgot password?**\n"
+        "2. Enter your Northwind email address.\n3. Approve the Okta Verify push.\n"
+        "4. Choose a new password.\n5. Sign in again on your laptop, phone apps and the VPN.\n"
+        "## Related\n- [SSO account lockout](sso-lockout.md)"
+    )
+    excerpt = best_excerpt(passage, "How do I reset my forgotten password?")
+    assert excerpt.startswith("## Forgot your password")
+    assert "1. Go to sso" in excerpt and "5. Sign in again" in excerpt, "all the steps"
+    assert "old phone" not in excerpt and "lockout" not in excerpt
+
+
+def test_a_table_row_comes_with_its_header_row() -> None:
+    from bot.answering.extractive import best_excerpt
+
+    passage = (
+        "Intro text about travel.\n"
+        "| City | Maximum per night (room only, excl. city tax) |\n|---|---|\n"
+        "| Standard (most cities) | **€160** |\n"
+        "| London, Paris, Munich, Zurich, Copenhagen | **€220** |\n"
+        "| New York, San Francisco | **€280** |"
+    )
+    excerpt = best_excerpt(passage, "hotel limit in New York San Francisco", max_chars=60)
+    assert excerpt.splitlines()[0].startswith("| City | Maximum per night")
+    assert "€280" in excerpt
+
+
+def test_a_quantity_question_gets_the_line_with_the_number() -> None:
+    from bot.answering.extractive import best_excerpt
+
+    passage = (
+        "## Password requirements\n"
+        "- Your password protects every app you use at work.\n"
+        "- At least **14 characters**. We recommend a passphrase.\n"
+        "- Cannot contain your name."
+    )
+    assert "14 characters" in best_excerpt(passage, "how long does my password need to be?")
+
+
+def test_neighbouring_chunks_are_merged_without_their_overlap() -> None:
+    from bot.answering.context import merge
+
+    first = "## Booking\n1. Open PeopleHub.\n2. Choose the type."
+    second = "2. Choose the type.\n3. Submit."
+    assert merge([first, second]).splitlines() == [
+        "## Booking",
+        "1. Open PeopleHub.",
+        "2. Choose the type.",
+        "3. Submit.",
+    ]
