@@ -94,7 +94,7 @@ def render_status(services: Services, now: datetime | None = None) -> str:
             n = queued[name]
             lines.append(messages.ADMIN_STATUS_QUEUED.format(n=n, s="" if n == 1 else "s"))
     lines.append(_index_line(services))
-    stats = state.answer_stats(now - timedelta(hours=24))
+    stats = services.chat.answer_stats(now - timedelta(hours=24))
     lines.append(messages.ADMIN_STATUS_ANSWERS.format(**stats))
     if workers:
         lines.append(messages.ADMIN_STATUS_WORKERS.format(n=len(workers)))

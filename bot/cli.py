@@ -76,16 +76,13 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one question (public documents only, as in a channel, unless --as)."""
-    from bot.adapters.terminal import answer_json, asker_for, stream_answer
-    from bot.models import Question
+    from bot.adapters.terminal import TerminalSession, answer_json
 
     settings = _settings()
     _logging(settings)
     services = _services(settings)
-    asker, surface = asker_for(as_user)
-    scope = services.engine.scope_for(asker, surface)
-    q = Question(text=question, asker=asker, conversation="cli", surface=surface)
-    answer = asyncio.run(stream_answer(services.engine, q, scope, echo=not as_json))
+    session = TerminalSession(services.conversation, as_user, echo=not as_json)
+    answer = asyncio.run(session.ask(question))
     if as_json:
         typer.echo(answer_json(answer))
 
@@ -118,7 +115,7 @@ def chat(
         sources=", ".join(configured_sources(settings)) or "-", who=who, mode=mode
     )
     try:
-        asyncio.run(chat_loop(services.engine, as_user, banner))
+        asyncio.run(chat_loop(services.conversation, as_user, banner))
     except KeyboardInterrupt:
         typer.echo("")
 

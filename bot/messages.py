@@ -217,17 +217,16 @@ TEAMS_WELCOME = (
     "Hi! I answer questions from the company's Confluence and Google Drive documentation, "
     "with sources. Ask me anything here, or @mention me in a channel or group chat."
 )
-TEAMS_EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
 TEAMS_TRUNCATED = "(Answer shortened to fit Teams' message size limit — see the sources.)"
 
 # --- Slack adapter (bot/adapters/slack) ---------------------------------------------------
-SLACK_EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
+EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
 SLACK_TRUNCATED = "_(Answer shortened to fit Slack's message size limit — see the sources.)_"
 SLACK_SOURCES_LINE = "[{number}] {title} — {source}, {updated}"
 SLACK_FEEDBACK_PROMPT = "Was this helpful?"
 SLACK_FEEDBACK_UP = "👍 Helpful"
 SLACK_FEEDBACK_DOWN = "👎 Not helpful"
-SLACK_FEEDBACK_THANKS = "Thanks for the feedback!"
+FEEDBACK_THANKS = "Thanks for the feedback!"
 SLACK_FEEDBACK_SORRY = (
     "Thanks for telling me. If you still need an answer, a person from support can help."
 )

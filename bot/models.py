@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,6 +40,10 @@ class Question:
     conversation: str  # a stable id of the thread / chat, for logs and feedback
     thread_history: tuple[Turn, ...] = ()
     surface: Surface = Surface.CHANNEL
+    # the adapter positively confirmed the asker is a full member of the installing
+    # organisation (Slack: users.info; Teams: msteams, personal chat, our tenant; the
+    # terminal: the local operator's --as). Without it a DM gets the public scope.
+    insider: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,4 +90,3 @@ class Answer:
     grounded: bool = False
     mode: str = "extractive"  # "claude" | "extractive"
     search_query: str = ""
-    notices: tuple[str, ...] = field(default_factory=tuple)

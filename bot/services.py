@@ -10,6 +10,8 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 
 from bot.answering.engine import AnswerEngine
+from bot.conversation.service import ConversationService
+from bot.conversation.store import ChatStore
 from bot.settings import Settings
 from connectors.embedder import make_embedder
 from connectors.index import ChunkIndex, open_configured_index
@@ -27,6 +29,8 @@ class Services:
     index: ChunkIndex
     embedder: BaseEmbedding
     engine: AnswerEngine
+    chat: ChatStore
+    conversation: ConversationService
 
     def sync_engine(self) -> SyncEngine:
         return SyncEngine(self.index, self.state, self.embedder)
@@ -70,4 +74,8 @@ def build_services(
         min_similarity=settings.retrieval_min_score,
         support_hint=settings.support_hint,
     )
-    return Services(settings, state, index, embedder, engine)
+    chat = ChatStore(state.engine)
+    conversation = ConversationService(
+        engine, chat, allow_external_channels=settings.allow_external_channels
+    )
+    return Services(settings, state, index, embedder, engine, chat, conversation)

@@ -52,7 +52,7 @@ def collect_status(services: Services) -> dict[str, Any]:
             "chunks": services.index.count(),
             "size_bytes": size,
         },
-        "answers_24h": state.answer_stats(datetime.now(UTC) - timedelta(hours=24)),
+        "answers_24h": services.chat.answer_stats(datetime.now(UTC) - timedelta(hours=24)),
     }
 
 

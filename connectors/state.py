@@ -3,8 +3,8 @@ SQLAlchemy URL such as PostgreSQL in production).
 
 Tables (`connectors.state_tables`, re-exported here): documents (what is indexed, its
 hash, ACL and a `dirty` flag), checkpoints, sync_runs, group memberships, reindex
-requests, leases, feedback, answers, threads the bot answered, Slack event ids seen, and
-recent conversation turns. The chat-side records are in `connectors.chat_records`.
+requests and leases. The chat side's records (answers, feedback, turns, threads, seen
+deliveries) are not here: `bot/` owns them (`bot.conversation.store`).
 """
 
 from __future__ import annotations
@@ -19,21 +19,15 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
 
 from connectors.base import Acl, KnownDoc
-from connectors.chat_records import ChatRecords
 from connectors.memberships import Memberships
 from connectors.state_tables import (
     _aware,
-    answered_threads,
-    answers,
     checkpoints,
-    conversation_turns,
     documents,
-    feedback,
     leases,
     memberships,
     metadata,
     reindex_requests,
-    seen_events,
     sync_runs,
     utcnow,
 )
@@ -42,17 +36,12 @@ __all__ = [
     "DocumentRow",
     "StateStore",
     "SyncRun",
-    "answered_threads",
-    "answers",
     "checkpoints",
-    "conversation_turns",
     "documents",
-    "feedback",
     "leases",
     "memberships",
     "metadata",
     "reindex_requests",
-    "seen_events",
     "sync_runs",
     "utcnow",
 ]
@@ -124,7 +113,7 @@ class DocumentRow:
     dirty: bool
 
 
-class StateStore(Memberships, ChatRecords):
+class StateStore(Memberships):
     """Thin typed access to the state tables. Safe to share between threads."""
 
     def __init__(self, url: str) -> None:

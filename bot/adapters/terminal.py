@@ -1,26 +1,26 @@
 """The terminal adapter: `helpdesk ask` and `helpdesk chat`.
 
-Translates only: a typed line → `Question`; streamed `TextDelta`s → the terminal;
-the final `Answer` → a numbered source list (title, path/URL, "updated N days ago").
+Translates only: a typed line → `InboundMessage` for the conversation service; its
+events → the terminal (streamed text, then a numbered source list: title, path/URL,
+"updated N days ago"). `--as EMAIL` is the local operator asking as that user in a DM
+(the operator is trusted: they hold the database); without it, a channel.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+import uuid
 from typing import TextIO
 
 from bot import messages
-from bot.answering.engine import AnswerEngine, Final, TextDelta
-from bot.errors import UserFacingError
+from bot.conversation.inbound import Failed, Final, InboundMessage, Notice, Reply, TextDelta
+from bot.conversation.service import ConversationService
 from bot.formatting import TERMINAL_SCHEMES, link_url, source_name, updated_ago
-from bot.models import Answer, Asker, PermissionScope, Question, Surface, Turn
+from bot.models import Answer, Asker
 
-
-def asker_for(email: str | None) -> tuple[Asker, Surface]:
-    if email:
-        return Asker(platform="terminal", user_id=email, email=email), Surface.DM
-    return Asker(platform="terminal", user_id="terminal"), Surface.CHANNEL
+PLATFORM = "terminal"
 
 
 def render_sources(answer: Answer) -> str:
@@ -58,45 +58,84 @@ def answer_json(answer: Answer) -> str:
     )
 
 
-async def stream_answer(
-    engine: AnswerEngine,
-    question: Question,
-    scope: PermissionScope,
-    out: TextIO = sys.stdout,
-    echo: bool = True,
-) -> Answer:
-    """Stream one answer to `out`; errors meant for the user are printed, not raised."""
-    final: Answer | None = None
-    try:
-        async for event in engine.stream(question, scope):
-            if isinstance(event, TextDelta) and echo:
+class TerminalSession:
+    """One terminal conversation: every line is a question in the same thread, so
+    earlier turns are context for follow-ups. `external` simulates a channel shared
+    with another organisation (public documents, the notice)."""
+
+    def __init__(
+        self,
+        conversation: ConversationService,
+        email: str | None = None,
+        *,
+        external: bool = False,
+        out: TextIO = sys.stdout,
+        echo: bool = True,
+    ) -> None:
+        self.conversation = conversation
+        self.asker = Asker(platform=PLATFORM, user_id=email or PLATFORM, email=email)
+        self.external = external
+        self.out = out
+        self.echo = echo
+        self.thread = f"{PLATFORM}:{uuid.uuid4().hex}"
+        self._ids = itertools.count(1)
+        self.last_answer_id: int | None = None
+
+    def message(self, text: str) -> InboundMessage:
+        number = next(self._ids)
+        return InboundMessage(
+            asker=self.asker,
+            thread=self.thread,
+            message_id=str(number),
+            text=text,
+            is_dm=self.asker.email is not None and not self.external,
+            is_external=self.external,
+            insider=self.asker.email is not None,
+            addressed=True,
+            in_thread=number > 1,
+        )
+
+    async def ask(self, text: str) -> Answer:
+        """Stream one answer to `out`; what went wrong is printed, not raised."""
+        out, echo = self.out, self.echo
+        self.last_answer_id = None
+        async for event in self.conversation.handle(self.message(text)):
+            if isinstance(event, Notice) and echo:
+                out.write(f"({event.text})\n\n")
+            elif isinstance(event, TextDelta) and echo:
                 out.write(event.text)
                 out.flush()
+            elif isinstance(event, Reply | Failed):
+                out.write(("\n" if echo else "") + event.text + "\n")
+                return Answer(text=event.text, grounded=False, mode=self.conversation.mode)
             elif isinstance(event, Final):
-                final = event.answer
-    except UserFacingError as exc:
-        out.write(("\n" if echo else "") + exc.user_message + "\n")
-        return Answer(text=exc.user_message, grounded=False, mode=engine.mode)
-    assert final is not None
-    if echo:
-        out.write("\n")
-        sources = render_sources(final)
-        if sources:
-            out.write("\n" + sources + "\n")
-        out.flush()
-    return final
+                self.last_answer_id = event.answer_id
+                if echo:
+                    out.write("\n")
+                    sources = render_sources(event.answer)
+                    if sources:
+                        out.write("\n" + sources + "\n")
+                    out.flush()
+                return event.answer
+        return Answer(text="", grounded=False, mode=self.conversation.mode)
+
+    async def vote(self, rating: int) -> None:
+        """👍 (+1) / 👎 (-1) on the last answer (`:+1` / `:-1` in the chat)."""
+        if self.last_answer_id is None:
+            return
+        await self.conversation.feedback(
+            PLATFORM, self.asker.user_id, rating, answer_id=self.last_answer_id
+        )
 
 
 async def chat_loop(
-    engine: AnswerEngine,
+    conversation: ConversationService,
     email: str | None,
     banner: str,
     inp: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
 ) -> None:
-    asker, surface = asker_for(email)
-    scope = engine.scope_for(asker, surface if email else Surface.CHANNEL)
-    history: list[Turn] = []
+    session = TerminalSession(conversation, email, out=out)
     out.write(banner + "\n")
     while True:
         out.write("\nyou> ")
@@ -110,14 +149,9 @@ async def chat_loop(
             continue
         if text.lower() in {"exit", "quit", ":q"}:
             return
-        question = Question(
-            text=text,
-            asker=asker,
-            conversation="terminal",
-            thread_history=tuple(history),
-            surface=surface,
-        )
+        if text in {":+1", ":-1"}:
+            await session.vote(1 if text == ":+1" else -1)
+            out.write(messages.FEEDBACK_THANKS + "\n")
+            continue
         out.write("bot> ")
-        answer = await stream_answer(engine, question, scope, out)
-        history.append(Turn("user", text))
-        history.append(Turn("assistant", answer.text))
+        await session.ask(text)

@@ -28,7 +28,7 @@ from bot.answering.extractive import scored_excerpt, terms
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.retrieval import ScopedRetriever
 from bot.errors import IndexUnavailableError
-from bot.models import Answer, Asker, Citation, PermissionScope, Question, Surface
+from bot.models import Answer, Citation, PermissionScope, Question, Surface
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, SearchMode
 from connectors.state import StateStore
@@ -113,10 +113,17 @@ class AnswerEngine:
         return "claude" if self.generator else "extractive"
 
     # ------------------------------------------------------------------ scope
-    def scope_for(self, asker: Asker, surface: Surface) -> PermissionScope:
-        """Channels (and shared channels) see public documents only; a DM sees what the
-        asker may read: their email, their domain and the groups they belong to."""
-        if surface not in (Surface.DM, Surface.TERMINAL) or not asker.email:
+    def scope(self, question: Question) -> PermissionScope:
+        """The permission scope follows from the question alone. Channels (and shared
+        channels) see public documents only; a DM of a positively confirmed insider sees
+        what the asker may read: their email, their domain and their groups. Anything
+        less certain (a guest, a stranger, another tenant, no email) is public only."""
+        asker = question.asker
+        if (
+            question.surface not in (Surface.DM, Surface.TERMINAL)
+            or not question.insider
+            or not asker.email
+        ):
             return PermissionScope.public_only()
         base = PermissionScope.for_user(asker.email)
         groups = self.state.groups_of(base.principals)
@@ -167,14 +174,13 @@ class AnswerEngine:
             log.exception("retrieval failed")
             raise IndexUnavailableError(messages.INDEX_UNAVAILABLE, log_detail=str(exc)) from exc
 
-    async def stream(
-        self, question: Question, scope: PermissionScope
-    ) -> AsyncIterator[AnswerEvent]:
+    async def stream(self, question: Question) -> AsyncIterator[AnswerEvent]:
         if self.generator is None and not is_english(question.text):
             text = messages.ENGLISH_ONLY.format(support_hint=self.support_hint)
             yield TextDelta(text)
             yield Final(Answer(text=text, grounded=False, mode=self.mode))
             return
+        scope = await asyncio.to_thread(self.scope, question)
         query, passages = await self.search(question, scope)
         log.info(
             "answer question conv=%s query_len=%d passages=%d scope=%s",
@@ -224,9 +230,9 @@ class AnswerEngine:
             )
         )
 
-    async def answer(self, question: Question, scope: PermissionScope) -> Answer:
+    async def answer(self, question: Question) -> Answer:
         final: Answer | None = None
-        async for event in self.stream(question, scope):
+        async for event in self.stream(question):
             if isinstance(event, Final):
                 final = event.answer
         assert final is not None

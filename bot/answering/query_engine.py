@@ -1,6 +1,6 @@
 """The answering pipeline as a LlamaIndex query engine (`CustomQueryEngine`).
 
-`HelpdeskQueryEngine(engine=..., scope=...).query("...")` returns a `Response` whose
+`HelpdeskQueryEngine(engine=..., email=None).query("...")` returns a `Response` whose
 `source_nodes` are the cited passages and whose `metadata["answer"]` is the `Answer`.
 """
 
@@ -13,14 +13,16 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from bot.answering.engine import AnswerEngine
-from bot.models import Asker, PermissionScope, Question, Surface, Turn
+from bot.models import Asker, Question, Surface, Turn
 
 
 class HelpdeskQueryEngine(CustomQueryEngine):
+    """Without `email` the public scope (as in a channel); with it, the scope of that
+    user as the local operator asks for it (like `helpdesk ask --as`)."""
+
     engine: Any
-    scope: Any
+    email: str | None = None
     history: tuple[Turn, ...] = ()
-    surface: Surface = Surface.TERMINAL
 
     def custom_query(self, query_str: str) -> Response:
         import asyncio
@@ -29,15 +31,15 @@ class HelpdeskQueryEngine(CustomQueryEngine):
 
     async def acustom_query(self, query_str: str) -> Response:
         engine: AnswerEngine = self.engine
-        scope: PermissionScope = self.scope
         question = Question(
             text=query_str,
-            asker=Asker(platform="terminal", user_id="cli"),
+            asker=Asker(platform="terminal", user_id=self.email or "cli", email=self.email),
             conversation="cli",
             thread_history=self.history,
-            surface=self.surface,
+            surface=Surface.DM if self.email else Surface.CHANNEL,
+            insider=bool(self.email),
         )
-        answer = await engine.answer(question, scope)
+        answer = await engine.answer(question)
         nodes = [
             NodeWithScore(
                 node=TextNode(

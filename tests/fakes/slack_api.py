@@ -106,17 +106,36 @@ class FakeSlackApi:
         self.delay: float = 0.0  # seconds added to every answer (latency of the real API)
 
     # ------------------------------------------------------------------ set-up
-    def add_user(self, user_id: str, email: str | None, name: str = "") -> None:
+    def add_user(
+        self,
+        user_id: str,
+        email: str | None,
+        name: str = "",
+        *,
+        team_id: str = TEAM,
+        **flags: Any,
+    ) -> None:
+        """A `users.info` user. `flags` as Slack sets them: `is_restricted` (multi-channel
+        guest), `is_ultra_restricted` (single-channel guest), `deleted`, `is_stranger`
+        (a Slack Connect user of another organisation: only then present),
+        `enterprise_user` ({"enterprise_id": ...} on Enterprise Grid)."""
         profile: dict[str, Any] = {"real_name": name or user_id, "display_name": name}
         if email:
             profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
-            "team_id": TEAM,
+            "team_id": team_id,
             "name": name or user_id,
+            "deleted": False,
             "real_name": name or user_id,
+            "is_admin": False,
+            "is_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
             "is_bot": False,
+            "is_app_user": False,
             "profile": profile,
+            **flags,
         }
 
     def add_channel(

@@ -308,7 +308,12 @@ def make_services(
         extra["anthropic_api_key"] = "sk-ant-test"
         extra["anthropic_max_retries"] = 0
         client = httpx2.AsyncClient(transport=httpx2.MockTransport(claude.handler))
-    values: dict[str, Any] = {"helpdesk_data_dir": data_dir, "files_path": SAMPLES, **extra}
+    values: dict[str, Any] = {
+        "helpdesk_data_dir": data_dir,
+        "files_path": SAMPLES,
+        "microsoft_app_tenant_id": TENANT,  # the organisation the bot is installed in
+        **extra,
+    }
     values.update(settings)
     config = Settings(_env_file=None, **values)
     return build_services(config, embedder=embedder, anthropic_http_client=client)

@@ -49,9 +49,10 @@ async def test_idle_source_shows_counts_last_and_next_sync_index_and_answers(
     assert progress is not None and progress.status == "succeeded"
     assert wait_until(lambda: bool(worker.next_run_times()))
     state = services.state
-    state.record_answer("slack", "C1:1.0", "U1", "q", "a", [], True, "extractive")
-    state.record_answer("teams", "conv-1", "aad-1", "q", "a", [], False, "extractive")
-    state.record_feedback("slack", "C1:1.0", "U1", 1, "q", "a", [])
+    chat = services.chat
+    answer_id = chat.record_answer("slack", "C1:1.0", "U1", "q", "a", [], True, "extractive")
+    chat.record_answer("teams", "conv-1", "aad-1", "q", "a", [], False, "extractive")
+    chat.record_feedback(answer_id, "U1", 1)
 
     text = (await AdminCommands(services).handle(ANYONE, "status")).text
     docs = state.document_counts()["files"]

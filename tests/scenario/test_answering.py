@@ -74,13 +74,12 @@ def ask(
 
     surface = Surface.DM if email else Surface.CHANNEL
     asker = Asker(platform="test", user_id=email or "u1", email=email)
-    question = Question(text, asker, "conv-1", history, surface)
-    scope = engine.scope_for(asker, surface)
+    question = Question(text, asker, "conv-1", history, surface, insider=bool(email))
 
     async def run() -> tuple[Answer, list[str]]:
         deltas: list[str] = []
         final = None
-        async for event in engine.stream(question, scope):
+        async for event in engine.stream(question):
             if isinstance(event, TextDelta):
                 deltas.append(event.text)
             elif isinstance(event, Final):
@@ -280,11 +279,16 @@ def test_dm_scope_includes_the_askers_groups_and_channel_scope_does_not(
     extractive: Services,
 ) -> None:
     engine = extractive.engine
-    dm = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.DM)
-    channel = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.CHANNEL)
-    external = engine.scope_for(Asker("slack", "U1", email=HANNAH), Surface.EXTERNAL)
+    hannah = Asker("slack", "U1", email=HANNAH)
+
+    def scope(surface: Surface, insider: bool = True) -> PermissionScope:
+        return engine.scope(Question("q", hannah, "c", (), surface, insider=insider))
+
+    dm = scope(Surface.DM)
     assert "group:files:hr-team" in dm.principals and f"user:{HANNAH}" in dm.principals
-    assert channel == external == PermissionScope.public_only()
+    # a DM of an asker not confirmed as an insider (guest, stranger, other tenant)
+    assert scope(Surface.CHANNEL) == scope(Surface.EXTERNAL) == PermissionScope.public_only()
+    assert scope(Surface.DM, insider=False) == PermissionScope.public_only()
     secret = "What is the salary band for an L5 Staff Engineer?"
     in_channel, _ = ask(engine, secret)
     in_dm, _ = ask(engine, secret, email=HANNAH)
@@ -299,7 +303,7 @@ def test_the_pipeline_is_a_llamaindex_query_engine(
     from bot.answering.query_engine import HelpdeskQueryEngine
 
     claude.reply([("Call the IT hotline", (0, "IT hotline"))])
-    engine = HelpdeskQueryEngine(engine=with_claude.engine, scope=PermissionScope.public_only())
+    engine = HelpdeskQueryEngine(engine=with_claude.engine)
     response = engine.query("I lost my phone and can't do MFA. What do I do?")
     assert str(response).startswith("Call the IT hotline [1]")
     [node] = response.source_nodes

@@ -82,14 +82,14 @@ async def test_thumbs_up_is_recorded_with_question_answer_and_sources(harness: F
     )
     await h.settle()
     assert resp.status == 200
-    (row,) = h.services.state.feedback_rows()
+    (row,) = h.services.chat.feedback_rows()
     assert row["rating"] == 1 and row["user_id"] == HANNAH[0] and row["platform"] == "slack"
     assert row["question"] == "how do I set up the VPN on a mac?"
     assert row["answer"] and row["answer"] in answer.text
     assert row["doc_ids"] and all(d.startswith("files:") for d in row["doc_ids"])
     assert row["conversation"] == f"{PUBLIC}:{ev['ts']}"
     (thanks,) = ephemerals(h)
-    assert thanks["text"] == messages.SLACK_FEEDBACK_THANKS and thanks["user"] == HANNAH[0]
+    assert thanks["text"] == messages.FEEDBACK_THANKS and thanks["user"] == HANNAH[0]
     assert thanks["thread_ts"] == ev["ts"]
 
 
@@ -107,7 +107,7 @@ async def test_thumbs_down_offers_a_human_who_is_mentioned_in_the_thread(
         thread_ts=ev["ts"],
     )
     await h.settle()
-    (row,) = h.services.state.feedback_rows()
+    (row,) = h.services.chat.feedback_rows()
     assert row["rating"] == -1
     (offer,) = ephemerals(h)
     assert offer["text"] == messages.SLACK_FEEDBACK_SORRY
@@ -153,7 +153,7 @@ async def test_feedback_on_an_unknown_answer_says_so_and_records_nothing(
         thread_ts=None,
     )
     await h.settle()
-    assert h.services.state.feedback_rows() == []
+    assert h.services.chat.feedback_rows() == []
     assert ephemerals(h)[0]["text"] == messages.SLACK_ANSWER_GONE
 
 

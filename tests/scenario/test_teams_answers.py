@@ -199,7 +199,7 @@ async def test_feedback_invoke_is_recorded_and_answered_200_without_body(
         activity = channel_mention(teams.service_url, "How do I report a phishing email?")
         await teams.post(activity)
         reply = teams.connector.messages(activity["conversation"]["id"])[-1]
-        before = len(services.state.feedback_rows())
+        before = len(services.chat.feedback_rows())
         invoke = feedback_invoke(
             teams.service_url,
             activity["conversation"],
@@ -210,7 +210,7 @@ async def test_feedback_invoke_is_recorded_and_answered_200_without_body(
         response = await teams.post(invoke)
         assert response.status == 200
         assert await response.read() == b""
-        rows = services.state.feedback_rows()[before:]
+        rows = services.chat.feedback_rows()[before:]
         assert len(rows) == 1
         row = rows[0]
         assert row["platform"] == "teams" and row["rating"] == -1
@@ -232,12 +232,12 @@ async def test_feedback_on_a_streamed_answer_finds_it_by_stream_id(
         await teams.post(activity)
         stream_id = teams.connector.in_conversation(chat)[0].activity_id
         conversation = activity["conversation"]
-        before = len(services.state.feedback_rows())
+        before = len(services.chat.feedback_rows())
         response = await teams.post(
             feedback_invoke(teams.service_url, conversation, str(stream_id), "like")
         )
         assert response.status == 200
-        row = services.state.feedback_rows()[before]
+        row = services.chat.feedback_rows()[before]
         assert row["rating"] == 1 and row["question"] == "How do I reset my password?"
         assert row["comment"] is None
 

@@ -68,7 +68,7 @@ async def test_unauthenticated_request_is_rejected_when_an_app_id_is_configured(
         response = await teams.post(activity, headers=headers)
         assert response.status == 401
         assert teams.connector.requests == 0, "nothing is sent for a rejected request"
-        assert secured.state.recent_turns("teams", activity["conversation"]["id"]) == []
+        assert secured.chat.recent_turns("teams", activity["conversation"]["id"]) == []
 
 
 @pytest.fixture
@@ -104,7 +104,7 @@ async def test_empty_mention_gets_a_prompt_instead_of_an_answer(open_bot: Servic
         activity = channel_mention(teams.service_url, "")
         await teams.post(activity)
         sent = teams.connector.messages(activity["conversation"]["id"])
-        assert [s.text for s in sent] == [messages.TEAMS_EMPTY_QUESTION]
+        assert [s.text for s in sent] == [messages.EMPTY_QUESTION]
 
 
 async def test_duplicate_delivery_is_answered_once(open_bot: Services) -> None:

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bot.conversation.store import ChatStore
 from connectors import requests as queue
 from connectors import schedule
 from connectors.embedder import HashingEmbedding
@@ -185,11 +186,19 @@ def test_state_tables_work_the_same(db_url: str, tmp_path: Path) -> None:
     assert state.groups_of(["user:hannah.hr@northwind.example"]) == frozenset(
         {"group:files:hr-team"}
     )
-    assert state.remember_event("slack:Ev1") and not state.remember_event("slack:Ev1")
-    assert state.claim_thread_notice("slack", "C1:1.0")
-    assert not state.claim_thread_notice("slack", "C1:1.0")
-    state.record_answer("slack", "C1:1.0", "U1", "q", "a", ["files:x"], True, "extractive")
-    state.record_feedback("slack", "C1:1.0", "U1", 1, "q", "a", ["files:x"])
-    state.record_feedback("slack", "C1:1.0", "U2", -1, "q", "a", ["files:x"])
-    assert state.answer_stats(utcnow() - timedelta(hours=24)) == {"answers": 1, "up": 1, "down": 1}
+    chat = ChatStore(state.engine)  # the chat side's records, on the same database
+    assert chat.remember_event("slack:Ev1") and not chat.remember_event("slack:Ev1")
+    assert chat.claim_thread_notice("slack", "C1:1.0")
+    assert not chat.claim_thread_notice("slack", "C1:1.0")
+    answer_id = chat.record_answer(
+        "slack", "C1:1.0", "U1", "q", "a", ["files:x"], True, "extractive"
+    )
+    chat.record_feedback(answer_id, "U1", 1)
+    chat.record_feedback(answer_id, "U2", -1, comment="wrong page")
+    assert chat.answer_stats(utcnow() - timedelta(hours=24)) == {"answers": 1, "up": 1, "down": 1}
+    rows = chat.feedback_rows()
+    assert [(r["answer_id"], r["rating"], r["question"], r["doc_ids"]) for r in rows] == [
+        (answer_id, 1, "q", ["files:x"]),
+        (answer_id, -1, "q", ["files:x"]),
+    ]
     state.dispose()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import messages
-from bot.adapters.slack.events import history_from_replies, parse
+from bot.adapters.slack.events import parse
 from bot.adapters.slack.feedback import escalation_mention
 from bot.adapters.slack.render import (
     MAX_BLOCKS,
@@ -130,21 +130,6 @@ def test_bots_edits_and_joins_are_not_questions() -> None:
     ):
         incoming, reason = parse(event_body(**event), "message", BOT)
         assert incoming is None and reason
-
-
-def test_thread_history_marks_the_bots_turns_and_stops_at_the_question() -> None:
-    replies = [
-        {"ts": "1", "user": "U1", "text": f"<@{BOT}> how do I print?"},
-        {"ts": "2", "user": BOT, "bot_id": "BBOT", "text": "Use the portal [1]"},
-        {"ts": "3", "user": "U9", "bot_id": "BOTHER", "text": "other bot noise"},
-        {"ts": "4", "user": "U1", "text": "and in colour?"},
-        {"ts": "5", "user": "U2", "text": "later message"},
-    ]
-    turns = history_from_replies(replies, "4", BOT, "BBOT")
-    assert [(t.role, t.text) for t in turns] == [
-        ("user", "how do I print?"),
-        ("assistant", "Use the portal [1]"),
-    ]
 
 
 def test_escalation_mention_formats() -> None:

@@ -25,7 +25,7 @@ from bot.adapters.slack import events
 from bot.adapters.slack.answer import BotIds, Responder
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.commands import AdminLike, HelpdeskCommand, Respond
-from bot.adapters.slack.conversations import Directory
+from bot.adapters.slack.conversations import Directory, Installation
 from bot.adapters.slack.feedback import Feedback
 from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_UP
 from bot.services import Services
@@ -95,8 +95,14 @@ def build_slack_app(
     )
     background = Background()
     directory = Directory(client)
-    responder = Responder(services, client, directory)
-    feedback = Feedback(services, client)
+    settings = services.settings
+    responder = Responder(services.conversation, client, directory)
+    feedback = Feedback(
+        services.conversation,
+        client,
+        escalation=settings.slack_escalation_mention,
+        support_hint=settings.support_hint,
+    )
     command = HelpdeskCommand(client, responder, directory, admin, background.spawn)
 
     def dispatch(body: dict[str, Any], kind: str, context: AsyncBoltContext) -> None:
@@ -105,7 +111,11 @@ def build_slack_app(
         if incoming is None:
             log.debug("slack ignore %s event=%s reason=%s", kind, body.get("event_id"), reason)
             return
-        ids = BotIds(user_id=context.bot_user_id, bot_id=context.bot_id)
+        ids = BotIds(
+            user_id=context.bot_user_id,
+            bot_id=context.bot_id,
+            installation=installation(context),
+        )
         background.spawn(
             responder.handle(incoming, ids, received=received),
             f"slack-{kind}-{incoming.channel}-{incoming.ts}",
@@ -137,7 +147,9 @@ def build_slack_app(
     app.assistant(assistant)
 
     @app.command(COMMAND)
-    async def on_command(ack: Any, body: dict[str, Any], respond: Respond) -> None:
+    async def on_command(
+        ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext
+    ) -> None:
         await ack()
         background.spawn(
             command.run(
@@ -145,6 +157,7 @@ def build_slack_app(
                 user=str(body.get("user_id")),
                 channel=str(body.get("channel_id")),
                 respond=respond,
+                installation=installation(context),
             ),
             f"slack-command-{body.get('user_id')}",
         )
@@ -185,6 +198,15 @@ def build_slack_app(
         )
 
     return SlackBot(app=app, client=client, responder=responder, background=background)
+
+
+def installation(context: AsyncBoltContext) -> Installation:
+    """The installing workspace / org, from Bolt's authorization (auth.test): an asker
+    is an insider only when they belong to it."""
+    auth = context.authorize_result
+    if auth is None:
+        return Installation(None)
+    return Installation(team_id=auth.team_id, enterprise_id=auth.enterprise_id)
 
 
 async def _suggest(client: AsyncWebClient, channel: str, thread_ts: str) -> None:

@@ -1,9 +1,11 @@
 """The `/helpdesk` slash command.
 
-`/helpdesk ask QUESTION` is answered here, only to the asker, with their DM
-permissions. Everything else (`reindex`, `status`, `help`, unknown words) goes to the
-admin commands (`bot.admin.AdminCommands`), which decide who is an admin; a queued
-reindex's progress is then posted into the conversation and updated in place.
+`/helpdesk ask QUESTION` is answered only to the asker, through the conversation
+service (with their DM permissions when they are a full member of the organisation).
+Everything else (`reindex`, `status`, `help`, unknown words) goes to the admin commands
+(`bot.admin.AdminCommands`), which decide who is an admin; a queued reindex's progress
+is then posted into the conversation and updated in place. With
+ALLOW_EXTERNAL_CHANNELS=false nothing is done in an external conversation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.adapters.slack.answer import PLATFORM, Responder
 from bot.adapters.slack.api import slack_error
-from bot.adapters.slack.conversations import Directory
+from bot.adapters.slack.conversations import NO_INSTALLATION, Directory, Installation
 from bot.adapters.slack.render import escape
 from bot.models import Asker
 
@@ -63,18 +65,46 @@ class HelpdeskCommand:
         self.spawn = spawn
         self.follow_interval = 3.0
 
-    async def run(self, *, text: str, user: str, channel: str, respond: Respond | None) -> None:
+    async def run(
+        self,
+        *,
+        text: str,
+        user: str,
+        channel: str,
+        respond: Respond | None,
+        installation: Installation = NO_INSTALLATION,
+    ) -> None:
         words = text.strip().split(maxsplit=1)
         try:
+            msg = await self.responder.inbound(
+                user=user,
+                channel=channel,
+                channel_type=None,
+                installation=installation,
+                thread=f"{channel}:command",
+                message_id="",
+                text=text,
+                addressed=True,
+            )
+            if not self.responder.conversation.allowed_here(msg):
+                return  # ALLOW_EXTERNAL_CHANNELS=false: slash commands too
             if words and words[0].lower() == "ask":
-                await self._ask(words[1] if len(words) > 1 else "", user, channel, respond)
+                question = words[1] if len(words) > 1 else ""
+                await self._ask(question, user, channel, installation, respond)
             else:
                 await self._admin(text.strip(), user, channel, respond)
         except Exception:
             log.exception("slack /helpdesk failed user=%s channel=%s", user, channel)
             await self._ephemeral(channel, user, escape(messages.GENERIC_APOLOGY), respond=respond)
 
-    async def _ask(self, question: str, user: str, channel: str, respond: Respond | None) -> None:
+    async def _ask(
+        self,
+        question: str,
+        user: str,
+        channel: str,
+        installation: Installation,
+        respond: Respond | None,
+    ) -> None:
         if not question.strip():
             await self._ephemeral(channel, user, escape(messages.SLACK_ASK_USAGE), respond=respond)
             return
@@ -83,7 +113,11 @@ class HelpdeskCommand:
             await self._ephemeral(channel, user, text, blocks=blocks or None, respond=respond)
 
         await self.responder.answer_privately(
-            channel=channel, user=user, text=question.strip(), post=post
+            channel=channel,
+            user=user,
+            text=question.strip(),
+            installation=installation,
+            post=post,
         )
 
     async def _admin(self, text: str, user: str, channel: str, respond: Respond | None) -> None:

@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.api import slack_error
-from bot.models import Surface
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +26,10 @@ class ConversationInfo:
     known: bool = True  # False: conversations.info failed, the kind was guessed
 
     @property
-    def surface(self) -> Surface:
-        """1:1 DM → the asker's permissions; anything shared outside the organisation
-        → external (public documents only); every other channel or group DM → public."""
-        if self.is_ext_shared:
-            return Surface.EXTERNAL
-        if self.is_im:
-            return Surface.DM
-        return Surface.CHANNEL
+    def external(self) -> bool:
+        """Shared with another organisation — or not positively known not to be (a
+        failed conversations.info counts as external: fail closed)."""
+        return self.is_ext_shared or not self.known
 
     @property
     def kind(self) -> str:
@@ -46,10 +41,34 @@ class ConversationInfo:
 
 
 @dataclass(frozen=True)
+class Installation:
+    """The workspace / Enterprise Grid org the app is installed in (auth.test, as Bolt
+    reports it for each request)."""
+
+    team_id: str | None
+    enterprise_id: str | None = None
+
+
+NO_INSTALLATION = Installation(None)
+
+
+@dataclass(frozen=True)
 class UserInfo:
     user_id: str
     email: str | None
     display_name: str | None
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    full_member: bool = False  # not a guest, not a stranger, not deleted, not a bot
+
+    def insider_of(self, installation: Installation) -> bool:
+        """Positively a full member of the installing organisation. Anything unknown
+        (users.info failed, no team id) is not."""
+        if not self.full_member:
+            return False
+        if installation.enterprise_id and self.enterprise_id == installation.enterprise_id:
+            return True
+        return bool(installation.team_id) and self.team_id == installation.team_id
 
 
 class Directory:
@@ -73,17 +92,16 @@ class Directory:
         try:
             resp = await self.client.conversations_info(channel=channel)
         except SlackApiError as exc:
-            # Fail closed: without the kind, only a channel id of a 1:1 DM (which the
-            # event itself says is an IM) gets DM scope; a shared channel can't be told
-            # apart, so its answers are public-only either way.
-            is_im = channel_type == "im" and channel.startswith("D")
+            # Fail closed: a conversation whose kind is unknown may be shared with
+            # another organisation, so it counts as external (public documents only,
+            # or ignored with ALLOW_EXTERNAL_CHANNELS=false).
             log.warning(
-                "conversations.info failed channel=%s error=%s; treating as %s",
+                "conversations.info failed channel=%s type=%s error=%s; treating as external",
                 channel,
+                channel_type,
                 slack_error(exc),
-                "im" if is_im else "public channel",
             )
-            return ConversationInfo(channel=channel, is_im=is_im, known=False)
+            return ConversationInfo(channel=channel, known=False)
         data = resp.get("channel") or {}
         info = ConversationInfo(
             channel=channel,
@@ -110,10 +128,18 @@ class Directory:
         email = profile.get("email") or None
         if email is None:
             log.warning("users.info has no email user=%s (scope users:read.email?)", user_id)
+        enterprise = data.get("enterprise_user") or {}
+        full_member = not any(
+            data.get(flag) is not False
+            for flag in ("deleted", "is_restricted", "is_ultra_restricted", "is_bot")
+        ) and not data.get("is_stranger")
         info = UserInfo(
             user_id=user_id,
             email=str(email) if email else None,
             display_name=profile.get("display_name") or data.get("real_name") or data.get("name"),
+            team_id=data.get("team_id") or None,
+            enterprise_id=enterprise.get("enterprise_id") or None,
+            full_member=full_member,
         )
         self._users[user_id] = (now + self.user_ttl, info)
         return info

@@ -12,11 +12,9 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from bot.models import Turn
 
 # message subtypes that are still a person writing to the bot
 ANSWERABLE_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
@@ -38,16 +36,11 @@ class Incoming:
     in_thread: bool  # the message itself is a reply in a thread
     text: str  # without the bot's @mention
     mentions_bot: bool
+    ext_shared: bool = False  # the envelope's `is_ext_shared_channel`
 
     @property
     def thread_key(self) -> str:
         return thread_key(self.channel, self.thread_ts)
-
-    @property
-    def is_im(self) -> bool:
-        return self.channel_type == "im" or (
-            self.channel_type is None and self.channel.startswith("D")
-        )
 
 
 def thread_key(channel: str, thread_ts: str) -> str:
@@ -99,31 +92,6 @@ def parse(
         in_thread=bool(thread) and thread != event["ts"],
         text=strip_mentions(raw, bot_user_id),
         mentions_bot=mentions(raw, bot_user_id),
+        ext_shared=bool(body.get("is_ext_shared_channel")),
     )
     return incoming, None
-
-
-def history_from_replies(
-    replies: Sequence[Mapping[str, Any]],
-    current_ts: str,
-    bot_user_id: str | None,
-    bot_id: str | None,
-    limit: int = 20,
-) -> tuple[Turn, ...]:
-    """The thread before the current message, the bot's own turns as "assistant"."""
-    turns: list[Turn] = []
-    for msg in replies:
-        ts = str(msg.get("ts", ""))
-        if ts == current_ts:
-            break
-        if msg.get("subtype") not in ANSWERABLE_SUBTYPES and msg.get("subtype") != "bot_message":
-            continue
-        own = (bot_user_id and msg.get("user") == bot_user_id) or (
-            bot_id and msg.get("bot_id") == bot_id
-        )
-        if msg.get("bot_id") and not own:
-            continue  # other bots are not part of the conversation
-        text = strip_mentions(str(msg.get("text") or ""), bot_user_id)
-        if text:
-            turns.append(Turn("assistant" if own else "user", text))
-    return tuple(turns[-limit:])

@@ -1,14 +1,12 @@
 """👍/👎 on an answer, and "Ask a human" after a 👎.
 
-The button's value is the answer id from `state.record_answer`; the vote is stored with
-the question, the answer and the cited doc ids. Replies are ephemeral (only the voter
-sees them); the escalation is a visible message in the thread mentioning
-SLACK_ESCALATION_MENTION.
+The button's value is the answer id; the conversation service records the vote against
+that answer. Replies are ephemeral (only the voter sees them); the escalation is a
+visible message in the thread mentioning SLACK_ESCALATION_MENTION.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -19,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.render import escalate_blocks
-from bot.services import Services
+from bot.conversation.service import ConversationService, Vote
 
 log = logging.getLogger(__name__)
 
@@ -49,67 +47,54 @@ def _answer_id(value: str) -> int | None:
 
 
 class Feedback:
-    def __init__(self, services: Services, client: AsyncWebClient) -> None:
-        self.services = services
+    def __init__(
+        self,
+        conversation: ConversationService,
+        client: AsyncWebClient,
+        *,
+        escalation: str | None,
+        support_hint: str,
+    ) -> None:
+        self.conversation = conversation
         self.client = client
-        self.mention = escalation_mention(services.settings.slack_escalation_mention)
+        self.mention = escalation_mention(escalation)
+        self.support_hint = support_hint
 
     async def vote(
         self, *, value: str, rating: int, user: str, channel: str, thread_ts: str | None
     ) -> None:
-        state = self.services.state
         answer_id = _answer_id(value)
-        record = (
-            await asyncio.to_thread(state.answer_record, answer_id)
+        outcome = (
+            await self.conversation.feedback(PLATFORM, user, rating, answer_id=answer_id)
             if answer_id is not None
-            else None
+            else Vote.UNKNOWN
         )
-        if record is None:
-            log.warning("slack feedback for unknown answer value=%r user=%s", value, user)
+        if outcome is Vote.UNKNOWN or answer_id is None:
             await self._ephemeral(channel, user, thread_ts, messages.SLACK_ANSWER_GONE)
-            return
-        await asyncio.to_thread(
-            state.record_feedback,
-            PLATFORM,
-            str(record["conversation"]),
-            user,
-            rating,
-            str(record["question"]),
-            str(record["answer"]),
-            list(record["doc_ids"] or []),
-            str(record["message_id"] or ""),
-        )
-        log.info(
-            "slack feedback answer_id=%s rating=%+d user=%s channel=%s",
-            answer_id,
-            rating,
-            user,
-            channel,
-        )
-        if rating > 0:
-            await self._ephemeral(channel, user, thread_ts, messages.SLACK_FEEDBACK_THANKS)
+        elif outcome is Vote.THANKS:
+            await self._ephemeral(channel, user, thread_ts, messages.FEEDBACK_THANKS)
         elif self.mention:
-            assert answer_id is not None
             text = messages.SLACK_FEEDBACK_SORRY
             await self._ephemeral(
                 channel, user, thread_ts, text, blocks=escalate_blocks(text, answer_id)
             )
         else:
-            hint = self.services.settings.support_hint
-            text = messages.SLACK_FEEDBACK_SORRY_NO_ESCALATION.format(support_hint=hint)
+            text = messages.SLACK_FEEDBACK_SORRY_NO_ESCALATION.format(
+                support_hint=self.support_hint
+            )
             await self._ephemeral(channel, user, thread_ts, text)
 
     async def escalate(self, *, value: str, user: str, channel: str) -> None:
         answer_id = _answer_id(value)
-        record = (
-            await asyncio.to_thread(self.services.state.answer_record, answer_id)
+        ref = (
+            await self.conversation.find_answer(PLATFORM, answer_id=answer_id)
             if answer_id is not None
             else None
         )
-        if record is None or not self.mention:
+        if ref is None or not self.mention:
             await self._ephemeral(channel, user, None, messages.SLACK_ANSWER_GONE)
             return
-        thread_channel, _, thread_ts = str(record["conversation"]).partition(":")
+        thread_channel, _, thread_ts = ref.thread.partition(":")
         try:
             await self.client.chat_postMessage(
                 channel=thread_channel,

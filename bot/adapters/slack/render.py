@@ -192,8 +192,8 @@ def notice_blocks(notices: Sequence[str]) -> list[Block]:
 
 
 def final_blocks(answer: Answer, answer_id: int | None) -> list[Block]:
-    """What follows a streamed answer: notices, sources and the feedback buttons."""
-    blocks = notice_blocks(answer.notices) + sources_blocks(answer.citations)
+    """What follows a streamed answer: sources and the feedback buttons."""
+    blocks = sources_blocks(answer.citations)
     if answer_id is not None:
         blocks += feedback_blocks(answer_id)
     return fit(blocks)

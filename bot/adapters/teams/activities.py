@@ -112,11 +112,13 @@ def used_citations(text: str, citations: tuple[Citation, ...]) -> tuple[Citation
     return tuple(c for c in citations if f"[{c.number}]" in text)
 
 
-def answer_activity(answer: Answer, *, feedback: bool = True) -> Activity:
+def answer_activity(
+    answer: Answer, *, notices: tuple[str, ...] = (), feedback: bool = True
+) -> Activity:
     """The final message for an answer: text, citations, AI label (written answers
     only — extractive quotes are the documents' own words) and feedback buttons."""
     ai_generated = answer.mode == "claude"
-    text = "\n\n".join([*answer.notices, answer.text]) if answer.notices else answer.text
+    text = "\n\n".join([*(f"_{n}_" for n in notices), answer.text])
     channel_data: dict[str, Any] = {}
     if feedback:
         channel_data["feedbackLoopEnabled"] = True

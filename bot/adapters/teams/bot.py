@@ -1,10 +1,13 @@
-"""The Teams bot: Bot Framework activities → `Question` → `Answer` → Teams activities.
+"""The Teams bot: Bot Framework activities ↔ the conversation service. Translates only:
+an activity becomes an `InboundMessage`; the service's events become Teams activities.
 
 - channel @mention → answer in the same reply chain (the conversation id carries
   `;messageid=`, and every reply names the question as `replyToId`), public documents only;
 - group chat @mention → answer in the chat, public documents only;
-- 1:1 chat → every message is a question, answered with the asker's permissions and
-  streamed; `reindex`/`status`/`help` go to the admin handler;
+- 1:1 chat (`conversationType: personal`, explicitly) → every message is a question,
+  streamed; answered with the asker's permissions only on `msteams` in our tenant
+  (MicrosoftAppTenantId), public documents otherwise; `reindex`/`status`/`help` go to
+  the admin handler;
 - `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with no body.
 """
 
@@ -27,10 +30,17 @@ from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
 from bot.adapters.teams.retry import with_retry
 from bot.adapters.teams.streaming import TeamsStream
-from bot.answering.engine import Final, TextDelta
-from bot.errors import UserFacingError
-from bot.models import Answer, Asker, PermissionScope, Question, Surface, Turn
-from bot.services import Services
+from bot.conversation.inbound import (
+    Failed,
+    Final,
+    InboundMessage,
+    Notice,
+    Reply,
+    Status,
+    TextDelta,
+)
+from bot.conversation.service import ConversationService
+from bot.models import Asker
 
 log = logging.getLogger(__name__)
 
@@ -108,21 +118,43 @@ def feedback_comment(raw: object) -> str | None:
     return raw.strip()
 
 
+def is_personal(activity: Activity) -> bool:
+    """A 1:1 chat with the bot: only an explicit `conversationType: personal` (a missing
+    type is treated as a channel: fail closed)."""
+    return activity.conversation is not None and (
+        activity.conversation.conversation_type == "personal"
+    )
+
+
+def activity_tenant(activity: Activity) -> str | None:
+    """The tenant the conversation belongs to: `conversation.tenantId`, else
+    `channelData.tenant.id`; None when they disagree or neither is there."""
+    from_conversation = getattr(activity.conversation, "tenant_id", None)
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    from_data = (tenant or {}).get("id")
+    if from_conversation and from_data and from_conversation != from_data:
+        return None
+    return str(from_conversation or from_data) if (from_conversation or from_data) else None
+
+
 class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
-        services: Services,
+        conversation: ConversationService,
         admin: AdminHandler | None,
         adapter: BotAdapter,
         app_id: str,
         *,
+        tenant_id: str | None = None,
         stream_interval: float = 1.0,
     ) -> None:
         super().__init__()
-        self.services = services
+        self.conversation = conversation
         self.admin = admin
         self.adapter = adapter
         self.app_id = app_id
+        self.tenant_id = tenant_id
         self.stream_interval = stream_interval
         self._emails: dict[str, tuple[str | None, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -130,133 +162,88 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     # ------------------------------------------------------------------ messages
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        conversation = activity.conversation.id
-        kind = activity.conversation.conversation_type or "personal"
-        personal = kind == "personal"
-        if activity.id and not await asyncio.to_thread(
-            self.services.state.remember_event, f"teams:{conversation}:{activity.id}"
-        ):
-            log.info("teams duplicate activity conv=%s id=%s", conversation, activity.id)
-            return
-        if not personal and not mentions_bot(activity):
-            return  # only @mentions are addressed to the bot outside 1:1 chats
+        personal = is_personal(activity)
         text = question_text(activity, strip_mention=not personal)
-        if not text:
-            await self._send(turn_context, text_activity(messages.TEAMS_EMPTY_QUESTION))
-            return
-        asker = await self._asker(turn_context, personal)
-        log.info(
-            "teams question conv=%s kind=%s id=%s user=%s",
-            conversation,
-            kind,
-            activity.id,
-            asker.user_id,
-        )
+        msg = await self._inbound(turn_context, personal, text)
         if personal and self.admin is not None and is_admin_command(text):
-            await self._admin(turn_context, asker, text)
+            if self.conversation.allowed_here(msg) and await self.conversation.first_delivery(msg):
+                await self._admin(turn_context, msg.asker, text)
             return
-        surface = Surface.DM if personal else Surface.CHANNEL
-        scope = self.services.engine.scope_for(asker, surface)
-        turns = await asyncio.to_thread(self.services.state.recent_turns, PLATFORM, conversation)
-        question = Question(
+        try:
+            await self._render(turn_context, msg, streamed=personal)
+        except Exception:
+            log.exception("teams answer failed conv=%s id=%s", msg.thread, msg.message_id)
+            await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
+
+    async def _inbound(
+        self, turn_context: TurnContext, personal: bool, text: str
+    ) -> InboundMessage:
+        activity = turn_context.activity
+        tenant = activity_tenant(activity)
+        external = bool(self.tenant_id and tenant and tenant != self.tenant_id)
+        insider = (
+            personal
+            and activity.channel_id == "msteams"
+            and bool(self.tenant_id)
+            and tenant == self.tenant_id
+        )
+        sender: ChannelAccount = activity.from_property
+        email = await self._email(turn_context, sender.id) if insider else None
+        conversation_type = activity.conversation.conversation_type
+        return InboundMessage(
+            asker=Asker(
+                platform=PLATFORM,
+                user_id=sender.aad_object_id or sender.id,
+                email=email,
+                display_name=sender.name,
+            ),
+            thread=activity.conversation.id,
+            message_id=activity.id or "",
             text=text,
-            asker=asker,
-            conversation=conversation,
-            thread_history=tuple(Turn(role, t) for role, t in turns),
-            surface=surface,
+            is_dm=personal and not external,
+            is_group=conversation_type == "groupChat",
+            is_external=external,
+            insider=insider,
+            addressed=personal or mentions_bot(activity),
+            in_thread=False,
         )
-        if personal:
-            await self._answer_streamed(turn_context, question, scope)
-        else:
-            await self._answer_once(turn_context, question, scope)
 
-    async def _answer_once(
-        self, turn_context: TurnContext, question: Question, scope: PermissionScope
-    ) -> None:
-        await self._send(turn_context, typing_activity())
-        try:
-            answer = await self.services.engine.answer(question, scope)
-        except Exception as exc:
-            await self._send(turn_context, text_activity(self._error_text(exc, question)))
-            return
-        response = await self._send(turn_context, answer_activity(answer))
-        await self._remember(question, answer, getattr(response, "id", None) or "")
-
-    async def _answer_streamed(
-        self, turn_context: TurnContext, question: Question, scope: PermissionScope
-    ) -> None:
+    async def _render(self, turn_context: TurnContext, msg: InboundMessage, streamed: bool) -> None:
+        """1:1 chats stream (informative update, text, final message); channels and
+        group chats get `typing` and then one final message."""
         stream = TeamsStream(lambda a: self._send(turn_context, a), interval=self.stream_interval)
-        await stream.informative(messages.SEARCHING)
-        answer: Answer | None = None
-        try:
-            async for event in self.services.engine.stream(question, scope):
-                if isinstance(event, TextDelta):
-                    await stream.push(event.text)
-                elif isinstance(event, Final):
-                    answer = event.answer
-        except Exception as exc:
-            await stream.finish(text_activity(self._error_text(exc, question)))
-            return
-        if answer is None:
-            await stream.finish(text_activity(messages.GENERIC_APOLOGY))
-            return
-        response = await stream.finish(answer_activity(answer))
-        message_id = stream.stream_id or getattr(response, "id", None) or ""
-        await self._remember(question, answer, message_id)
-
-    def _error_text(self, exc: Exception, question: Question) -> str:
-        if isinstance(exc, UserFacingError):
-            log.warning(
-                "teams answer failed conv=%s error=%s detail=%s",
-                question.conversation,
-                type(exc).__name__,
-                exc,
-            )
-            return exc.user_message
-        log.exception(
-            "teams answer crashed conv=%s user=%s", question.conversation, question.asker.user_id
-        )
-        return messages.GENERIC_APOLOGY
-
-    async def _remember(self, question: Question, answer: Answer, message_id: str) -> None:
-        state = self.services.state
-
-        def write() -> int:
-            answer_id = state.record_answer(
-                PLATFORM,
-                question.conversation,
-                question.asker.user_id,
-                question.text,
-                answer.text,
-                [c.doc_id for c in answer.citations],
-                answer.grounded,
-                answer.mode,
-                message_id=message_id,
-            )
-            state.add_turn(PLATFORM, question.conversation, "user", question.text)
-            state.add_turn(PLATFORM, question.conversation, "assistant", answer.text)
-            return answer_id
-
-        answer_id = await asyncio.to_thread(write)
-        log.info(
-            "teams answered conv=%s message=%s answer_id=%d citations=%d mode=%s",
-            question.conversation,
-            message_id,
-            answer_id,
-            len(answer.citations),
-            answer.mode,
-        )
+        notices: list[str] = []
+        async for event in self.conversation.handle(msg):
+            if isinstance(event, Reply):
+                await self._send(turn_context, text_activity(event.text))
+            elif isinstance(event, Status):
+                if streamed:
+                    await stream.informative(event.text)
+                else:
+                    await self._send(turn_context, typing_activity())
+            elif isinstance(event, Notice):
+                notices.append(event.text)
+            elif isinstance(event, TextDelta) and streamed:
+                await stream.push(event.text)
+            elif isinstance(event, Final):
+                final = answer_activity(event.answer, notices=event.notices)
+                if streamed:
+                    response = await stream.finish(final)
+                    message_id = stream.stream_id or getattr(response, "id", None) or ""
+                else:
+                    response = await self._send(turn_context, final)
+                    message_id = getattr(response, "id", None) or ""
+                await self.conversation.delivered(event.answer_id, message_id)
+            elif isinstance(event, Failed):
+                if streamed:
+                    await stream.finish(text_activity(event.text))
+                else:
+                    await self._send(turn_context, text_activity(event.text))
 
     async def _send(self, turn_context: TurnContext, activity: Activity) -> Any:
         return await with_retry(lambda: turn_context.send_activity(activity), what=activity.type)
 
     # ------------------------------------------------------------------ askers
-    async def _asker(self, turn_context: TurnContext, personal: bool) -> Asker:
-        sender: ChannelAccount = turn_context.activity.from_property
-        user_id = sender.aad_object_id or sender.id
-        email = await self._email(turn_context, sender.id) if personal else None
-        return Asker(platform=PLATFORM, user_id=user_id, email=email, display_name=sender.name)
-
     async def _email(self, turn_context: TurnContext, member_id: str) -> str | None:
         cached = self._emails.get(member_id)
         if cached and cached[1] > time.monotonic():
@@ -356,34 +343,9 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         sender = activity.from_property
         user_id = sender.aad_object_id or sender.id
         comment = feedback_comment((action or {}).get("feedback"))
-        state = self.services.state
-
-        def write() -> int | None:
-            record = self._answer_for_message(message_id)
-            state.record_feedback(
-                PLATFORM,
-                conversation,
-                user_id,
-                rating,
-                str(record["question"]) if record else "",
-                str(record["answer"]) if record else "",
-                list(record["doc_ids"] or []) if record else [],
-                message_id=message_id,
-                comment=comment,
-            )
-            return int(record["id"]) if record else None
-
-        answer_id = await asyncio.to_thread(write)
-        log.info(
-            "teams feedback conv=%s message=%s answer_id=%s rating=%d",
-            conversation,
-            message_id,
-            answer_id,
-            rating,
+        await self.conversation.feedback(
+            PLATFORM, user_id, rating, message_id=message_id, comment=comment
         )
-
-    def _answer_for_message(self, message_id: str) -> dict[str, Any] | None:
-        return self.services.state.answer_by_message(PLATFORM, message_id)
 
     # ------------------------------------------------------------------ install
     async def on_members_added_activity(
@@ -391,6 +353,5 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     ) -> None:
         activity = turn_context.activity
         bot_id = activity.recipient.id if activity.recipient else None
-        personal = (activity.conversation.conversation_type or "personal") == "personal"
-        if personal and any(m.id == bot_id for m in members_added):
+        if is_personal(activity) and any(m.id == bot_id for m in members_added):
             await self._send(turn_context, text_activity(messages.TEAMS_WELCOME))

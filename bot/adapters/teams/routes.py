@@ -79,7 +79,13 @@ def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
 
 def add_teams_routes(app: web.Application, services: Services, admin: Any) -> None:
     adapter, app_id = build_adapter(services.settings)
-    bot = TeamsHelpdeskBot(services, admin, adapter, app_id)
+    bot = TeamsHelpdeskBot(
+        services.conversation,
+        admin,
+        adapter,
+        app_id,
+        tenant_id=services.settings.microsoft_app_tenant_id,
+    )
     app[BOT_KEY] = bot
 
     async def messages_endpoint(request: web.Request) -> web.Response:

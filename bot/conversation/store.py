@@ -1,5 +1,6 @@
-"""Chat-side records of the State store: Slack event ids seen, threads the bot answered,
-answers, feedback and recent conversation turns. Mixed into `StateStore`."""
+"""`ChatStore`: the conversation service's records — delivery ids seen, threads the bot
+answered, answers, feedback on answers and recent turns — in `bot.conversation.tables`,
+on the state database's SQLAlchemy engine."""
 
 from __future__ import annotations
 
@@ -10,19 +11,23 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from connectors.state_tables import (
+from bot.conversation.tables import (
+    answer_feedback,
     answered_threads,
     answers,
     conversation_turns,
-    feedback,
+    metadata,
     seen_events,
     utcnow,
 )
 
 
-class ChatRecords:
-    engine: Engine
+class ChatStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
 
+    # ------------------------------------------------------------------ deliveries
     def remember_event(self, event_key: str) -> bool:
         """True the first time `event_key` is seen, False for every repeat."""
         try:
@@ -38,25 +43,7 @@ class ChatRecords:
                 delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
             )
 
-    def prune_chat_records(
-        self, keep: timedelta, keep_events: timedelta = timedelta(days=1)
-    ) -> dict[str, int]:
-        """Retention: delete stored questions and answers, feedback, conversation turns
-        and answered-thread records older than `keep`, and seen Slack event ids older
-        than `keep_events` (Slack retries an event for minutes, not days). Returns the
-        rows removed per table."""
-        now = utcnow()
-        removed: dict[str, int] = {}
-        with self.engine.begin() as conn:
-            for table in (answers, feedback, conversation_turns, answered_threads):
-                res = conn.execute(delete(table).where(table.c.created_at < now - keep))
-                removed[table.name] = res.rowcount
-            res = conn.execute(
-                delete(seen_events).where(seen_events.c.created_at < now - keep_events)
-            )
-            removed[seen_events.name] = res.rowcount
-        return removed
-
+    # ------------------------------------------------------------------ threads
     def mark_thread_answered(self, platform: str, conversation: str) -> None:
         try:
             with self.engine.begin() as conn:
@@ -93,6 +80,7 @@ class ChatRecords:
             )
             return bool(res.rowcount)
 
+    # ------------------------------------------------------------------ answers
     def record_answer(
         self,
         platform: str,
@@ -122,6 +110,12 @@ class ChatRecords:
             )
             return int(res.inserted_primary_key[0])  # type: ignore[index]
 
+    def set_answer_message(self, answer_id: int, message_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(answers).where(answers.c.id == answer_id).values(message_id=message_id)
+            )
+
     def answer_record(self, answer_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(answers).where(answers.c.id == answer_id)).mappings().first()
@@ -144,39 +138,45 @@ class ChatRecords:
             )
         return dict(row) if row else None
 
+    def answers(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r) for r in conn.execute(select(answers).order_by(answers.c.id)).mappings()
+            ]
+
+    # ------------------------------------------------------------------ feedback
     def record_feedback(
-        self,
-        platform: str,
-        conversation: str,
-        user_id: str,
-        rating: int,
-        question: str,
-        answer: str,
-        doc_ids: Sequence[str],
-        message_id: str = "",
-        comment: str | None = None,
+        self, answer_id: int, user_id: str, rating: int, comment: str | None = None
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                insert(feedback).values(
-                    platform=platform,
-                    conversation=conversation,
-                    message_id=message_id,
+                insert(answer_feedback).values(
+                    answer_id=answer_id,
                     user_id=user_id,
                     rating=rating,
-                    question=question,
-                    answer=answer,
-                    doc_ids=list(doc_ids),
                     comment=comment,
                     created_at=utcnow(),
                 )
             )
 
     def feedback_rows(self) -> list[dict[str, Any]]:
+        """Each vote with the answer it is about (platform, conversation, question,
+        answer, doc_ids, message_id joined from `answers`)."""
+        query = (
+            select(
+                answer_feedback,
+                answers.c.platform,
+                answers.c.conversation,
+                answers.c.message_id,
+                answers.c.question,
+                answers.c.answer,
+                answers.c.doc_ids,
+            )
+            .join(answers, answers.c.id == answer_feedback.c.answer_id)
+            .order_by(answer_feedback.c.id)
+        )
         with self.engine.connect() as conn:
-            return [
-                dict(r) for r in conn.execute(select(feedback).order_by(feedback.c.id)).mappings()
-            ]
+            return [dict(r) for r in conn.execute(query).mappings()]
 
     def answer_stats(self, since: datetime) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -185,16 +185,17 @@ class ChatRecords:
             ).scalar()
             up = conn.execute(
                 select(func.count())
-                .select_from(feedback)
-                .where(feedback.c.created_at >= since, feedback.c.rating > 0)
+                .select_from(answer_feedback)
+                .where(answer_feedback.c.created_at >= since, answer_feedback.c.rating > 0)
             ).scalar()
             down = conn.execute(
                 select(func.count())
-                .select_from(feedback)
-                .where(feedback.c.created_at >= since, feedback.c.rating < 0)
+                .select_from(answer_feedback)
+                .where(answer_feedback.c.created_at >= since, answer_feedback.c.rating < 0)
             ).scalar()
         return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
 
+    # ------------------------------------------------------------------ turns
     def add_turn(
         self, platform: str, conversation: str, role: str, text: str, keep: int = 20
     ) -> None:

@@ -1,0 +1,270 @@
+"""`ConversationService`: the one place where a chat message becomes an answer.
+
+For every surface (Slack, Teams, the terminal) it decides whether a message is answered,
+dedupes deliveries, loads the thread's earlier turns from the chat store, builds the
+`Question` (the engine derives the permission scope from it), streams the answer,
+records it, shows the external-channel notice once per thread and turns any failure into
+an apology. Feedback (👍/👎) is recorded here too. Adapters render the events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot import messages
+from bot.answering import engine as answering
+from bot.answering.engine import AnswerEngine
+from bot.conversation.inbound import (
+    Citations,
+    Event,
+    Failed,
+    Final,
+    InboundMessage,
+    Notice,
+    Reply,
+    Status,
+    TextDelta,
+)
+from bot.conversation.store import ChatStore
+from bot.errors import UserFacingError
+from bot.models import Answer, Question, Surface, Turn
+
+log = logging.getLogger(__name__)
+
+HISTORY_TURNS = 20
+
+
+class Vote(enum.Enum):
+    THANKS = "thanks"  # 👍 recorded
+    SORRY = "sorry"  # 👎 recorded: the adapter offers a human (or points to SUPPORT_HINT)
+    UNKNOWN = "unknown"  # no such answer on record: nothing recorded
+
+
+@dataclass(frozen=True)
+class AnswerRef:
+    """Where a recorded answer was given (for "Ask a human")."""
+
+    answer_id: int
+    platform: str
+    thread: str
+
+
+class ConversationService:
+    def __init__(
+        self, engine: AnswerEngine, store: ChatStore, *, allow_external_channels: bool = True
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.allow_external_channels = allow_external_channels
+
+    @property
+    def mode(self) -> str:
+        return self.engine.mode
+
+    # ------------------------------------------------------------------ decisions
+    def allowed_here(self, msg: InboundMessage) -> bool:
+        """ALLOW_EXTERNAL_CHANNELS=false: nothing is done in a conversation shared with
+        another organisation (or one whose kind could not be confirmed) — questions,
+        commands and feedback alike."""
+        if msg.is_external and not self.allow_external_channels:
+            log.info(
+                "%s skip external conversation (ALLOW_EXTERNAL_CHANNELS=false) thread=%s",
+                msg.platform,
+                msg.thread,
+            )
+            return False
+        return True
+
+    async def _should_answer(self, msg: InboundMessage) -> bool:
+        store = self.store
+        ref = f"thread={msg.thread} message={msg.message_id} delivery={msg.delivery_id}"
+        if msg.delivery_id and not await asyncio.to_thread(
+            store.remember_event, f"{msg.platform}:event:{msg.delivery_id}"
+        ):
+            log.info("%s skip retried delivery %s", msg.platform, ref)
+            return False
+        if not (msg.is_dm or msg.addressed or await self._thread_follow_up(msg)):
+            log.debug("%s skip message outside answered threads %s", msg.platform, ref)
+            return False
+        if msg.message_id and not await asyncio.to_thread(
+            store.remember_event, f"{msg.platform}:msg:{msg.thread}:{msg.message_id}"
+        ):
+            log.info("%s skip second delivery of message %s", msg.platform, ref)
+            return False
+        return self.allowed_here(msg)
+
+    async def first_delivery(self, msg: InboundMessage) -> bool:
+        """False for a repeated delivery of a message already handled (commands)."""
+        keys = [f"{msg.platform}:event:{msg.delivery_id}"] if msg.delivery_id else []
+        if msg.message_id:
+            keys.append(f"{msg.platform}:msg:{msg.thread}:{msg.message_id}")
+        for key in keys:
+            if not await asyncio.to_thread(self.store.remember_event, key):
+                log.info("%s skip repeated delivery %s", msg.platform, key)
+                return False
+        return True
+
+    async def _thread_follow_up(self, msg: InboundMessage) -> bool:
+        """A reply in a thread the bot answered needs no new @mention."""
+        return msg.in_thread and await asyncio.to_thread(
+            self.store.thread_answered, msg.platform, msg.thread
+        )
+
+    # ------------------------------------------------------------------ answering
+    async def handle(self, msg: InboundMessage) -> AsyncIterator[Event]:
+        """The events of one message; nothing at all when it is not for the bot."""
+        if not await self._should_answer(msg):
+            return
+        if not msg.text.strip():
+            yield Reply(messages.EMPTY_QUESTION)
+            return
+        started = time.perf_counter()
+        history = await self._history(msg)
+        yield Status(messages.SEARCHING, not any(t.role == "user" for t in history))
+        ref = f"thread={msg.thread} message={msg.message_id} user={msg.asker.user_id}"
+        try:
+            question = Question(
+                text=msg.text.strip(),
+                asker=msg.asker,
+                conversation=msg.thread,
+                thread_history=history,
+                surface=msg.surface,
+                insider=msg.insider,
+            )
+            notices: list[str] = []
+            if msg.surface is Surface.EXTERNAL and await asyncio.to_thread(
+                self.store.claim_thread_notice, msg.platform, msg.thread
+            ):
+                notices.append(messages.EXTERNAL_CHANNEL_NOTICE)
+                yield Notice(messages.EXTERNAL_CHANNEL_NOTICE)
+            answer: Answer | None = None
+            async for event in self.engine.stream(question):
+                if isinstance(event, answering.TextDelta):
+                    yield TextDelta(event.text)
+                elif isinstance(event, answering.Final):
+                    answer = event.answer
+            if answer is None:
+                raise RuntimeError("answer stream ended without a final answer")
+            answer_id = await asyncio.to_thread(self._record, question, answer)
+        except UserFacingError as exc:
+            log.warning(
+                "%s answer failed %s error=%s detail=%s",
+                msg.platform,
+                ref,
+                type(exc).__name__,
+                exc,
+            )
+            yield Failed(exc.user_message)
+            return
+        except Exception:
+            log.exception("%s answer failed %s", msg.platform, ref)
+            yield Failed(messages.GENERIC_APOLOGY)
+            return
+        log.info(
+            "%s answered %s surface=%s insider=%s citations=%d mode=%s answer_id=%d ms=%d",
+            msg.platform,
+            ref,
+            question.surface.value,
+            question.insider,
+            len(answer.citations),
+            answer.mode,
+            answer_id,
+            (time.perf_counter() - started) * 1000,
+        )
+        if answer.citations:
+            yield Citations(answer.citations)
+        yield Final(answer, answer_id, tuple(notices))
+
+    async def _history(self, msg: InboundMessage) -> tuple[Turn, ...]:
+        turns = await asyncio.to_thread(
+            self.store.recent_turns, msg.platform, msg.thread, HISTORY_TURNS
+        )
+        return tuple(Turn(role, text) for role, text in turns)
+
+    def _record(self, question: Question, answer: Answer) -> int:
+        platform = question.asker.platform
+        answer_id = self.store.record_answer(
+            platform,
+            question.conversation,
+            question.asker.user_id,
+            question.text,
+            answer.text,
+            [c.doc_id for c in answer.citations],
+            answer.grounded,
+            answer.mode,
+        )
+        self.store.add_turn(platform, question.conversation, "user", question.text)
+        self.store.add_turn(platform, question.conversation, "assistant", answer.text)
+        self.store.mark_thread_answered(platform, question.conversation)
+        return answer_id
+
+    async def delivered(self, answer_id: int, message_id: str) -> None:
+        """The adapter sent answer `answer_id` as platform message `message_id` (Teams
+        feedback names the message, not the answer)."""
+        if message_id:
+            await asyncio.to_thread(self.store.set_answer_message, answer_id, message_id)
+
+    async def answer(self, msg: InboundMessage) -> tuple[Answer | None, int | None, str | None]:
+        """All events of `msg` collected: (answer, answer id, text shown instead)."""
+        shown: str | None = None
+        async for event in self.handle(msg):
+            if isinstance(event, Final):
+                return event.answer, event.answer_id, None
+            if isinstance(event, Reply | Failed):
+                shown = event.text
+        return None, None, shown
+
+    # ------------------------------------------------------------------ feedback
+    async def find_answer(
+        self, platform: str, *, answer_id: int | None = None, message_id: str | None = None
+    ) -> AnswerRef | None:
+        def lookup() -> AnswerRef | None:
+            if answer_id is not None:
+                row = self.store.answer_record(answer_id)
+            elif message_id:
+                row = self.store.answer_by_message(platform, message_id)
+            else:
+                row = None
+            if row is None or row["platform"] != platform:
+                return None
+            return AnswerRef(int(row["id"]), platform, str(row["conversation"]))
+
+        return await asyncio.to_thread(lookup)
+
+    async def feedback(
+        self,
+        platform: str,
+        user_id: str,
+        rating: int,
+        *,
+        answer_id: int | None = None,
+        message_id: str | None = None,
+        comment: str | None = None,
+    ) -> Vote:
+        """👍 (+1) or 👎 (-1) on a recorded answer, named by its id or by the platform
+        message it was sent as."""
+        ref = await self.find_answer(platform, answer_id=answer_id, message_id=message_id)
+        if ref is None:
+            log.warning(
+                "%s feedback for unknown answer id=%s message=%s user=%s",
+                platform,
+                answer_id,
+                message_id,
+                user_id,
+            )
+            return Vote.UNKNOWN
+        await asyncio.to_thread(self.store.record_feedback, ref.answer_id, user_id, rating, comment)
+        log.info(
+            "%s feedback answer_id=%d rating=%+d user=%s comment=%s",
+            platform,
+            ref.answer_id,
+            rating,
+            user_id,
+            comment is not None,
+        )
+        return Vote.THANKS if rating > 0 else Vote.SORRY
