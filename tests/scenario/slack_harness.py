@@ -137,6 +137,7 @@ class SlackHarness:
         event_id: str | None = None,
         retry_num: int | None = None,
         secret: str = SECRET,
+        ext_shared: bool = False,
     ) -> ClientResponse:
         if event.get("type") in ("message", "app_mention") and event.get("user"):
             known = {(m["channel"], m["ts"]) for m in self.fake.messages}
@@ -162,7 +163,7 @@ class SlackHarness:
                 "authorizations": [
                     {"team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "enterprise_id": None}
                 ],
-                "is_ext_shared_channel": False,
+                "is_ext_shared_channel": ext_shared,
             }
         )
         headers = {}

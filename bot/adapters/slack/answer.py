@@ -1,5 +1,5 @@
 """Slack messages ↔ the conversation service: an `Incoming` event (or `/helpdesk ask`)
-becomes an `InboundMessage`; the service's events become Slack output — 👀 or the
+becomes an `ev.InboundMessage`; the service's events become Slack output — 👀 or the
 AI-app status, the streamed answer with its sources and 👍/👎 buttons, the apology.
 
 Translates only: whether to answer, the scope, history, records and notices are the
@@ -21,22 +21,13 @@ from bot import messages
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import (
     NO_INSTALLATION,
-    ConversationInfo,
     Directory,
     Installation,
 )
 from bot.adapters.slack.events import Incoming
 from bot.adapters.slack.render import answer_blocks, fallback_text, final_blocks
 from bot.adapters.slack.streaming import AnswerStream
-from bot.conversation.inbound import (
-    Failed,
-    Final,
-    InboundMessage,
-    Notice,
-    Reply,
-    Status,
-    TextDelta,
-)
+from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
 from bot.models import Asker
 
@@ -79,7 +70,7 @@ class Responder:
         delivery_id: str | None = None,
         envelope_external: bool = False,
         private_reply: bool = False,
-    ) -> InboundMessage:
+    ) -> ev.InboundMessage:
         conv = await self.directory.conversation(channel, channel_type)
         external = conv.external or envelope_external
         dm = (conv.is_im or private_reply) and not external
@@ -89,7 +80,7 @@ class Responder:
             info = await self.directory.user(user)
             email, display = info.email, info.display_name
             insider = info.insider_of(installation)
-        return InboundMessage(
+        return ev.InboundMessage(
             asker=Asker(platform=PLATFORM, user_id=user, email=email, display_name=display),
             thread=thread,
             message_id=message_id,
@@ -104,8 +95,27 @@ class Responder:
             delivery_id=delivery_id,
         )
 
-    async def conversation_info(self, channel: str) -> ConversationInfo:
-        return await self.directory.conversation(channel)
+    async def command_message(
+        self,
+        user: str,
+        channel: str,
+        installation: Installation,
+        text: str,
+        *,
+        private_reply: bool = False,
+    ) -> ev.InboundMessage:
+        """A `/helpdesk` command as a message: a thread of its own (no history)."""
+        return await self.inbound(
+            user=user,
+            channel=channel,
+            channel_type=None,
+            installation=installation,
+            thread=f"{channel}:command:{uuid.uuid4().hex}",
+            message_id="",
+            text=text,
+            addressed=True,
+            private_reply=private_reply,
+        )
 
     # ------------------------------------------------------------------ events
     async def handle(self, incoming: Incoming, ids: BotIds, *, received: float) -> None:
@@ -132,7 +142,7 @@ class Responder:
                 incoming.ts,
             )
 
-    async def _render(self, incoming: Incoming, msg: InboundMessage, received: float) -> None:
+    async def _render(self, incoming: Incoming, msg: ev.InboundMessage, received: float) -> None:
         stream = AnswerStream(
             self.client,
             channel=incoming.channel,
@@ -143,19 +153,19 @@ class Responder:
         reported = False
         try:
             async for event in self.conversation.handle(msg):
-                if isinstance(event, Status):
+                if isinstance(event, ev.Status):
                     await self._mark(incoming, event)
-                elif isinstance(event, Reply):
+                elif isinstance(event, ev.Reply):
                     await self._post(incoming, event.text)
-                elif isinstance(event, Notice):
+                elif isinstance(event, ev.Notice):
                     await stream.add(f"_{event.text}_\n\n")
-                elif isinstance(event, TextDelta):
+                elif isinstance(event, ev.TextDelta):
                     await stream.add(event.text)
                     if not reported and stream.first_text_at is not None:
                         reported = True
                         if self.on_first_text is not None:
                             self.on_first_text(incoming, stream.first_text_at - received)
-                elif isinstance(event, Final):
+                elif isinstance(event, ev.Final):
                     answer, answer_id = event.answer, event.answer_id
                     await stream.finish(
                         final_blocks(answer, answer_id),
@@ -163,7 +173,7 @@ class Responder:
                         fallback_text(answer.text),
                     )
                     await self.conversation.delivered(answer_id, stream.ts or "")
-                elif isinstance(event, Failed):
+                elif isinstance(event, ev.Failed):
                     await self._fail(stream, event.text, msg.thread)
         except Exception:
             log.exception("slack answer failed thread=%s ts=%s", msg.thread, incoming.ts)
@@ -176,7 +186,7 @@ class Responder:
             log.error("slack could not post the apology thread=%s error=%s", ref, slack_error(exc))
 
     # ------------------------------------------------------------------ helpers
-    async def _mark(self, incoming: Incoming, status: Status) -> None:
+    async def _mark(self, incoming: Incoming, status: ev.Status) -> None:
         """Show at once that the question was seen: assistant status (and the thread's
         title, from its first question) in the AI-app surface, 👀 elsewhere (a retried
         event's `already_reacted` is fine)."""
@@ -234,20 +244,10 @@ class Responder:
     ) -> None:
         """`/helpdesk ask`: answered only to the asker (with their DM permissions when
         they are a full member of the organisation)."""
-        msg = await self.inbound(
-            user=user,
-            channel=channel,
-            channel_type=None,
-            installation=installation,
-            thread=f"{channel}:ask:{uuid.uuid4().hex}",
-            message_id="",
-            text=text,
-            addressed=True,
-            private_reply=True,
-        )
+        msg = await self.command_message(user, channel, installation, text, private_reply=True)
         async for event in self.conversation.handle(msg):
-            if isinstance(event, Reply | Failed):
+            if isinstance(event, ev.Reply | ev.Failed):
                 await post([], event.text)
-            elif isinstance(event, Final):
+            elif isinstance(event, ev.Final):
                 answer = event.answer
                 await post(answer_blocks(answer, notices=event.notices), fallback_text(answer.text))

@@ -24,10 +24,11 @@ from bot import messages
 from bot.adapters.slack import events
 from bot.adapters.slack.answer import BotIds, Responder
 from bot.adapters.slack.api import slack_error
-from bot.adapters.slack.commands import AdminLike, HelpdeskCommand, Respond
+from bot.adapters.slack.commands import HelpdeskCommand, Respond
 from bot.adapters.slack.conversations import Directory, Installation
 from bot.adapters.slack.feedback import Feedback
 from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_UP
+from bot.admin import AdminCommands
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def build_slack_app(
     services: Services,
     client: AsyncWebClient,
     *,
-    admin: AdminLike | None = None,
+    admin: AdminCommands | None = None,
     signing_secret: str | None = None,
 ) -> SlackBot:
     """`signing_secret` is required over HTTP; in Socket Mode there is none to check."""

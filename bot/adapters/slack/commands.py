@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +22,7 @@ from bot.adapters.slack.answer import PLATFORM, Responder
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import NO_INSTALLATION, Directory, Installation
 from bot.adapters.slack.render import escape
+from bot.admin import AdminCommands
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
@@ -30,32 +31,13 @@ Respond = Callable[..., Awaitable[Any]]
 Spawn = Callable[[Coroutine[Any, Any, None], str], object]
 
 
-class AdminReplyLike(Protocol):
-    @property
-    def text(self) -> str: ...
-    @property
-    def follow_request_id(self) -> int | None: ...
-
-
-class AdminLike(Protocol):
-    async def handle(self, asker: Asker, text: str) -> AdminReplyLike: ...
-
-    async def follow(
-        self,
-        request_id: int,
-        post: Callable[[str], Awaitable[str]],
-        update: Callable[[str, str], Awaitable[None]],
-        interval: float = 3.0,
-    ) -> None: ...
-
-
 class HelpdeskCommand:
     def __init__(
         self,
         client: AsyncWebClient,
         responder: Responder,
         directory: Directory,
-        admin: AdminLike | None,
+        admin: AdminCommands | None,
         spawn: Spawn,
     ) -> None:
         self.client = client
@@ -76,16 +58,7 @@ class HelpdeskCommand:
     ) -> None:
         words = text.strip().split(maxsplit=1)
         try:
-            msg = await self.responder.inbound(
-                user=user,
-                channel=channel,
-                channel_type=None,
-                installation=installation,
-                thread=f"{channel}:command",
-                message_id="",
-                text=text,
-                addressed=True,
-            )
+            msg = await self.responder.command_message(user, channel, installation, text)
             if not self.responder.conversation.allowed_here(msg):
                 return  # ALLOW_EXTERNAL_CHANNELS=false: slash commands too
             if words and words[0].lower() == "ask":

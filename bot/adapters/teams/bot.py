@@ -1,5 +1,5 @@
 """The Teams bot: Bot Framework activities ↔ the conversation service. Translates only:
-an activity becomes an `InboundMessage`; the service's events become Teams activities.
+an activity becomes an `ev.InboundMessage`; the service's events become Teams activities.
 
 - channel @mention → answer in the same reply chain (the conversation id carries
   `;messageid=`, and every reply names the question as `replyToId`), public documents only;
@@ -19,8 +19,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from botbuilder.core import ActivityHandler, BotAdapter, InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -30,15 +29,8 @@ from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
 from bot.adapters.teams.retry import with_retry
 from bot.adapters.teams.streaming import TeamsStream
-from bot.conversation.inbound import (
-    Failed,
-    Final,
-    InboundMessage,
-    Notice,
-    Reply,
-    Status,
-    TextDelta,
-)
+from bot.admin import AdminCommands
+from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
 from bot.models import Asker
 
@@ -48,23 +40,6 @@ PLATFORM = "teams"
 MEMBER_CACHE_SECONDS = 600.0
 _AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-
-
-class AdminHandler(Protocol):
-    """`bot.admin.AdminCommands`, shared with Slack's `/helpdesk`."""
-
-    async def handle(self, asker: Asker, text: str) -> Any: ...
-
-    async def follow(
-        self,
-        request_id: int,
-        post: Callable[[str], Awaitable[str]],
-        update: Callable[[str, str], Awaitable[None]],
-        interval: float = 3.0,
-        *,
-        private: bool = False,
-        viewer: Asker | None = None,
-    ) -> None: ...
 
 
 def _props(entity: Any) -> dict[str, Any]:
@@ -142,7 +117,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
         conversation: ConversationService,
-        admin: AdminHandler | None,
+        admin: AdminCommands | None,
         adapter: BotAdapter,
         app_id: str,
         *,
@@ -177,7 +152,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
 
     async def _inbound(
         self, turn_context: TurnContext, personal: bool, text: str
-    ) -> InboundMessage:
+    ) -> ev.InboundMessage:
         activity = turn_context.activity
         tenant = activity_tenant(activity)
         external = bool(self.tenant_id and tenant and tenant != self.tenant_id)
@@ -190,7 +165,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         sender: ChannelAccount = activity.from_property
         email = await self._email(turn_context, sender.id) if insider else None
         conversation_type = activity.conversation.conversation_type
-        return InboundMessage(
+        return ev.InboundMessage(
             asker=Asker(
                 platform=PLATFORM,
                 user_id=sender.aad_object_id or sender.id,
@@ -208,24 +183,26 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             in_thread=False,
         )
 
-    async def _render(self, turn_context: TurnContext, msg: InboundMessage, streamed: bool) -> None:
+    async def _render(
+        self, turn_context: TurnContext, msg: ev.InboundMessage, streamed: bool
+    ) -> None:
         """1:1 chats stream (informative update, text, final message); channels and
         group chats get `typing` and then one final message."""
         stream = TeamsStream(lambda a: self._send(turn_context, a), interval=self.stream_interval)
         notices: list[str] = []
         async for event in self.conversation.handle(msg):
-            if isinstance(event, Reply):
+            if isinstance(event, ev.Reply):
                 await self._send(turn_context, text_activity(event.text))
-            elif isinstance(event, Status):
+            elif isinstance(event, ev.Status):
                 if streamed:
                     await stream.informative(event.text)
                 else:
                     await self._send(turn_context, typing_activity())
-            elif isinstance(event, Notice):
+            elif isinstance(event, ev.Notice):
                 notices.append(event.text)
-            elif isinstance(event, TextDelta) and streamed:
+            elif isinstance(event, ev.TextDelta) and streamed:
                 await stream.push(event.text)
-            elif isinstance(event, Final):
+            elif isinstance(event, ev.Final):
                 final = answer_activity(event.answer, notices=event.notices)
                 if streamed:
                     response = await stream.finish(final)
@@ -234,7 +211,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                     response = await self._send(turn_context, final)
                     message_id = getattr(response, "id", None) or ""
                 await self.conversation.delivered(event.answer_id, message_id)
-            elif isinstance(event, Failed):
+            elif isinstance(event, ev.Failed):
                 if streamed:
                     await stream.finish(text_activity(event.text))
                 else:
