@@ -37,11 +37,30 @@ class ChatStore:
         except IntegrityError:
             return False
 
-    def prune_events(self, older_than: timedelta = timedelta(days=2)) -> None:
+    def prune(self, keep: timedelta, keep_events: timedelta = timedelta(days=1)) -> dict[str, int]:
+        """Retention (run by the worker, RETENTION_DAYS): delete answers, the feedback on
+        them, conversation turns and answered-thread records older than `keep`, and seen
+        delivery ids older than `keep_events` (Slack retries an event for minutes, not
+        days). Returns the rows removed per table."""
+        now = utcnow()
+        removed: dict[str, int] = {}
+        old_answers = select(answers.c.id).where(answers.c.created_at < now - keep)
         with self.engine.begin() as conn:
-            conn.execute(
-                delete(seen_events).where(seen_events.c.created_at < utcnow() - older_than)
+            res = conn.execute(
+                delete(answer_feedback).where(
+                    (answer_feedback.c.created_at < now - keep)
+                    | answer_feedback.c.answer_id.in_(old_answers)
+                )
             )
+            removed[answer_feedback.name] = res.rowcount
+            for table in (answers, conversation_turns, answered_threads):
+                res = conn.execute(delete(table).where(table.c.created_at < now - keep))
+                removed[table.name] = res.rowcount
+            res = conn.execute(
+                delete(seen_events).where(seen_events.c.created_at < now - keep_events)
+            )
+            removed[seen_events.name] = res.rowcount
+        return removed
 
     # ------------------------------------------------------------------ threads
     def mark_thread_answered(self, platform: str, conversation: str) -> None:

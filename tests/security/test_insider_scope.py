@@ -22,7 +22,7 @@ from tests.scenario import slack_harness as slack
 from tests.scenario import teams_harness as teams
 
 QUESTION = "What are the salary bands for an L3 engineer?"
-RESTRICTED = "salary-bands-2026"
+RESTRICTED = "Salary bands 2026"  # the restricted page's title
 EMAIL = slack.HANNAH[1]  # in hr-team: entitled to the restricted page
 
 Factory = Callable[..., Awaitable[slack.SlackHarness]]
@@ -82,7 +82,7 @@ async def test_slack_dm_of_someone_not_a_full_member_gets_public_documents_only(
     await h.settle()
     [answer] = h.fake.answers_in("D0OUTSIDE", ev["ts"])
     assert RESTRICTED not in answer.text + json.dumps(answer.blocks)
-    assert claude.requests and RESTRICTED not in sent_to_claude(claude)
+    assert RESTRICTED not in sent_to_claude(claude)
 
 
 async def test_slack_full_member_in_her_dm_gets_the_restricted_page(

@@ -128,7 +128,9 @@ class Responder:
                 thread=incoming.thread_key,
                 message_id=incoming.ts,
                 text=incoming.text,
-                addressed=incoming.kind in ("mention", "assistant"),
+                # a DM is addressed to the bot even when its kind can't be confirmed
+                addressed=incoming.kind in ("mention", "assistant")
+                or incoming.channel_type == "im",
                 in_thread=incoming.in_thread,
                 delivery_id=incoming.event_id,
                 envelope_external=incoming.ext_shared,
