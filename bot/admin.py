@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from bot import messages
 from bot.admin_status import duration, elapsed, plain_error, render_status, running_line
 from bot.formatting import source_name
-from bot.models import Asker, PermissionScope, Surface
+from bot.models import Asker, PermissionScope, Question, Surface
 from bot.services import Services
 from connectors import schedule
 from connectors.base import Acl, SyncMode
@@ -172,7 +172,10 @@ class AdminCommands:
         restricted and renamed that fails to re-read must not show its new title."""
         scope = PermissionScope.public_only()
         if private and viewer is not None:
-            scope = await asyncio.to_thread(self.services.engine.scope_for, viewer, Surface.DM)
+            # the admin's own DM: their scope, when the adapter confirmed who they are
+            # (it gives an Asker an email only for a confirmed insider)
+            question = Question("", viewer, "admin", surface=Surface.DM, insider=True)
+            scope = await asyncio.to_thread(self.services.engine.scope, question)
         head = await asyncio.to_thread(get_request, self.state, request_id)
         if head is None:
             await post(messages.ADMIN_REQUEST_GONE)

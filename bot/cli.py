@@ -205,6 +205,7 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run the sync scheduler and serve reindex requests (production worker process)."""
+    from bot.conversation.store import ChatStore
     from connectors.registry import configured_sources
     from connectors.worker import run_worker
 
@@ -213,7 +214,7 @@ def worker() -> None:
     if not configured_sources(settings):
         typer.echo(messages.CLI_NO_SOURCES, err=True)
         raise typer.Exit(2)
-    run_worker(settings)
+    run_worker(settings, retention=lambda state: ChatStore(state.engine).prune)
 
 
 def _register_help_channels() -> None:

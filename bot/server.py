@@ -206,7 +206,13 @@ def _embedded_worker(services: Services) -> Any:
             log.warning("connectors.worker is not available: no in-process sync (RUN_WORKER)")
             yield
             return
-        worker = Worker(services.settings, services.state, services.index, services.embedder)
+        worker = Worker(
+            services.settings,
+            services.state,
+            services.index,
+            services.embedder,
+            retention=services.chat.prune,
+        )
         await asyncio.to_thread(worker.start)
         try:
             yield

@@ -56,6 +56,9 @@ SEEN_EVENTS_KEPT = timedelta(days=1)
 RETENTION_EVERY_HOURS = 6.0
 
 ConnectorFactory = Callable[[], Connector]
+# the chat side's retention, handed in by whoever builds the worker (`connectors/` does
+# not know the chat store): (keep, keep_events) → rows removed per table
+Retention = Callable[[timedelta, timedelta], Mapping[str, int]]
 
 
 def lease_name(source: str) -> str:
@@ -75,6 +78,7 @@ class Worker:
         sync_on_start: bool = True,
         poll_seconds: float | None = None,
         lease_seconds: float | None = None,
+        retention: Retention | None = None,
     ) -> None:
         """`connectors` overrides how a source's connector is built (name → factory) and
         which sources run; by default `connectors.registry` builds them from `config`."""
@@ -82,6 +86,7 @@ class Worker:
         self.state = state
         self.index = index
         self.embedder = embedder
+        self.retention = retention
         self.owner = owner or make_owner()
         self.lease_seconds = float(
             lease_seconds or getattr(config, "worker_lease_seconds", None) or DEFAULT_LEASE_SECONDS
@@ -213,9 +218,11 @@ class Worker:
         """Retention (every few hours, and at start): chat records older than
         `config.retention_days` (RETENTION_DAYS, default 90), seen event ids older than
         a day. Idempotent, so several workers may run it."""
+        if self.retention is None:
+            return None
         days = float(getattr(self.config, "retention_days", None) or DEFAULT_RETENTION_DAYS)
         try:
-            removed = self.state.prune_chat_records(timedelta(days=days), SEEN_EVENTS_KEPT)
+            removed = dict(self.retention(timedelta(days=days), SEEN_EVENTS_KEPT))
         except Exception:
             log.warning("retention pruning failed", exc_info=True)
             return None
@@ -333,8 +340,9 @@ class Worker:
         return build_connector(source, self.config, self.state)
 
 
-def run_worker(settings: Any) -> None:
-    """`helpdesk worker`: blocks until SIGTERM/SIGINT, then stops gracefully."""
+def run_worker(settings: Any, retention: Callable[[StateStore], Retention] | None = None) -> None:
+    """`helpdesk worker`: blocks until SIGTERM/SIGINT, then stops gracefully.
+    `retention` builds the chat side's pruning on this state store's database."""
     from connectors.no_telemetry import disable_library_telemetry
 
     disable_library_telemetry()
@@ -345,7 +353,9 @@ def run_worker(settings: Any) -> None:
     state = StateStore(settings.state_url)
     index = open_configured_index(settings)
     embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
-    worker = Worker(settings, state, index, embedder)
+    worker = Worker(
+        settings, state, index, embedder, retention=retention(state) if retention else None
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

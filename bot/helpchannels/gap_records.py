@@ -1,6 +1,5 @@
-"""`AskedQuestion` records for the gap report, read from where the chat records live
-today (`connectors.chat_records`: the `answers` and `feedback` tables). When the chat
-store moves into the conversation service, only `records_from_state` changes.
+"""`AskedQuestion` records for the gap report, read from the chat store
+(`bot.conversation.tables`: `answers`, and `answer_feedback` which names its answer).
 
 Today's records carry no "is this a DM" flag and no escalation flag, so:
 - the kind of conversation is read from its id, failing closed: only a Slack channel
@@ -19,8 +18,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.conversation.store import ChatStore
+from bot.conversation.tables import answer_feedback, answers
 from bot.helpchannels.gaps import AskedQuestion, SourceRef
-from connectors.state import StateStore, answers, feedback
+from connectors.state import StateStore
 from connectors.state_tables import _aware
 
 
@@ -39,12 +40,20 @@ def channel_of(platform: str, conversation: str) -> tuple[str, bool]:
 
 
 def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion]:
+    """Answers given since `since`, and older answers that got a 👎 since then."""
+    ChatStore(state.engine)  # the chat store's tables exist even before a first answer
     with state.engine.connect() as conn:
+        disliked = set(
+            conn.execute(
+                select(answer_feedback.c.answer_id).where(
+                    answer_feedback.c.created_at >= since, answer_feedback.c.rating < 0
+                )
+            ).scalars()
+        )
         answer_rows = conn.execute(
-            select(answers).where(answers.c.created_at >= since).order_by(answers.c.id)
-        ).mappings().all()  # fmt: skip
-        down_rows = conn.execute(
-            select(feedback).where(feedback.c.created_at >= since, feedback.c.rating < 0)
+            select(answers)
+            .where((answers.c.created_at >= since) | answers.c.id.in_(disliked))
+            .order_by(answers.c.id)
         ).mappings().all()  # fmt: skip
     sources: dict[str, SourceRef | None] = {}
 
@@ -59,15 +68,10 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
             )
         return sources[doc_id]
 
-    disliked = {(r["platform"], r["message_id"]) for r in down_rows if r["message_id"]}
-    matched: set[tuple[str, str]] = set()
     out = []
     for r in answer_rows:
         channel, is_dm = channel_of(r["platform"], r["conversation"])
-        key = (r["platform"], r["message_id"])
-        down = bool(r["message_id"]) and key in disliked
-        if down:
-            matched.add(key)
+        down = r["id"] in disliked
         out.append(
             AskedQuestion(
                 question=r["question"],
@@ -77,22 +81,6 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
                 asked_at=_aware(r["created_at"]) or since,
                 grounded=bool(r["grounded"]),
                 feedback=-1 if down else None,
-                best_source=best_source(r["doc_ids"] or []),
-            )
-        )
-    for r in down_rows:  # a 👎 whose answer is not on record (older, or pruned)
-        if (r["platform"], r["message_id"]) in matched or not r["question"]:
-            continue
-        channel, is_dm = channel_of(r["platform"], r["conversation"])
-        out.append(
-            AskedQuestion(
-                question=r["question"],
-                channel_id=channel,
-                is_dm=is_dm,
-                asker_id=f"{r['platform']}:{r['user_id']}",
-                asked_at=_aware(r["created_at"]) or since,
-                grounded=True,
-                feedback=-1,
                 best_source=best_source(r["doc_ids"] or []),
             )
         )

@@ -290,13 +290,12 @@ def ask(services: Services, claude: FakeClaude, text: str, email: str | None = N
     (the answer's text, its citations and the requests), as one string."""
     surface = Surface.DM if email else Surface.CHANNEL
     asker = Asker(platform="test", user_id=email or "u-channel", email=email)
-    question = Question(text, asker, "conv-drive", (), surface)
-    scope = services.engine.scope_for(asker, surface)
+    question = Question(text, asker, "conv-drive", (), surface, insider=bool(email))
     claude.requests.clear()
 
     async def run() -> Answer | None:
         final = None
-        async for event in services.engine.stream(question, scope):
+        async for event in services.engine.stream(question):
             if isinstance(event, Final):
                 final = event.answer
         return final
@@ -314,7 +313,9 @@ def can_retrieve(services: Services, doc_id: str, query: str, emails: list[str])
     for email in [None, *emails]:
         surface = Surface.DM if email else Surface.CHANNEL
         asker = Asker(platform="test", user_id=email or "u-channel", email=email)
-        scope = services.engine.scope_for(asker, surface)
+        scope = services.engine.scope(
+            Question(query, asker, "conv-drive", (), surface, insider=bool(email))
+        )
         hits = services.index.search(query, vector, scope.principals, 20)
         if any(h.node.metadata["doc_id"] == doc_id for h in hits):
             out.add(email or "public")

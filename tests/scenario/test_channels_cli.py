@@ -81,15 +81,17 @@ def test_a_drive_folder_narrowing_is_saved_with_a_warning(env: dict[str, str]) -
 
 
 def test_gaps_json_contract(env: dict[str, str]) -> None:
+    from bot.conversation.store import ChatStore
     from connectors.state import StateStore
 
     state = StateStore(f"sqlite:///{Path(env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    chat = ChatStore(state.engine)
     for user, conv, text in [
         ("U0ANA", "C0HELP:1.1", "How do I get VPN access for a contractor?"),
         ("U0BEN", "C0IT:2.1", "can contractors use the VPN"),
         ("U0CAS", "C0HELP:3.1", "Where do I order a new badge?"),
     ]:
-        state.record_answer("slack", conv, user, text, "none", [], False, "extractive")
+        chat.record_answer("slack", conv, user, text, "none", [], False, "extractive")
     state.dispose()
     done = helpdesk(["gaps", "--days", "3", "--json"], env)
     assert done.returncode == 0, done.stderr

@@ -130,7 +130,7 @@ async def test_forged_teams_token_is_a_401_with_one_short_log_line(
         assert_one_short_line(caplog)
         assert any("authentication failed" in r.getMessage() for r in caplog.records)
         assert teams.connector.requests == 0, "nothing is sent for a forged request"
-        assert secured.state.recent_turns("teams", activity["conversation"]["id"]) == []
+        assert secured.chat.recent_turns("teams", activity["conversation"]["id"]) == []
     # the keys really were consulted: the forgeries failed validation, not a fetch
     assert "/v1/.well-known/keys" in keys.fetches
 

@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from bot.conversation.store import ChatStore
+from bot.conversation.tables import answers
 from bot.helpchannels.gap_records import channel_of, records_from_state
 from bot.helpchannels.gaps import AskedQuestion, SourceRef, gap_report, render_gaps
 from connectors.base import Acl
 from connectors.embedder import OnnxEmbedding
-from connectors.state import StateStore, answers
+from connectors.state import StateStore
 
 RESTRICTED_TITLE = "Salary bands 2026 (HR only)"
 
@@ -29,8 +31,10 @@ def _seed(state: StateStore) -> None:
         ],
     )  # fmt: skip
 
+    chat = ChatStore(state.engine)
+
     def ask(user: str, conv: str, text: str, grounded: bool, docs: tuple[str, ...] = ()) -> int:
-        return state.record_answer(
+        return chat.record_answer(
             "slack", conv, user, text, "answer", list(docs), grounded, "extractive",
             message_id=f"{conv}-{user}-{len(text)}",
         )  # fmt: skip
@@ -39,13 +43,9 @@ def _seed(state: StateStore) -> None:
     ask("U0BEN", "C0IT:2.1", "can contractors use the VPN", False, ("confluence:vpn",))
     ask("U0CAS", "C0HELP:3.1", "vpn account for an external freelancer - how?", False)
     ask("U0ANA", "C0HELP:4.1", "can a contractor get vpn access", False)
-    ask("U0DAN", "C0IT:5.1", "Does our contractor get VPN access and who approves it?", True,
-        ("confluence:vpn",))  # fmt: skip
-    state.record_feedback(
-        "slack", "C0IT:5.1", "U0DAN", -1,
-        "Does our contractor get VPN access and who approves it?", "answer",
-        ["confluence:vpn"], message_id="C0IT:5.1-U0DAN-55",
-    )  # fmt: skip
+    disliked = ask("U0DAN", "C0IT:5.1", "Does our contractor get VPN access and who approves it?",
+        True, ("confluence:vpn",))  # fmt: skip
+    chat.record_feedback(disliked, "U0DAN", -1)
     ask("U0EVE", "C0HR:6.1", "How long is parental leave?", False, ("confluence:salary",))
     ask("U0FAY", "C0HELP:7.1", "how many weeks of paternity leave do I get", False)
     ask("U0GUS", "D0SECRET:8.1", "where do I find the severance policy for my layoff", False)
