@@ -109,14 +109,14 @@ def judge(case: Case, answer: Answer, mode: str) -> dict[str, bool]:
 async def _ask(engine: Any, case: Case) -> Answer:
     surface = Surface.DM if case.as_user else Surface.CHANNEL
     asker = Asker(platform="eval", user_id=case.as_user or "eval", email=case.as_user)
-    scope = engine.scope_for(asker, surface)
+    insider = bool(case.as_user)  # the evaluator asks as that user, like `ask --as`
     history: list[Turn] = []
     for earlier in case.history:
-        q = Question(earlier, asker, f"eval-{case.id}", tuple(history), surface)
-        previous = await engine.answer(q, scope)
+        q = Question(earlier, asker, f"eval-{case.id}", tuple(history), surface, insider)
+        previous = await engine.answer(q)
         history += [Turn("user", earlier), Turn("assistant", previous.text)]
-    question = Question(case.question, asker, f"eval-{case.id}", tuple(history), surface)
-    answer: Answer = await engine.answer(question, scope)
+    question = Question(case.question, asker, f"eval-{case.id}", tuple(history), surface, insider)
+    answer: Answer = await engine.answer(question)
     return answer
 
 
