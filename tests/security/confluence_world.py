@@ -77,8 +77,9 @@ class World:
     def scope(self, who: str) -> PermissionScope:
         engine = self.services.engine
         if who == CHANNEL:
-            return engine.scope_for(Asker("slack", "U-chan"), Surface.CHANNEL)
-        return engine.scope_for(Asker("slack", f"U-{who}", email=who), Surface.DM)
+            return engine.scope(Question("", Asker("slack", "U-chan"), "C1"))
+        asker = Asker("slack", f"U-{who}", email=who)
+        return engine.scope(Question("", asker, "D1", (), Surface.DM, insider=True))
 
     def readers(self, secret: str) -> set[str]:
         """Who (of the channel and every person) retrieves the page holding `secret`."""
@@ -99,12 +100,12 @@ class World:
         surface = Surface.CHANNEL if who == CHANNEL else Surface.DM
         email = None if who == CHANNEL else who
         asker = Asker("slack", f"U-{who}", email=email)
-        question = Question(QUESTIONS[secret], asker, "C1", (), surface)
+        question = Question(QUESTIONS[secret], asker, "C1", (), surface, insider=bool(email))
         engine = self.services.engine
 
         async def run() -> Answer:
             final = None
-            async for event in engine.stream(question, engine.scope_for(asker, surface)):
+            async for event in engine.stream(question):
                 if isinstance(event, Final):
                     final = event.answer
             assert final is not None
