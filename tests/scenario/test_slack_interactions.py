@@ -258,3 +258,39 @@ async def test_assistant_thread_gets_suggested_prompts_and_answers_with_status_a
     assert "Salary bands 2026" in json.dumps(answer.blocks, ensure_ascii=False)
     methods = h.fake.methods()
     assert methods.index("assistant.threads.setStatus") < methods.index("chat.startStream")
+
+
+async def test_agent_messaging_dm_gets_prompts_on_open_and_answers_a_rootless_thread(
+    harness: Factory,
+) -> None:
+    """Agent messaging (`agent_view`): opening the DM is `app_home_opened` (tab
+    "messages"), and a question is a plain top-level DM message with no
+    `assistant_app_thread` root: prompts on open, status and title, answer in its thread."""
+    h = await harness()
+    opened = {
+        "type": "app_home_opened",
+        "user": HANNAH[0],
+        "channel": DM_HANNAH,
+        "tab": "messages",
+        "event_ts": new_ts(),
+    }
+    await h.event(opened)
+    await h.event({**opened, "tab": "home", "event_ts": new_ts()})  # not the DM: nothing
+    await h.settle()
+    (prompts,) = h.fake.calls_to("assistant.threads.setSuggestedPrompts")
+    assert prompts.args["channel_id"] == DM_HANNAH and "thread_ts" not in prompts.args
+    assert prompts.args["title"] == messages.SLACK_SUGGESTED_TITLE
+    assert [p["message"] for p in prompts.args["prompts"]] == [
+        m for _, m in messages.SLACK_SUGGESTED_PROMPTS
+    ]
+
+    ev = message(DM_HANNAH, HANNAH[0], "What are the salary bands for L3?", channel_type="im")
+    await h.event(ev)
+    await h.settle()
+    (status,) = h.fake.calls_to("assistant.threads.setStatus")
+    assert status.args["status"] == messages.SEARCHING and status.args["thread_ts"] == ev["ts"]
+    (title,) = h.fake.calls_to("assistant.threads.setTitle")
+    assert title.args["title"] == "What are the salary bands for L3?"
+    (answer,) = h.fake.answers_in(DM_HANNAH, ev["ts"])
+    assert "Salary bands 2026" in json.dumps(answer.blocks, ensure_ascii=False)
+    assert not h.fake.calls_to("reactions.add")

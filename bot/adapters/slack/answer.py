@@ -189,10 +189,11 @@ class Responder:
 
     # ------------------------------------------------------------------ helpers
     async def _mark(self, incoming: Incoming, status: ev.Status) -> None:
-        """Show at once that the question was seen: assistant status (and the thread's
-        title, from its first question) in the AI-app surface, 👀 elsewhere (a retried
-        event's `already_reacted` is fine)."""
-        if incoming.kind == "assistant":
+        """Show at once that the question was seen: the thread's status (and its title,
+        from its first question) in a DM with the app — an AI-app / Agent messaging
+        thread, which in Agent messaging has no `assistant_app_thread` root and may be a
+        top-level DM message — 👀 elsewhere (a retried event's `already_reacted` is fine)."""
+        if incoming.kind == "assistant" or incoming.channel_type == "im":
             try:
                 await self.client.assistant_threads_setStatus(
                     channel_id=incoming.channel, thread_ts=incoming.thread_ts, status=status.text

@@ -147,6 +147,16 @@ def build_slack_app(
 
     app.assistant(assistant)
 
+    @app.event("app_home_opened")
+    async def on_home_opened(body: dict[str, Any]) -> None:
+        # Agent messaging (`agent_view`): opening the app's DM is `app_home_opened` with
+        # tab "messages" (no `assistant_thread_started`, no thread): greet with the
+        # suggested prompts for the DM itself.
+        event = body.get("event") or {}
+        channel = event.get("channel")
+        if event.get("tab") == "messages" and channel:
+            background.spawn(_suggest(client, str(channel), None), f"slack-suggest-{channel}")
+
     @app.command(COMMAND)
     async def on_command(
         ack: Any, body: dict[str, Any], respond: Respond, context: AsyncBoltContext
@@ -210,7 +220,9 @@ def installation(context: AsyncBoltContext) -> Installation:
     return Installation(team_id=auth.team_id, enterprise_id=auth.enterprise_id)
 
 
-async def _suggest(client: AsyncWebClient, channel: str, thread_ts: str) -> None:
+async def _suggest(client: AsyncWebClient, channel: str, thread_ts: str | None) -> None:
+    """Suggested prompts under a greeting title: for an assistant thread (`thread_ts`)
+    or, in Agent messaging, for the DM as a whole."""
     prompts = [{"title": t, "message": m} for t, m in messages.SLACK_SUGGESTED_PROMPTS]
     try:
         await client.assistant_threads_setSuggestedPrompts(
