@@ -164,6 +164,12 @@ class AnswerEngine:
             combined = combined_query(query, history)
             passages = await self.retrieve(combined, scope)
             query = combined
+        elif history and not answers(query, passages) and is_follow_up(question.text, False):
+            # a rewrite that did not resolve the follow-up: read it with the previous question
+            combined = combined_query(question.text, history)
+            retried = await self.retrieve(combined, scope)
+            if answers(combined, retried):
+                query, passages = combined, retried
         return query, passages
 
     async def retrieve(self, query: str, scope: PermissionScope) -> list[NodeWithScore]:

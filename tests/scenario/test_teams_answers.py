@@ -169,9 +169,11 @@ async def test_restricted_document_only_in_the_entitled_askers_personal_chat(
         await teams.post(channel)
         reply = teams.connector.messages(channel["conversation"]["id"])[-1]
         assert "salary-bands-2026" not in str(reply.activity)
+        # nothing public answers, so Claude may not be asked at all; if it is, never with it
         assert all(
             "salary-bands-2026" not in r["source"]
-            for r in claude.search_results(claude.requests[-1])
+            for request in claude.requests
+            for r in claude.search_results(request)
         )
 
         # Alice (not in hr-team) in a 1:1: still not
