@@ -26,7 +26,7 @@ from bot.services import Services
 from connectors import schedule
 from connectors.base import Acl, SyncMode
 from connectors.registry import configured_sources, known_sources
-from connectors.requests import (
+from connectors.reindex_requests import (
     QUEUED,
     ReindexRequest,
     enqueue,

@@ -15,7 +15,7 @@ from bot.formatting import ago, source_name
 from bot.services import Services
 from connectors import schedule
 from connectors.registry import configured_sources
-from connectors.requests import QUEUED, pending_requests
+from connectors.reindex_requests import QUEUED, pending_requests
 from connectors.state import SyncRun
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from connectors.base import Connector, SyncMode
 from connectors.leases import Lease, make_owner
 from connectors.registry import build_connector, configured_sources, known_sources
-from connectors.requests import recover_stale
+from connectors.reindex_requests import recover_stale
 from connectors.sync import SyncEngine, SyncProgress
 from connectors.worker import lease_name
 

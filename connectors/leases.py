@@ -16,6 +16,7 @@ and hosts, stored in the `leases` table of the state store.
   over at once, with one more conditional UPDATE on exactly that owner. A holder on
   another host, or whose process may be alive, is waited out as before.
 
+The SQL is the State store's (connectors/state_coordination.py); the rules are here.
 Times are the workers' UTC clocks: keep hosts NTP-synced; skew must stay well under ttl.
 """
 
@@ -30,13 +31,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
-
-from connectors.state import StateStore, leases, utcnow
+from connectors.state import StateStore, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +94,8 @@ def _process_alive(pid: int) -> bool:
 
 def holder(state: StateStore, name: str) -> tuple[str, datetime] | None:
     """The current owner and expiry of `name`, or None when nobody ever held it."""
-    with state.engine.connect() as conn:
-        row = conn.execute(
-            select(leases.c.owner, leases.c.expires_at).where(leases.c.name == name)
-        ).first()
-    if row is None:
-        return None
-    expires = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
-    return str(row[0]), expires
+    row = state.lease_row(name)
+    return None if row is None else (row.owner, row.expires_at)
 
 
 class Lease:
@@ -118,44 +110,19 @@ class Lease:
 
     def acquire(self) -> bool:
         now = utcnow()
-        values = {"owner": self.owner, "expires_at": now + self.ttl}
-        with self.state.engine.begin() as conn:
-            res = conn.execute(
-                update(leases)
-                .where(
-                    leases.c.name == self.name,
-                    or_(leases.c.expires_at < now, leases.c.owner == self.owner),
-                )
-                .values(**values)
-            )
-            if res.rowcount == 1:
-                return self._got(now)
-            row = conn.execute(
-                select(leases.c.owner, leases.c.expires_at).where(leases.c.name == self.name)
-            ).first()
+        got, row = self.state.lease_claim(self.name, self.owner, now, now + self.ttl)
+        if got:
+            return self._got(now)
         if row is not None:
-            expires = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
-            current = Holder.of(str(row[0]), expires)
+            current = Holder.of(row.owner, row.expires_at)
             if current.known_dead() and self._take_over(current, now):
                 return True
             self.blocked_by = current
-            return False
-        try:
-            with self.state.engine.begin() as conn:
-                conn.execute(insert(leases).values(name=self.name, **values))
-        except IntegrityError:
-            return False
-        return self._got(now)
+        return False
 
     def _take_over(self, dead: Holder, now: datetime) -> bool:
         """Replace exactly `dead`'s row (a concurrent taker or a renewal wins the race)."""
-        with self.state.engine.begin() as conn:
-            res = conn.execute(
-                update(leases)
-                .where(leases.c.name == self.name, leases.c.owner == dead.owner)
-                .values(owner=self.owner, expires_at=now + self.ttl)
-            )
-        if res.rowcount != 1:
+        if not self.state.lease_replace(self.name, dead.owner, self.owner, now + self.ttl):
             return False
         log.warning(
             "lease taken over from a dead holder name=%s holder=%s pid=%s",
@@ -174,13 +141,7 @@ class Lease:
 
     def renew(self) -> bool:
         """Extend the expiry; False when another owner holds it now."""
-        with self.state.engine.begin() as conn:
-            res = conn.execute(
-                update(leases)
-                .where(leases.c.name == self.name, leases.c.owner == self.owner)
-                .values(expires_at=utcnow() + self.ttl)
-            )
-        ok = res.rowcount == 1
+        ok = self.state.lease_renew(self.name, self.owner, utcnow() + self.ttl)
         if not ok:
             self.lost.set()
             log.warning("lease lost name=%s owner=%s", self.name, self.owner)
@@ -191,10 +152,7 @@ class Lease:
             return
         self.held = False
         try:
-            with self.state.engine.begin() as conn:
-                conn.execute(
-                    delete(leases).where(leases.c.name == self.name, leases.c.owner == self.owner)
-                )
+            self.state.lease_release(self.name, self.owner)
             log.info("lease released name=%s owner=%s", self.name, self.owner)
         except Exception:
             # it expires on its own after ttl

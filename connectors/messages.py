@@ -77,7 +77,7 @@ DRIVE_GROUPS_UNREAD_NOTE = (
     "until a read succeeds: {groups}"
 )
 
-# --- connectors/requests.py ---
+# --- connectors/reindex_requests.py ---
 RUN_INTERRUPTED = (
     "the process running this sync (a worker or `helpdesk sync`) stopped during the run; "
     "the next run resumed it"

@@ -3,8 +3,11 @@ SQLAlchemy URL such as PostgreSQL in production).
 
 Tables (`connectors.state_tables`, re-exported here): documents (what is indexed, its
 hash, ACL and a `dirty` flag), checkpoints, sync_runs, group memberships, reindex
-requests and leases. The chat side's records (answers, feedback, turns, threads, seen
-deliveries) are not here: `bot/` owns them (`bot.conversation.store`).
+requests, leases and the workers' schedule. `StateStore` is the one repository over
+them: no SQL on these tables lives outside it (memberships in connectors/memberships.py,
+leases, reindex requests and the schedule in connectors/state_coordination.py).
+The chat side's records (answers, feedback, turns, threads, seen deliveries) are not
+here: `bot/` owns them (`bot.conversation.store`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, in
 
 from connectors.base import Acl, KnownDoc
 from connectors.memberships import Memberships
+from connectors.state_coordination import CoordinationRows
 from connectors.state_tables import (
     _aware,
     checkpoints,
@@ -30,6 +34,7 @@ from connectors.state_tables import (
     reindex_requests,
     sync_runs,
     utcnow,
+    worker_schedule,
 )
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "reindex_requests",
     "sync_runs",
     "utcnow",
+    "worker_schedule",
 ]
 
 
@@ -113,7 +119,7 @@ class DocumentRow:
     dirty: bool
 
 
-class StateStore(Memberships):
+class StateStore(Memberships, CoordinationRows):
     """Thin typed access to the state tables. Safe to share between threads."""
 
     def __init__(self, url: str) -> None:
@@ -352,8 +358,6 @@ class StateStore(Memberships):
         with self.engine.connect() as conn:
             rows = conn.execute(select(sync_runs.c.source).distinct()).scalars().all()
         return sorted(str(r) for r in rows)
-
-    # ------------------------------------------------------------------ chat-side records
 
 
 def _upsert_checkpoint(conn: Any, source: str, value: str, now: datetime) -> None:

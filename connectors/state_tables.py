@@ -99,3 +99,14 @@ leases = Table(
     Column("owner", String(256), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+# One row per (worker, source): the scheduler's next run time, refreshed on every poll
+# tick; the row with source "*" says the worker is alive (connectors/schedule.py).
+worker_schedule = Table(
+    "worker_schedule",
+    metadata,
+    Column("owner", String(256), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("next_run_at", DateTime(timezone=True)),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)

@@ -8,7 +8,7 @@ poll job serves reindex requests from the state store.
 - Every run goes through `run_once`, which first takes the source's lease
   (connectors/leases.py): a source never syncs twice at once, whether the other run is
   a scheduled one, a requested one, or another worker replica's.
-- A run claims every queued request of its source (connectors/requests.py): requests
+- A run claims every queued request of its source (connectors/reindex_requests.py): requests
   made before it starts are served by that one run; later ones wait for the next run.
 - `shutdown()` stops gracefully: the running sync commits its batch (`should_stop`),
   its requests go back to the queue, the lease is released.
@@ -35,7 +35,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from llama_index.core.embeddings import BaseEmbedding
 
-from connectors import requests as queue
+from connectors import reindex_requests as queue
 from connectors import schedule
 from connectors.base import Connector, SyncMode
 from connectors.index import ChunkIndex

@@ -15,7 +15,7 @@ from bot.admin import AdminCommands
 from bot.services import Services
 from connectors.embedder import HashingEmbedding
 from connectors.files import FilesConnector
-from connectors.requests import get_request
+from connectors.reindex_requests import get_request
 from connectors.worker import Worker
 from tests.scenario.teams_harness import (
     ALICE,

@@ -16,7 +16,7 @@ import pytest
 from bot import messages
 from bot.admin import AdminCommands
 from bot.models import Asker
-from connectors import requests as queue
+from connectors import reindex_requests as queue
 from connectors.base import Connector
 from connectors.leases import holder
 from connectors.worker import Worker, lease_name

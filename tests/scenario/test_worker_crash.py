@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors import requests as queue
+from connectors import reindex_requests as queue
 from connectors.embedder import HashingEmbedding
 from connectors.index import open_index
 from connectors.leases import holder

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.conversation.store import ChatStore
-from connectors import requests as queue
+from connectors import reindex_requests as queue
 from connectors import schedule
 from connectors.embedder import HashingEmbedding
 from connectors.files import FilesConnector

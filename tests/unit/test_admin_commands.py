@@ -12,7 +12,7 @@ from bot import messages
 from bot.admin import AdminCommands
 from bot.models import Asker
 from bot.services import Services
-from connectors import requests as queue
+from connectors import reindex_requests as queue
 from tests.scenario.test_worker_support import Chat, make_services
 
 SLACK_ADMIN = Asker(platform="slack", user_id="U0ADMIN")
