@@ -46,9 +46,11 @@ typecheck: install-dev
 bench: install-dev
 	$(BIN)/python -m bench
 
-## make eval: retrieval quality on ../shared/eval/samsung-emanual-qa (when present)
+## make eval: retrieval quality on EVAL_DATA (../shared/eval/samsung-emanual-qa); without
+## it, says where that data set comes from and scores the small set in bench/eval-samples
+EVAL_DATA ?= ../shared/eval/samsung-emanual-qa
 eval: install
-	$(BIN)/helpdesk eval ../shared/eval/samsung-emanual-qa
+	$(BIN)/helpdesk eval $(EVAL_DATA) --fallback bench/eval-samples
 
 teams-package: install
 	$(BIN)/python tools/teams_package.py

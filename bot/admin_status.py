@@ -1,8 +1,9 @@
 """Text for `/helpdesk status` and for reindex progress, read from the state store.
 
 Everything here is computed from the state tables, so the web process shows what a
-separate worker process is doing. Nothing here shows a document title: status is open
-to everyone, and titles of restricted documents must never reach a channel.
+separate worker process is doing. Nothing here shows the title of a document that is not
+indexed as public: status is open to everyone, and titles of restricted documents must
+never reach a channel.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from connectors.state import SyncRun
 
 log = logging.getLogger(__name__)
 
+FAILURES_SHOWN = 5
 STALLED_AFTER = timedelta(minutes=3)  # a running sync commits a batch far more often
 
 
@@ -54,7 +56,7 @@ def running_line(run: SyncRun, now: datetime | None = None) -> str:
 
 def plain_error(run: SyncRun) -> str:
     if run.status == "interrupted":
-        return messages.ADMIN_ERROR_INTERRUPTED
+        return run.error or messages.ADMIN_ERROR_INTERRUPTED
     return run.error or run.status
 
 
@@ -151,13 +153,37 @@ def _source_lines(
                 s="" if last.failed == 1 else "s",
             )
         )
+    if last is not None and last.failures:
+        lines.extend(_failed_documents(services, last))
+    return lines
+
+
+def _failed_documents(services: Services, run: SyncRun) -> list[str]:
+    """Which documents failed in `run`: a title only for a document indexed as public
+    (this reply may be read in a channel); any other is named only as 'not public'."""
+    n = max(run.failed, len(run.failures))
+    lines = [messages.ADMIN_STATUS_DOCS_FAILED.format(n=n, s="" if n == 1 else "s")]
+    for failure in run.failures[:FAILURES_SHOWN]:
+        doc_id = str(failure.get("doc_id") or "")
+        doc = services.state.document(doc_id) if doc_id else None
+        if doc is not None and doc.acl.public:
+            title = failure.get("title") or doc.title or doc_id
+            lines.append(
+                messages.ADMIN_FAILURE_LINE.format(title=title, reason=failure.get("reason"))
+            )
+        else:
+            lines.append(messages.ADMIN_FAILURE_HIDDEN)
+    if n > FAILURES_SHOWN:
+        lines.append(messages.ADMIN_FAILURES_MORE.format(n=n - FAILURES_SHOWN))
     return lines
 
 
 def _last_finished(services: Services, name: str) -> SyncRun | None:
     """The most recent run of `name` that is not running (for 'last error')."""
-    statuses = ("failed", "interrupted", "succeeded", "partial")
-    runs = [services.state.last_run(name, status=s) for s in statuses]
+    runs = [
+        services.state.last_run(name, status=s)
+        for s in ("failed", "interrupted", "partial", "succeeded")
+    ]
     finished = [r for r in runs if r is not None]
     return max(finished, key=lambda r: r.id) if finished else None
 

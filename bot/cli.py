@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,14 +24,48 @@ app = typer.Typer(
 )
 
 
-def _settings() -> Settings:
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _settings(*checks: Callable[[Settings], None], data_dir: bool = True) -> Settings:
+    """The settings, checked: a configuration error is one line on stderr and exit 2."""
+    from bot.checks import check_data_dir, check_embedder, check_source_names
+    from bot.errors import ConfigError
+
     try:
-        return load_settings()
+        settings = load_settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first.get("loc", ())).upper()
         typer.echo(messages.CLI_CONFIG_ERROR.format(message=f"{key}: {first.get('msg')}"), err=True)
         raise typer.Exit(2) from exc
+    always = [check_source_names, check_embedder] + ([check_data_dir] if data_dir else [])
+    try:
+        for check in [*always, *checks]:
+            check(settings)
+    except ConfigError as exc:
+        typer.echo(messages.CLI_CONFIG_ERROR.format(message=exc.user_message), err=True)
+        raise typer.Exit(2) from exc
+    return settings
+
+
+def _check_as(as_user: str | None) -> None:
+    if as_user is not None and not EMAIL.match(as_user):
+        typer.echo(messages.CLI_AS_NOT_EMAIL.format(value=as_user), err=True)
+        raise typer.Exit(2)
+
+
+def _refuse_empty_index(settings: Settings, services: Any | None = None) -> None:
+    """Asking before any sync: say so (exit 1) instead of answering from nothing. A fresh
+    embedded install is recognised before anything is opened, so nothing is written."""
+    if services is None:
+        fresh = settings.index_backend == "lancedb" and not settings.lance_dir.exists()
+        if not fresh:
+            return
+    elif services.index.count() > 0:
+        return
+    typer.echo(messages.CLI_EMPTY_INDEX, err=True)
+    raise typer.Exit(1)
 
 
 def _logging(settings: Settings, quiet: bool = True) -> None:
@@ -58,9 +94,10 @@ def sync(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per source.")] = False,
 ) -> None:
     """Sync one source (or every configured one) into the index."""
+    from bot.checks import check_sources
     from bot.sync_command import run_sync
 
-    settings = _settings()
+    settings = _settings(check_sources)
     _logging(settings, quiet=True)
     code = run_sync(settings, source, full=full, as_json=as_json)
     raise typer.Exit(code)
@@ -78,9 +115,15 @@ def ask(
     """Answer one question (public documents only, as in a channel, unless --as)."""
     from bot.adapters.terminal import TerminalSession, answer_json
 
+    if not question.strip():
+        typer.echo(messages.CLI_ASK_EMPTY, err=True)
+        raise typer.Exit(2)
+    _check_as(as_user)
     settings = _settings()
     _logging(settings)
+    _refuse_empty_index(settings)
     services = _services(settings)
+    _refuse_empty_index(settings, services)
     session = TerminalSession(services.conversation, as_user, echo=not as_json)
     answer = asyncio.run(session.ask(question))
     if as_json:
@@ -98,11 +141,12 @@ def chat(
     from bot.adapters.terminal import chat_loop
     from connectors.registry import configured_sources
 
+    _check_as(as_user)
     settings = _settings()
     _logging(settings)
+    _refuse_empty_index(settings)
     services = _services(settings)
-    if services.index.count() == 0:
-        typer.echo(messages.CLI_EMPTY_INDEX, err=True)
+    _refuse_empty_index(settings, services)
     who = (
         messages.CLI_CHAT_AS_USER.format(email=as_user) if as_user else messages.CLI_CHAT_AS_PUBLIC
     )
@@ -149,10 +193,14 @@ def evaluate(
     claude: Annotated[
         bool, typer.Option("--claude", help="With --answers: use Claude when a key is set.")
     ] = False,
+    fallback: Annotated[
+        Path | None,
+        typer.Option("--fallback", help="Data set to score when DATASET_DIR does not exist."),
+    ] = None,
 ) -> None:
     """Retrieval quality (recall@k, MRR@10, nDCG@10) for hybrid, keyword and vector;
     with --answers, answer quality on a labelled dev set over samples/."""
-    settings = _settings()
+    settings = _settings(data_dir=False)  # both evals index into a scratch folder
     _logging(settings)
     if answers:
         from bot.answering.dev_eval import (
@@ -177,6 +225,12 @@ def evaluate(
     if dataset_dir is None:
         typer.echo(messages.CLI_EVAL_NO_DATASET, err=True)
         raise typer.Exit(2)
+    if not dataset_dir.is_dir():
+        typer.echo(messages.CLI_EVAL_DATASET_ABSENT.format(path=dataset_dir), err=True)
+        if fallback is None or not fallback.is_dir():
+            raise typer.Exit(2)
+        typer.echo(messages.CLI_EVAL_FALLBACK.format(path=fallback), err=True)
+        dataset_dir = fallback
     for name in ("corpus.jsonl", "queries.jsonl", "qrels.jsonl"):
         if not (dataset_dir / name).is_file():
             typer.echo(messages.CLI_EVAL_MISSING.format(path=dataset_dir / name), err=True)
@@ -188,10 +242,15 @@ def evaluate(
 @app.command()
 def serve() -> None:
     """Run the chat adapters (Slack, Teams) and, with RUN_WORKER=true, the sync scheduler."""
+    from bot.checks import check_sources, check_teams
     from bot.errors import ConfigError
-    from bot.server import run_server
+    from bot.server import check_slack_settings, run_server
 
-    settings = _settings()
+    def worker_sources(settings: Settings) -> None:
+        if settings.run_worker:  # the embedded scheduler syncs the sources
+            check_sources(settings)
+
+    settings = _settings(check_slack_settings, check_teams, worker_sources)
     _logging(settings, quiet=False)
     if not settings.slack_bot_token and not settings.microsoft_app_id:
         typer.echo(messages.CLI_SERVE_NO_PLATFORM, err=True)
@@ -205,11 +264,12 @@ def serve() -> None:
 @app.command()
 def worker() -> None:
     """Run the sync scheduler and serve reindex requests (production worker process)."""
+    from bot.checks import check_sources
     from bot.conversation.store import ChatStore
     from connectors.registry import configured_sources
     from connectors.worker import run_worker
 
-    settings = _settings()
+    settings = _settings(check_sources)
     _logging(settings, quiet=False)
     if not configured_sources(settings):
         typer.echo(messages.CLI_NO_SOURCES, err=True)

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.adapters.slack import SlackBot, build_slack_app
 from bot.adapters.slack.api import SlackClient
+from bot.checks import check_teams
 from bot.errors import ConfigError
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -84,6 +85,7 @@ def create_app(
     SLACK_BOT_TOKEN / SLACK_API_URL (tests point it at a fake Slack)."""
     settings = services.settings
     check_slack_settings(settings)
+    check_teams(settings)
     # Acks must not wait behind answer work running in worker threads (retrieval, state
     # writes): hand the GIL back to the event loop's thread after 1 ms instead of 5 ms.
     sys.setswitchinterval(0.001)
@@ -225,6 +227,7 @@ def _embedded_worker(services: Services) -> Any:
 def run_server(settings: Settings) -> None:
     """`helpdesk serve`: build everything once and serve on PORT until stopped."""
     check_slack_settings(settings)
+    check_teams(settings)
     services = build_services(settings)
     app = create_app(services)
     log.info(

@@ -1,4 +1,10 @@
-"""`helpdesk status`: per source documents, chunks, last sync and last error."""
+"""`helpdesk status`: per source documents, chunks, last sync, how the last run ended and
+which documents failed in it.
+
+This is the terminal (operator) view: it lists failed documents by title, restricted or
+not, as `helpdesk sync` does. The channel-visible `/helpdesk status` (bot/admin_status.py)
+hides the titles of documents that are not public.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,24 @@ from bot import messages
 from bot.formatting import ago
 from bot.services import Services
 from connectors.registry import configured_sources
+from connectors.state import StateStore, SyncRun
 
-MAX_FAILURES_SHOWN = 10
+FAILURES_SHOWN = 10
+FINISHED = ("succeeded", "partial", "failed", "interrupted")
+
+
+def last_finished_run(state: StateStore, source: str) -> SyncRun | None:
+    """The most recent run of `source` that has ended, whatever its status."""
+    last = state.last_run(source)
+    if last is None or last.status != "running":
+        return last
+    runs = [state.last_run(source, status=s) for s in FINISHED]
+    ended = [r for r in runs if r is not None]
+    return max(ended, key=lambda r: r.id) if ended else None
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
 
 
 def collect_status(services: Services) -> dict[str, Any]:
@@ -23,24 +45,40 @@ def collect_status(services: Services) -> dict[str, Any]:
     sources = []
     for name in names:
         last = state.last_run(name)
+        # a partial run (some documents failed, the rest synced) is a completed sync
         completed = [state.last_run(name, status=s) for s in ("succeeded", "partial")]
         last_ok = max((r for r in completed if r), key=lambda r: r.id, default=None)
+        ended = last_finished_run(state, name)
         sources.append(
             {
                 "source": name,
                 "documents": docs.get(name, 0),
                 "chunks": chunks.get(name, 0),
-                "last_sync": last_ok.finished_at.isoformat()
-                if last_ok and last_ok.finished_at
-                else None,
+                "last_sync": _iso(last_ok.finished_at) if last_ok else None,
                 "last_status": last.status if last else None,
                 "last_error": last.error if last and last.status == "failed" else None,
+                "running": bool(last and last.status == "running"),
                 "last_failed": last.failed if last else 0,
                 "last_failures": [
                     {k: f.get(k) for k in ("doc_id", "title", "reason")}
-                    for f in (last.failures if last else [])[:MAX_FAILURES_SHOWN]
+                    for f in (last.failures if last else [])[:FAILURES_SHOWN]
                 ],
-                "running": bool(last and last.status == "running"),
+                "last_run": None
+                if ended is None
+                else {
+                    "status": ended.status,
+                    "finished_at": _iso(ended.finished_at or ended.started_at),
+                    "error": ended.error,
+                    "failed": ended.failed,
+                    "failures": [
+                        {
+                            "doc_id": f.get("doc_id"),
+                            "title": f.get("title"),
+                            "reason": f.get("reason"),
+                        }
+                        for f in ended.failures
+                    ],
+                },
             }
         )
     size = services.index.size_bytes()
@@ -52,8 +90,41 @@ def collect_status(services: Services) -> dict[str, Any]:
             "chunks": services.index.count(),
             "size_bytes": size,
         },
-        "answers_24h": services.chat.answer_stats(datetime.now(UTC) - timedelta(hours=24)),
+        # answers recorded by the Slack and Teams adapters; `helpdesk ask`/`chat` are not
+        "chat_answers_24h": services.chat.answer_stats(datetime.now(UTC) - timedelta(hours=24)),
     }
+
+
+def _outcome(s: dict[str, Any]) -> str:
+    """'no errors', 'running now', or how the last run ended and what failed in it."""
+    run = s["last_run"]
+    if s["running"]:
+        prefix = messages.CLI_STATUS_RUNNING
+        if run is None or (run["status"] == "succeeded" and not run["failed"]):
+            return prefix
+        prefix += "; "
+    else:
+        prefix = ""
+    if run is None:
+        return prefix + messages.CLI_STATUS_NO_ERROR
+    when = ago(datetime.fromisoformat(run["finished_at"]))
+    if run["status"] == "interrupted":
+        return prefix + messages.CLI_STATUS_INTERRUPTED.format(
+            ago=when, error=run["error"] or messages.CLI_STATUS_STOPPED_EARLY
+        )
+    if run["status"] == "failed":
+        return prefix + messages.CLI_STATUS_LAST_ERROR.format(ago=when, error=run["error"])
+    if run["status"] == "partial":
+        n = run["failed"]
+        return prefix + messages.CLI_STATUS_PARTIAL.format(failed=n, s="" if n == 1 else "s")
+    if run["failed"]:
+        n = run["failed"]
+        return prefix + messages.CLI_STATUS_DOCS_FAILED.format(
+            n=n, s="" if n == 1 else "s", ago=when
+        )
+    if run["status"] != "succeeded":
+        return prefix + messages.CLI_STATUS_ENDED.format(status=run["status"], ago=when)
+    return prefix + messages.CLI_STATUS_NO_ERROR
 
 
 def render_status(report: dict[str, Any]) -> str:
@@ -64,29 +135,25 @@ def render_status(report: dict[str, Any]) -> str:
             if s["last_sync"]
             else messages.CLI_STATUS_NEVER
         )
-        failed = s.get("last_failed") or 0
-        if s["last_error"]:
-            err = messages.CLI_STATUS_LAST_ERROR.format(error=s["last_error"])
-        elif s["last_status"] == "partial":
-            err = messages.CLI_STATUS_PARTIAL.format(failed=failed, s="" if failed == 1 else "s")
-        else:
-            err = messages.CLI_STATUS_NO_ERROR
         lines.append(
             messages.CLI_STATUS_LINE.format(
                 source=s["source"],
                 documents=s["documents"],
                 chunks=s["chunks"],
                 last_sync=last_sync,
-                last_error=err,
+                last_error=_outcome(s),
             )
         )
-        for failure in s.get("last_failures") or []:
+        failures = (s["last_run"] or {}).get("failures") or []
+        for failure in failures[:FAILURES_SHOWN]:
             lines.append(
-                messages.CLI_STATUS_FAILURE_LINE.format(
-                    title=failure.get("title") or failure.get("doc_id"),
-                    reason=failure.get("reason"),
+                messages.CLI_SYNC_FAILURE_LINE.format(
+                    title=failure["title"] or failure["doc_id"], reason=failure["reason"]
                 )
             )
+        more = (s["last_run"] or {}).get("failed", 0) - min(len(failures), FAILURES_SHOWN)
+        if more > 0:
+            lines.append(messages.CLI_STATUS_FAILURES_MORE.format(n=more))
     idx = report["index"]
     size = f", {idx['size_bytes'] / 1e6:.1f} MB" if idx.get("size_bytes") else ""
     lines.append(
@@ -94,4 +161,5 @@ def render_status(report: dict[str, Any]) -> str:
             backend=idx["backend"], location=idx["location"], chunks=idx["chunks"], size=size
         )
     )
+    lines.append(messages.CLI_STATUS_ANSWERS.format(**report["chat_answers_24h"]))
     return "\n".join(lines)

@@ -66,7 +66,7 @@ async def test_idle_source_shows_counts_last_and_next_sync_index_and_answers(
     # the 5-minute interval started moments ago (rounded to the second)
     assert re.fullmatch(r"   next scheduled sync in (4 min \d+|5 min 0) s", text.splitlines()[3])
     assert re.search(rf"^Index: lancedb, {chunks} chunks, \d+\.\d MB$", text, re.M)
-    assert "Answers in the last 24 h: 2 (👍 1 · 👎 0)" in text
+    assert "Chat answers in the last 24 h (Slack and Teams): 2 (👍 1 · 👎 0)" in text
     assert "Sync workers running: 1" in text
     assert "failed" not in text
     # open to everyone, so no document title of any kind (restricted ones included)
@@ -159,3 +159,27 @@ async def test_a_run_whose_worker_died_is_shown_as_stalled(tmp_path: Path) -> No
         text,
         re.M,
     ), text
+
+
+async def test_documents_that_failed_are_listed_without_restricted_titles(
+    tmp_path: Path, workers: list[Worker]
+) -> None:
+    services = make_services(f"sqlite:///{tmp_path / 'state.sqlite3'}", tmp_path)
+    first = MemoryConnector("files", make_docs(3), private=frozenset({"doc-001"}))
+    docs = {**make_docs(3), "doc-003": "a new page that cannot be read"}
+    second = MemoryConnector(
+        "files", docs, private=frozenset({"doc-001"}), failing=frozenset({"doc-001", "doc-003"})
+    )
+    current = {"connector": first}
+    worker = start_worker(services, {"files": lambda: current["connector"]})
+    workers.append(worker)
+    assert worker.run_once("files") is not None
+    current["connector"] = second
+    assert worker.run_once("files") is not None
+
+    text = (await AdminCommands(services).handle(ANYONE, "status")).text
+    lines = text.splitlines()
+    at = lines.index("   2 documents failed in the last sync:")
+    # one restricted page, one never indexed (its permissions are unknown): no titles
+    assert lines[at + 1 : at + 3] == [messages.ADMIN_FAILURE_HIDDEN] * 2
+    assert "Title of doc-001" not in text and "Title of doc-003" not in text

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SAMPLES
-
-
-def helpdesk(
-    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=env["CWD"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+from bot import messages
+from tests.conftest import SAMPLES
+from tests.scenario.cli_support import base_env, helpdesk
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +19,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("cli")
     kb = root / "kb"
     shutil.copytree(SAMPLES, kb)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("ANTHROPIC_", "SLACK_", "CONFLUENCE_", "GOOGLE_", "WEAVIATE_", "DRIVE_")
-        )
-    }
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "HELPDESK_DATA_DIR": str(root / "data"),
-            "FILES_PATH": str(kb),
-            "HF_HUB_OFFLINE": "1",
-            "CWD": str(root),
-        }
-    )
+    env = base_env(root, kb)
     first = helpdesk(["sync", "--json"], env)
     assert first.returncode == 0, first.stderr
     return env
@@ -91,6 +61,17 @@ def test_sync_summary_line_and_failures(cli_env: dict[str, str]) -> None:
         assert out.returncode == 0, out.stderr
         assert "files: 0 added, 0 updated, 0 deleted" in out.stdout
         assert "1 failed" in out.stdout and "broken.md: invalid YAML front matter" in out.stdout
+        # `status` lists what failed in that sync, not "no errors"
+        text = helpdesk(["status"], cli_env).stdout.splitlines()
+        first = text.index(next(line for line in text if line.startswith("files: ")))
+        partial = messages.CLI_STATUS_PARTIAL.format(failed=1, s="")
+        assert text[first].endswith("; last sync just now; " + partial)
+        assert text[first + 1] == "  ✗ broken.md: invalid YAML front matter"
+        [files] = json.loads(helpdesk(["status", "--json"], cli_env).stdout)["sources"]
+        assert files["last_run"]["status"] == "partial"
+        [failure] = files["last_run"]["failures"]
+        assert failure["title"] == "broken.md"
+        assert failure["reason"].startswith("invalid YAML front matter")
     finally:
         (kb / "broken.md").unlink()
         helpdesk(["sync"], cli_env)
@@ -106,16 +87,45 @@ def test_sync_of_an_unknown_or_unconfigured_source_exits_with_a_clear_message(
 
 
 def test_failed_sync_exits_1(cli_env: dict[str, str]) -> None:
-    env = {**cli_env, "SOURCES": "files", "FILES_PATH": str(Path(cli_env["CWD"]) / "missing")}
-    out = helpdesk(["sync", "--json"], env)
-    assert out.returncode == 1
-    row = json.loads(out.stdout.splitlines()[0])
-    assert "is not a folder" in row["error"]
-    # fail closed: a failed run leaves the source's groups without members until it syncs
-    from connectors.state import StateStore
+    from tests.fakes.confluence_server import FakeConfluence
 
-    state = StateStore(f"sqlite:///{Path(cli_env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
+    site = FakeConfluence().start()
+    env = {
+        **cli_env,
+        "SOURCES": "confluence",
+        "CONFLUENCE_URL": site.url,
+        "CONFLUENCE_EMAIL": "bot@example.com",
+        "CONFLUENCE_API_TOKEN": "not-the-token",
+        "HELPDESK_DATA_DIR": str(Path(cli_env["CWD"]) / "data-confluence"),
+    }
     try:
+        out = helpdesk(["sync", "--json"], env)
+    finally:
+        site.stop()
+    assert out.returncode == 1, out.stderr
+    row = json.loads(out.stdout.splitlines()[0])
+    assert row["error"].startswith("Confluence credentials were rejected")
+    status = helpdesk(["status"], env).stdout
+    assert "confluence: 0 documents, 0 chunks; last sync never; last run failed just now: " in (
+        status
+    )
+
+
+def test_a_failed_files_run_leaves_its_groups_without_members(cli_env: dict[str, str]) -> None:
+    # fail closed: a failed run leaves the source's groups without members until it syncs
+    # (in process: `helpdesk sync` refuses a missing FILES_PATH before anything runs)
+    from bot.services import build_services
+    from bot.settings import load_settings
+    from connectors.embedder import HashingEmbedding
+    from connectors.files import FilesConnector
+
+    settings = load_settings(helpdesk_data_dir=Path(cli_env["HELPDESK_DATA_DIR"]))
+    services = build_services(settings, embedder=HashingEmbedding())
+    state = services.state
+    try:
+        missing = Path(cli_env["CWD"]) / "missing"
+        progress = services.sync_engine().run(FilesConnector(missing))
+        assert progress.status == "failed" and "is not a folder" in (progress.error or "")
         assert state.groups_of(["user:hannah.hr@northwind.example"]) == frozenset()
         assert helpdesk(["sync"], cli_env).returncode == 0
         assert state.groups_of(["user:hannah.hr@northwind.example"]) == {"group:files:hr-team"}
@@ -218,6 +228,7 @@ def test_eval_reports_three_retrievers(cli_env: dict[str, str], tmp_path: Path) 
     for mode in ("hybrid", "keyword", "vector"):
         assert set(report[mode]) == {"recall@2", "mrr@10", "ndcg@10"}
         assert report[mode]["recall@2"] == 1.0
+    (tmp_path / "nothing").mkdir()
     missing = helpdesk(["eval", str(tmp_path / "nothing")], cli_env)
     assert missing.returncode == 2 and "corpus.jsonl is missing" in missing.stderr
 
@@ -249,9 +260,10 @@ def test_serve_with_slack_half_configured_names_the_missing_key(cli_env: dict[st
 
 
 def test_worker_without_any_source_says_what_to_set(cli_env: dict[str, str]) -> None:
-    env = {**cli_env, "FILES_PATH": str(Path(cli_env["CWD"]) / "missing")}
+    env = {**cli_env}
+    del env["FILES_PATH"]  # and no samples/ folder where it runs
     out = helpdesk(["worker"], env, timeout=60)
-    assert out.returncode == 2 and "FILES_PATH" in out.stderr
+    assert out.returncode == 2 and out.stderr == messages.CLI_NO_SOURCES + "\n"
 
 
 def test_ask_with_claude_through_anthropic_base_url(cli_env: dict[str, str]) -> None:
