@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot import messages
 from bot.formatting import ago, source_name
 from bot.services import Services
 from connectors import schedule
+from connectors.base import Acl
 from connectors.registry import configured_sources
 from connectors.reindex_requests import QUEUED, pending_requests
 from connectors.state import SyncRun
@@ -159,15 +161,15 @@ def _source_lines(
 
 
 def _failed_documents(services: Services, run: SyncRun) -> list[str]:
-    """Which documents failed in `run`: a title only for a document indexed as public
-    (this reply may be read in a channel); any other is named only as 'not public'."""
+    """Which documents failed in `run`. This reply may be read in a channel, so the rule
+    of reindex summaries for a channel applies (bot/admin.py): a title only when every
+    permission we know of the document (the state's, and the source's own reported with
+    the failure) is public; otherwise 'a document that is not public'."""
     n = max(run.failed, len(run.failures))
     lines = [messages.ADMIN_STATUS_DOCS_FAILED.format(n=n, s="" if n == 1 else "s")]
     for failure in run.failures[:FAILURES_SHOWN]:
-        doc_id = str(failure.get("doc_id") or "")
-        doc = services.state.document(doc_id) if doc_id else None
-        if doc is not None and doc.acl.public:
-            title = failure.get("title") or doc.title or doc_id
+        title = _public_title(services, failure)
+        if title:
             lines.append(
                 messages.ADMIN_FAILURE_LINE.format(title=title, reason=failure.get("reason"))
             )
@@ -176,6 +178,23 @@ def _failed_documents(services: Services, run: SyncRun) -> list[str]:
     if n > FAILURES_SHOWN:
         lines.append(messages.ADMIN_FAILURES_MORE.format(n=n - FAILURES_SHOWN))
     return lines
+
+
+def _public_title(services: Services, failure: dict[str, Any]) -> str | None:
+    doc_id = str(failure.get("doc_id") or "")
+    if not doc_id:
+        return None  # a source-level file (groups.yaml...), not a document
+    doc = services.state.document(doc_id)
+    reported = failure.get("acl")
+    current = Acl.from_json(reported) if isinstance(reported, dict) else None
+    if (doc is None and current is None) or (doc is not None and not doc.acl.public):
+        return None
+    if current is not None:
+        if not current.public:
+            return None
+        return str(failure.get("title") or (doc.title if doc else "") or doc_id)
+    assert doc is not None
+    return doc.title or doc_id
 
 
 def _last_finished(services: Services, name: str) -> SyncRun | None:
