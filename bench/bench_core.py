@@ -234,6 +234,7 @@ def bench_start_to_answer(tmp: Path) -> None:
     cmd = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*cmd, "sync"], env=env, check=True, capture_output=True)
     ready, exited = _time_ask(cmd, env)
+    extractive = ready
     print(
         f"process start to first answer ready (helpdesk ask, extractive): "
         f"median {ready:.2f} s (target < 3 s); process exit after {exited:.2f} s"
@@ -248,7 +249,10 @@ def bench_start_to_answer(tmp: Path) -> None:
         ready, exited = _time_ask(cmd, claude_env)
     print(
         f"process start to first answer ready (helpdesk ask, Claude fake answering at once): "
-        f"median {ready:.2f} s; process exit after {exited:.2f} s"
+        f"median {ready:.2f} s (target < 3 s; {ready - extractive:+.2f} s, "
+        f"{ready / extractive:.2f}x the extractive {extractive:.2f} s of this run; "
+        f"`import anthropic` overlaps index opening and query embedding); "
+        f"process exit after {exited:.2f} s"
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.embeddings import BaseEmbedding
 
+from bot.answering.claude_lazy import LazyClaude
 from bot.answering.engine import AnswerEngine
 from bot.conversation.service import ConversationService
 from bot.conversation.store import ChatStore
@@ -18,6 +19,9 @@ from connectors.index import ChunkIndex, open_configured_index
 from connectors.no_telemetry import disable_library_telemetry
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
+
+if TYPE_CHECKING:
+    from bot.answering.claude import ClaudeGenerator
 
 log = logging.getLogger(__name__)
 
@@ -43,28 +47,15 @@ def build_services(
     anthropic_http_client: Any = None,
 ) -> Services:
     disable_library_telemetry()  # every process that answers or syncs builds these
+    generator = None
+    if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
+        # `import anthropic` takes about a second: it runs in a background thread while
+        # the state, the index and the embedding model open (and the question is embedded)
+        generator = LazyClaude(lambda: _claude(settings, anthropic_http_client))
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
     index = open_configured_index(settings)
     embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
-    generator = None
-    if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
-        from bot.answering.claude import ClaudeGenerator, make_client  # imports anthropic
-
-        client = make_client(
-            settings.anthropic_api_key.get_secret_value(),
-            settings.anthropic_base_url,
-            settings.anthropic_timeout_seconds,
-            settings.anthropic_max_retries,
-            http_client=anthropic_http_client,
-        )
-        generator = ClaudeGenerator(
-            client,
-            settings.anthropic_model,
-            settings.anthropic_max_tokens,
-            settings.company_name,
-            settings.support_hint,
-        )
     engine = AnswerEngine(
         index,
         embedder,
@@ -79,3 +70,23 @@ def build_services(
         engine, chat, allow_external_channels=settings.allow_external_channels
     )
     return Services(settings, state, index, embedder, engine, chat, conversation)
+
+
+def _claude(settings: Settings, http_client: Any) -> ClaudeGenerator:
+    from bot.answering.claude import ClaudeGenerator, make_client  # imports anthropic
+
+    assert settings.anthropic_api_key is not None
+    client = make_client(
+        settings.anthropic_api_key.get_secret_value(),
+        settings.anthropic_base_url,
+        settings.anthropic_timeout_seconds,
+        settings.anthropic_max_retries,
+        http_client=http_client,
+    )
+    return ClaudeGenerator(
+        client,
+        settings.anthropic_model,
+        settings.anthropic_max_tokens,
+        settings.company_name,
+        settings.support_hint,
+    )

@@ -35,6 +35,7 @@ from connectors.state import StateStore
 
 if TYPE_CHECKING:
     from bot.answering.claude import ClaudeGenerator
+    from bot.answering.claude_lazy import LazyClaude
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ class AnswerEngine:
         index: ChunkIndex,
         embedder: BaseEmbedding,
         state: StateStore,
-        generator: ClaudeGenerator | None,
+        generator: ClaudeGenerator | LazyClaude | None,
         top_k: int = 6,
         min_similarity: float = 0.3,
         support_hint: str = "#it-help",
