@@ -53,6 +53,7 @@ def test_sync_json_has_the_contract_keys_and_a_second_sync_embeds_nothing(
     assert row["status"] == "succeeded"
 
 
+@pytest.mark.timeout(900)  # four CLI runs: slow on a loaded machine
 def test_sync_summary_line_and_failures(cli_env: dict[str, str]) -> None:
     kb = Path(cli_env["FILES_PATH"])
     (kb / "broken.md").write_text("---\ntitle: [oops\n---\n")
