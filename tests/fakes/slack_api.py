@@ -10,6 +10,7 @@ Point the real `AsyncWebClient(base_url=fake.api_url)` at it. What it knows:
   `chat.appendStream`, `chat.stopStream` (the streamed text is accumulated per message);
 - `reactions.add` (answers `already_reacted` on a repeat);
 - `assistant.threads.setStatus`, `.setSuggestedPrompts`, `.setTitle`;
+- `apps.connections.open` (app-level token only): the URL of `FakeSocketMode`;
 - switches: `rate_limit(method, times, retry_after)` answers 429 with Retry-After,
   `fail(method, error)` answers `{"ok": false, "error": ...}`.
 """
@@ -104,6 +105,8 @@ class FakeSlackApi:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.delay: float = 0.0  # seconds added to every answer (latency of the real API)
+        # `apps.connections.open` answers this WebSocket URL (tests/fakes/slack_socket_mode)
+        self.socket_mode_url: str | None = None
 
     # ------------------------------------------------------------------ set-up
     def add_user(
@@ -245,6 +248,8 @@ class FakeSlackApi:
                 )
         if method in self._failures:
             return web.json_response({"ok": False, "error": self._failures[method]})
+        if method == "apps.connections.open":
+            return web.json_response(self._connections_open(request.headers))
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
@@ -252,6 +257,18 @@ class FakeSlackApi:
         return web.json_response(result)
 
     # ------------------------------------------------------------------ methods
+    def _connections_open(self, headers: Any) -> dict[str, Any]:
+        """Socket Mode: only an app-level token (`xapp-…`, scope connections:write) may
+        open a connection; Slack answers a bot token with `not_allowed_token_type`."""
+        token = str(headers.get("Authorization", "")).removeprefix("Bearer ").strip()
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_mode_url}
+
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,

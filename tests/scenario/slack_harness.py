@@ -58,13 +58,12 @@ def synced_index(tmp_path_factory: Any, embedder: OnnxEmbedding) -> Path:
 
 
 def settings_for(data: Path, state_db: Path, **extra: Any) -> Settings:
+    extra = {"slack_signing_secret": SECRET, "run_worker": False, **extra}
     return Settings(
         _env_file=None,
         helpdesk_data_dir=data,
         database_url=f"sqlite:///{state_db}",
         files_path=SAMPLES,
-        slack_signing_secret=SECRET,
-        run_worker=False,
         **extra,
     )
 
