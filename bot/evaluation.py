@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.settings import Settings
 from connectors.base import Acl, Discovered, SeenAll, SourceDocument, SyncItem, SyncRequest
+from connectors.chunk_metadata import ChunkMetadata
 from connectors.embedder import make_embedder
 from connectors.index import SearchMode, open_index
 from connectors.state import StateStore
@@ -89,7 +90,7 @@ def run_eval(
                 hits = index.search(str(q["question"]), vector, frozenset(), depth, mode)
                 ranked: list[str] = []
                 for hit in hits:
-                    doc = str(hit.node.metadata["doc_id"])
+                    doc = ChunkMetadata.of(hit.node).doc_id
                     if doc not in ranked:
                         ranked.append(doc)
                 for i, value in enumerate(_scores(ranked, qrels[str(q["id"])], k)):

@@ -8,11 +8,13 @@ document's context (Confluence ancestors, Drive folders, folder paths).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from connectors.base import SourceDocument
+from connectors.chunk_metadata import ChunkMetadata
 from connectors.index import acl_readers
 
 # Bump when the chunks of an unchanged document would come out differently (splitting,
@@ -57,23 +59,23 @@ class Chunker:
         if not pieces:
             pieces = [doc.title]
         head = header(doc.title, doc.breadcrumbs)
-        metadata = {
-            "source": doc.source,
-            "doc_id": doc.doc_id,
-            "title": doc.title,
-            "url": doc.url,
-            "updated_at": doc.updated_at.isoformat(),
-            "acl_public": doc.acl.public,
-            "acl_principals": acl_readers(doc.acl),
-            "content_hash": doc.content_hash,
-            "breadcrumbs": list(doc.breadcrumbs),
-        }
+        meta = ChunkMetadata(
+            source=doc.source,
+            doc_id=doc.doc_id,
+            title=doc.title,
+            url=doc.url,
+            updated_at=doc.updated_at.isoformat(),
+            acl_public=doc.acl.public,
+            acl_principals=tuple(acl_readers(doc.acl)),
+            content_hash=doc.content_hash,
+            breadcrumbs=tuple(doc.breadcrumbs),
+        )
         nodes = []
         for i, piece in enumerate(pieces):
             node = TextNode(
                 id_=f"{doc.doc_id}#{doc.content_hash[:12]}#{i}",
                 text=f"{head}\n{piece}",
-                metadata={**metadata, "chunk_index": i},
+                metadata=replace(meta, chunk_index=i).to_metadata(),
             )
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.doc_id)
             nodes.append(node)

@@ -4,9 +4,9 @@ Two backends, both LlamaIndex vector stores with the same flat chunk metadata:
 the embedded LanceDB store (default, files under HELPDESK_DATA_DIR) and Weaviate
 (WEAVIATE_URL). Nothing outside this module knows which one is in use.
 
-Chunk metadata, identical for every source (the embedded store fixes its schema):
-`source, doc_id, title, url, updated_at, acl_public, acl_principals, content_hash,
-breadcrumbs` (+ `chunk_index`).
+Chunk metadata, identical for every source (the embedded store fixes its schema), is
+the typed `ChunkMetadata` (connectors/chunk_metadata.py): `source, doc_id, title, url,
+updated_at, acl_public, acl_principals, content_hash, breadcrumbs` (+ `chunk_index`).
 
 `acl_principals` lists who may read the chunk and includes the pseudo-principal
 `everyone` when the document is public, so the permission scope is one LlamaIndex
@@ -32,18 +32,9 @@ from llama_index.core.vector_stores.types import (
 )
 
 from connectors.base import Acl
+from connectors.chunk_metadata import KEYS
 
-METADATA_KEYS = (
-    "source",
-    "doc_id",
-    "title",
-    "url",
-    "updated_at",
-    "acl_public",
-    "acl_principals",
-    "content_hash",
-    "breadcrumbs",
-)
+METADATA_KEYS = KEYS  # connectors/chunk_metadata.py
 
 
 # Hybrid = relative score fusion, alpha * vector + (1 - alpha) * keyword. 0.3 measured best

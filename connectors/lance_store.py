@@ -36,11 +36,11 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQueryResult,
 )
 
+from connectors.chunk_metadata import LIST_KEYS, SCALAR_KEYS, ChunkMetadata
+
 log = logging.getLogger(__name__)
 
 TABLE = "chunks"
-LIST_KEYS = ("acl_principals", "breadcrumbs")
-SCALAR_KEYS = ("source", "doc_id", "title", "url", "updated_at", "content_hash")
 ANN_INDEX_MIN_ROWS = 20_000  # below this an exact scan is faster than maintaining an index
 
 
@@ -130,10 +130,7 @@ def filters_to_sql(filters: MetadataFilters | None) -> str | None:
 
 
 def _node_from_row(row: dict[str, Any]) -> TextNode:
-    metadata: dict[str, Any] = {k: row.get(k) for k in SCALAR_KEYS}
-    metadata["acl_public"] = bool(row.get("acl_public"))
-    for key in LIST_KEYS:
-        metadata[key] = list(row.get(key) or [])
+    metadata = ChunkMetadata.from_row(row).to_metadata()
     node = TextNode(id_=row["id"], text=row["text"], metadata=metadata)
     vector = row.get("vector")
     if vector is not None:
@@ -215,22 +212,13 @@ class LanceChunkStore(BasePydanticVectorStore):
             return []
         rows = []
         for i, node in enumerate(nodes):
-            md = node.metadata
+            meta = ChunkMetadata.stored(node, i)
             rows.append(
                 {
                     "id": node.node_id,
-                    "doc_id": md["doc_id"],
                     "text": node.get_content(),
                     "vector": node.get_embedding(),
-                    "source": md["source"],
-                    "title": md.get("title", ""),
-                    "url": md.get("url", ""),
-                    "updated_at": md.get("updated_at", ""),
-                    "acl_public": bool(md.get("acl_public")),
-                    "acl_principals": list(md.get("acl_principals") or []),
-                    "content_hash": md.get("content_hash", ""),
-                    "breadcrumbs": list(md.get("breadcrumbs") or []),
-                    "chunk_index": int(md.get("chunk_index", i)),
+                    **meta.to_metadata(),
                 }
             )
         table = self._open(create=True)

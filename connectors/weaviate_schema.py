@@ -43,12 +43,12 @@ from weaviate.classes.config import (
 from weaviate.classes.query import Filter, FilterReturn
 from weaviate.util import generate_uuid5
 
+from connectors.chunk_metadata import LIST_KEYS, SCALAR_KEYS, ChunkMetadata
+
 DEFAULT_COLLECTION = "HelpdeskChunks"
 VECTOR_NAME = "default"
 TEXT_KEY = "text"
 NODE_ID_KEY = "node_id"  # the LlamaIndex node id; the Weaviate UUID is derived from it
-SCALAR_KEYS = ("source", "doc_id", "title", "url", "updated_at", "content_hash")
-LIST_KEYS = ("acl_principals", "breadcrumbs")
 
 # Where clauses: a Weaviate filter, or a constant (True = no restriction, False = nothing).
 Where = FilterReturn | bool
@@ -298,39 +298,23 @@ def weaviate_filter(filters: MetadataFilters | None) -> Where:
 # --------------------------------------------------------------------------- nodes
 def node_properties(node: BaseNode, position: int = 0) -> dict[str, Any]:
     """The Weaviate properties stored for a chunk (same values as the embedded store)."""
-    md = node.metadata
-    return {
-        TEXT_KEY: node.get_content(),
-        NODE_ID_KEY: node.node_id,
-        "source": str(md["source"]),
-        "doc_id": str(md["doc_id"]),
-        "title": str(md.get("title", "")),
-        "url": str(md.get("url", "")),
-        "updated_at": str(md.get("updated_at", "")),
-        "content_hash": str(md.get("content_hash", "")),
-        "acl_public": bool(md.get("acl_public")),
-        "acl_principals": [str(p) for p in md.get("acl_principals") or []],
-        "breadcrumbs": [str(b) for b in md.get("breadcrumbs") or []],
-        "chunk_index": int(md.get("chunk_index", position)),
-    }
+    meta = ChunkMetadata.stored(node, position)
+    return {TEXT_KEY: node.get_content(), NODE_ID_KEY: node.node_id, **meta.to_metadata()}
 
 
 def node_from_properties(
     props: dict[str, Any], uuid: str = "", vector: list[float] | None = None
 ) -> TextNode:
     """A chunk as the embedded store returns it: flat metadata, SOURCE = doc id."""
-    metadata: dict[str, Any] = {k: str(props.get(k) or "") for k in SCALAR_KEYS}
-    metadata["acl_public"] = bool(props.get("acl_public"))
-    for key in LIST_KEYS:
-        metadata[key] = list(props.get(key) or [])
+    meta = ChunkMetadata.from_row(props)
     node = TextNode(
         id_=str(props.get(NODE_ID_KEY) or uuid),
         text=str(props.get(TEXT_KEY) or ""),
-        metadata=metadata,
+        metadata=meta.to_metadata(),
     )
     if vector is not None:
         node.embedding = [float(v) for v in vector]
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=metadata["doc_id"])
+    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta.doc_id)
     return node
 
 

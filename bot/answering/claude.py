@@ -18,6 +18,7 @@ from bot import messages
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.errors import AnswerServiceError
 from bot.models import Turn
+from connectors.chunk_metadata import ChunkMetadata
 from connectors.chunking import strip_header
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,14 @@ quotes, no explanation."""
 def search_result_blocks(passages: Sequence[NodeWithScore]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for hit in passages:
-        md = hit.node.metadata
-        body = strip_header(hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", []))
-        crumbs = " › ".join(md.get("breadcrumbs") or [])
-        title = f"{md.get('title', '')}" + (f" ({crumbs})" if crumbs else "")
+        meta = ChunkMetadata.of(hit.node)
+        body = strip_header(hit.node.get_content(), meta.title, list(meta.breadcrumbs))
+        crumbs = " › ".join(meta.breadcrumbs)
+        title = meta.title + (f" ({crumbs})" if crumbs else "")
         blocks.append(
             {
                 "type": "search_result",
-                "source": md.get("url") or md.get("doc_id", ""),
+                "source": meta.url or meta.doc_id,
                 "title": title,
                 "content": [{"type": "text", "text": body}],
                 "citations": {"enabled": True},

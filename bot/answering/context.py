@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from llama_index.core.schema import BaseNode, NodeWithScore
 
+from connectors.chunk_metadata import ChunkMetadata
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, scope_filters
 
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def body(node: BaseNode) -> str:
-    md = node.metadata
-    return strip_header(node.get_content(), md.get("title", ""), md.get("breadcrumbs", []))
+    meta = ChunkMetadata.of(node)
+    return strip_header(node.get_content(), meta.title, list(meta.breadcrumbs))
 
 
 def merge(texts: Sequence[str]) -> str:
@@ -65,9 +66,11 @@ def with_neighbours(
         if not pos:
             out.append(body(hit.node))
             continue
-        doc_id = hit.node.metadata.get("doc_id")
+        doc_id = ChunkMetadata.of(hit.node).doc_id
         around = [found.get(f"{pos[0]}#{pos[1] + d}") for d in (-1, 1)]
-        same = [n if n is not None and n.metadata.get("doc_id") == doc_id else None for n in around]
+        same = [
+            n if n is not None and ChunkMetadata.of(n).doc_id == doc_id else None for n in around
+        ]
         texts = [body(n) for n in (same[0], hit.node, same[1]) if n is not None]
         out.append(merge(texts))
     return out

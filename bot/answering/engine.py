@@ -29,6 +29,7 @@ from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.retrieval import ScopedRetriever
 from bot.errors import IndexUnavailableError
 from bot.models import Answer, Citation, PermissionScope, Question, Surface
+from connectors.chunk_metadata import ChunkMetadata, similarity
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, SearchMode
 from connectors.state import StateStore
@@ -72,16 +73,16 @@ class _Citations:
     def cite(self, index: int, quote: str) -> int | None:
         if not 0 <= index < len(self.passages):
             return None
-        md = self.passages[index].node.metadata
-        doc_id = str(md.get("doc_id", ""))
+        meta = ChunkMetadata.of(self.passages[index].node)
+        doc_id = meta.doc_id
         if doc_id not in self.by_doc:
             self.by_doc[doc_id] = Citation(
                 number=len(self.by_doc) + 1,
-                title=str(md.get("title", "")),
-                url=str(md.get("url", "")),
+                title=meta.title,
+                url=meta.url,
                 quoted_text=quote.strip(),
-                updated_at=_parse_time(md.get("updated_at")),
-                source=str(md.get("source", "")),
+                updated_at=_parse_time(meta.updated_at),
+                source=meta.source,
                 doc_id=doc_id,
             )
         return self.by_doc[doc_id].number
@@ -261,11 +262,10 @@ def answers(query: str, passages: Sequence[NodeWithScore]) -> bool:
     wanted = terms(query)
     covered = 0
     for hit in passages[:3]:
-        md = hit.node.metadata
-        body = strip_header(hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", []))
+        meta = ChunkMetadata.of(hit.node)
+        body = strip_header(hit.node.get_content(), meta.title, list(meta.breadcrumbs))
         covered = max(covered, len(wanted & terms(scored_excerpt(body, query)[1])))
-    similarities = [h.node.metadata.get("similarity") for h in passages]
-    measured = [float(s) for s in similarities if isinstance(s, int | float)]
+    measured = [s for s in (similarity(h.node) for h in passages) if s is not None]
     close_enough = not measured or max(measured) >= GATE_MIN_SIMILARITY
     return covered >= min(GATE_MIN_TERMS, len(wanted)) and close_enough
 
@@ -275,7 +275,7 @@ def not_found_text(passages: Sequence[NodeWithScore], support_hint: str) -> str:
     text = messages.NO_ANSWER.format(support_hint=support_hint)
     titles: list[str] = []
     for hit in passages:
-        title = str(hit.node.metadata.get("title", ""))
+        title = ChunkMetadata.of(hit.node).title
         if title and title not in titles:
             titles.append(title)
     if not titles:
@@ -307,14 +307,12 @@ def extractive_answer(
     best: dict[str, tuple[float, int, str]] = {}
     order: list[str] = []
     for i, hit in enumerate(passages):
-        md = hit.node.metadata
-        doc_id = str(md.get("doc_id", ""))
+        meta = ChunkMetadata.of(hit.node)
+        doc_id = meta.doc_id
         body = (
             bodies[i]
             if bodies is not None
-            else strip_header(
-                hit.node.get_content(), md.get("title", ""), md.get("breadcrumbs", [])
-            )
+            else strip_header(hit.node.get_content(), meta.title, list(meta.breadcrumbs))
         )
         score, excerpt = scored_excerpt(body, query)
         if doc_id not in best:

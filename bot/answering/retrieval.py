@@ -15,6 +15,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from bot.models import PermissionScope
+from connectors.chunk_metadata import set_similarity
 from connectors.index import ChunkIndex, SearchMode
 
 
@@ -55,7 +56,7 @@ class ScopedRetriever(BaseRetriever):
         for hit in hits:
             emb = hit.node.embedding
             similarity = cosine(vector, emb) if emb else 1.0
-            hit.node.metadata["similarity"] = round(similarity, 4)
+            set_similarity(hit.node, similarity)
             if similarity >= self._min_similarity:
                 kept.append(hit)
         return kept
