@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     confluence_email: str | None = None
     confluence_api_token: SecretStr | None = None
     confluence_pat: SecretStr | None = None
+    confluence_deployment: str | None = None  # cloud | datacenter; unset: detected
     confluence_spaces: CsvList = Field(default_factory=list)
     confluence_public_groups: CsvList = Field(default_factory=lambda: ["confluence-users"])
 

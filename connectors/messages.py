@@ -13,6 +13,13 @@ CONFLUENCE_CREDENTIALS_MISSING = (
     "Confluence is configured (CONFLUENCE_URL) but has no credentials: set "
     "CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (Cloud) or CONFLUENCE_PAT (Data Center)"
 )
+CONFLUENCE_DEPLOYMENT_INVALID = (
+    "CONFLUENCE_DEPLOYMENT={value!r} is not understood: use cloud or datacenter"
+)
+CONFLUENCE_DEPLOYMENT_UNKNOWN = (
+    "could not tell whether CONFLUENCE_URL is Confluence Cloud or Data Center: set "
+    "CONFLUENCE_DEPLOYMENT=cloud or CONFLUENCE_DEPLOYMENT=datacenter"
+)
 CONFLUENCE_UNAVAILABLE = (
     "Confluence did not answer after {attempts} attempts in {seconds} s ({detail}); "
     "the next sync retries (patience: SYNC_RETRY_BUDGET_SECONDS)"

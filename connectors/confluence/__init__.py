@@ -42,6 +42,7 @@ def build_confluence_connector(config: Any, state: StateStore) -> Connector:
         email=getattr(config, "confluence_email", None) or None,
         api_token=_secret(getattr(config, "confluence_api_token", None)),
         pat=_secret(getattr(config, "confluence_pat", None)),
+        deployment=getattr(config, "confluence_deployment", None) or None,
         retry=RetryPolicy(budget_seconds=budget),
         timeout=min(30.0, budget),  # one request never outlasts the whole budget
     )

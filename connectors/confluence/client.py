@@ -36,6 +36,12 @@ from connectors.messages import (
     CONFLUENCE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED,
 )
 from connectors.messages import (
+    CONFLUENCE_DEPLOYMENT_INVALID as DEPLOYMENT_INVALID,
+)
+from connectors.messages import (
+    CONFLUENCE_DEPLOYMENT_UNKNOWN as DEPLOYMENT_UNKNOWN,
+)
+from connectors.messages import (
     CONFLUENCE_FORBIDDEN as FORBIDDEN,
 )
 from connectors.messages import (
@@ -80,6 +86,7 @@ class ConfluenceClient:
         api_token: str | None = None,
         pat: str | None = None,
         cloud: bool | None = None,
+        deployment: str | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -90,10 +97,8 @@ class ConfluenceClient:
         # the context path: "/wiki" on Cloud, "" or e.g. "/confluence" on Data Center
         self.context = parts.path.rstrip("/")
         if cloud is None:
-            cloud = parts.netloc.endswith(".atlassian.net") or bool(email and api_token)
-        if not self.context and cloud:
-            self.context = "/wiki"
-        self.cloud = cloud
+            cloud = _deployment(deployment, parts.netloc, email, api_token, pat)
+        self._cloud = cloud  # None: not known from the settings, probed on first use
         self.base = self.origin + self.context
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -108,6 +113,8 @@ class ConfluenceClient:
             self.rejected_message = CREDENTIALS_REJECTED
         else:
             raise SourceError(CREDENTIALS_MISSING)
+        if cloud and not self.context:
+            self.context, self.base = "/wiki", self.base + "/wiki"
         self.http = httpx.Client(
             auth=auth,
             headers=headers,
@@ -116,6 +123,26 @@ class ConfluenceClient:
             follow_redirects=True,
         )
         self.server_date: str | None = None  # `Date` of the last response (server clock)
+
+    @property
+    def cloud(self) -> bool:
+        """Cloud or Data Center / Server; probed once when the settings do not say.
+
+        The probe asks for the v2 API (`GET <context>/api/v2/spaces?limit=1`), which only
+        Cloud serves: a JSON listing → Cloud, a 404 → Data Center; anything else (401,
+        retries exhausted) is raised like any failed call.
+        """
+        if self._cloud is None:
+            try:
+                data = self.get_json(self.api("/api/v2/spaces"), {"limit": 1})
+            except NotFoundError:
+                self._cloud = False
+            else:
+                if not isinstance(data.get("results"), list):
+                    raise SourceError(DEPLOYMENT_UNKNOWN)
+                self._cloud = True
+            log.info("confluence deployment probed: %s", "cloud" if self._cloud else "datacenter")
+        return self._cloud
 
     def close(self) -> None:
         self.http.close()
@@ -250,6 +277,38 @@ def prefetch(source: Iterable[T], depth: int = 2) -> Iterator[T]:
             yield item  # type: ignore[misc]
     finally:
         stop.set()
+
+
+CLOUD_NAMES = frozenset({"cloud"})
+DATACENTER_NAMES = frozenset({"datacenter", "data-center", "dc", "server"})
+
+
+def _deployment(
+    setting: str | None,
+    host: str,
+    email: str | None,
+    api_token: str | None,
+    pat: str | None,
+) -> bool | None:
+    """Cloud (True), Data Center (False), or None (probe) from the settings alone.
+
+    `CONFLUENCE_DEPLOYMENT` decides when set; otherwise a `*.atlassian.net` host is
+    Cloud, and a `CONFLUENCE_PAT` without `CONFLUENCE_EMAIL` is Data Center (Cloud takes
+    no personal access tokens). Email + token on another host may be either (Cloud on a
+    custom domain, or Data Center basic auth): probed.
+    """
+    if setting and setting.strip():
+        name = setting.strip().lower()
+        if name in CLOUD_NAMES:
+            return True
+        if name in DATACENTER_NAMES:
+            return False
+        raise SourceError(DEPLOYMENT_INVALID.format(value=setting))
+    if host.lower().split(":")[0].endswith(".atlassian.net"):
+        return True
+    if pat and not email:
+        return False
+    return None
 
 
 def _json_object(resp: httpx.Response, url: str) -> dict[str, Any]:

@@ -1,16 +1,20 @@
 """The Confluence endpoints the connector reads, with the Cloud / Data Center split.
 
 - spaces: Cloud v2 `GET /api/v2/spaces` (cursor); DC v1 `GET /rest/api/space`.
-- space view permission: v1 `GET /rest/api/space/{key}?expand=permissions` (group
-  *names* and the anonymous flag, so no group-id → name mapping); both.
+- space view permission: Cloud v1 `GET /rest/api/space/{key}?expand=permissions` (group
+  *names* and the anonymous flag, so no group-id → name mapping); DC
+  `GET /rest/api/space/{key}/permissions` (a flat list of operation + subject), or, on a
+  server without it (404), the same `expand=permissions` as Cloud.
 - ids-only listing with versions, ancestors and read restrictions: v1 CQL
-  `GET /rest/api/content/search` (cursor); both.
+  `GET /rest/api/content/search` (Cloud: cursor; DC: `start`/`limit`, at most 200 a
+  page with expansions, 50 with bodies — both followed through `_links.next`).
 - changed since (incremental): v1 CQL `lastmodified >= "..."` with `body.storage`; both.
 - bulk bodies (full sync): Cloud v2 `GET /api/v2/spaces/{id}/pages|blogposts`
   `?body-format=storage&limit=250`; DC v1 CQL with `body.storage`.
 - one body: Cloud v2 `GET /api/v2/pages|blogposts/{id}`; DC v1 `GET /rest/api/content/{id}`.
 - group members: Cloud v1 `group/{id}/membersByGroupId` (or `group/member?name=`);
-  DC v1 `group/{name}/member`.
+  DC v1 `group/{name}/member` (`start`/`limit`).
+Data Center is never sent a v2 (`/api/v2`) request.
 - CQL time zone: Cloud v1 `user/current` → `timeZone`; DC none (padded window).
 """
 
@@ -19,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from connectors.confluence.client import ConfluenceClient, NotFoundError
-from connectors.confluence.permissions import GroupRef
+from connectors.confluence.permissions import GroupRef, UnknownPermissionsError
 
 CONTENT_TYPES = "type in (page, blogpost)"
 SLIM_EXPAND = ",".join(
@@ -35,6 +40,7 @@ SLIM_EXPAND = ",".join(
 )
 BODY_EXPAND = "body.storage,version,space"
 SLIM_LIMIT = 250
+DC_SLIM_LIMIT = 200  # DC caps CQL searches with (non-body) expansions at 200 a page
 BODY_LIMIT = 50  # Cloud caps body expansions of v1 searches well below 250
 V2_LIMIT = 250
 
@@ -157,7 +163,10 @@ def parse_body_v2(item: dict[str, Any]) -> Body:
 class ConfluenceApi:
     def __init__(self, client: ConfluenceClient) -> None:
         self.client = client
-        self.cloud = client.cloud
+
+    @property
+    def cloud(self) -> bool:
+        return self.client.cloud
 
     # ------------------------------------------------------------------ spaces
     def spaces(self, keys: list[str]) -> list[Space]:
@@ -186,15 +195,30 @@ class ConfluenceApi:
         return found
 
     def space_permissions(self, key: str) -> dict[str, Any]:
+        """The space with its `permissions`: Cloud's `expand=permissions` shape as is;
+        DC's `/permissions` list under `dc_permissions` (see `permissions.space_readers`)."""
         c = self.client
-        return c.get_json(c.api(f"/rest/api/space/{key}"), {"expand": "permissions"})
+        path = f"/rest/api/space/{quote(key, safe='')}"
+        if not self.cloud:
+            try:
+                listed = c.get(c.api(path + "/permissions"))
+            except NotFoundError:
+                pass  # a server without the resource: ask the older expansion below
+            else:
+                try:
+                    data = listed.json()
+                except ValueError as exc:
+                    raise UnknownPermissionsError("the space's permissions were not JSON") from exc
+                return {"key": key, "dc_permissions": data}
+        return c.get_json(c.api(path), {"expand": "permissions"})
 
     # ------------------------------------------------------------------ listings
     def listing(self, key: str) -> Iterator[list[dict[str, Any]]]:
         """Every current page and blog post of a space: ids, versions, restrictions."""
         c = self.client
         cql = f"space = {cql_quote(key)} and {CONTENT_TYPES}"
-        params = {"cql": cql, "expand": SLIM_EXPAND, "limit": SLIM_LIMIT}
+        limit = SLIM_LIMIT if self.cloud else DC_SLIM_LIMIT
+        params = {"cql": cql, "expand": SLIM_EXPAND, "limit": limit}
         return c.paginate(c.api("/rest/api/content/search"), params)
 
     def changed_since(self, keys: list[str], since: str) -> Iterator[list[dict[str, Any]]]:
@@ -251,7 +275,8 @@ class ConfluenceApi:
         elif self.cloud:
             url, params = c.api("/rest/api/group/member"), {"name": group.name, "limit": 200}
         else:
-            url, params = c.api(f"/rest/api/group/{group.name}/member"), {"limit": 200}
+            url = c.api(f"/rest/api/group/{quote(group.name, safe='')}/member")
+            params = {"limit": 200}
         for page in c.paginate(url, params):
             yield from page
 

@@ -13,9 +13,11 @@ whose every level is "everyone" becomes `Acl(public=True)`.
 
 Principals: `user:<email>` (`connectors.base.user_principal`) whenever the API shows
 the email — that is what a chat asker's email matches. Cloud hides emails of users who
-chose so; those become `user:accountid:<id>` (Data Center: `user:username:<name>`), which
-keeps the ACL exact (never widened) but only matches askers once an account-id mapping
-exists. Groups are `group:confluence:<name>` by name, as restrictions name them.
+chose so; those become `user:accountid:<id>`. Data Center names users by `username`
+(`user:username:<name>`, lower-cased) and `userKey` (`user:userkey:<key>` when no username
+is given) and shows emails only where the server exposes them. Either keeps the ACL exact
+(never widened) but only matches askers once a mapping to their email exists. Groups are
+`group:confluence:<name>` by name, as restrictions name them.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ def user_key(user: Mapping[str, Any]) -> str | None:
     account = user.get("accountId")
     if isinstance(account, str) and account:
         return f"user:accountid:{account}"
-    name = user.get("username") or user.get("userKey")
-    if isinstance(name, str) and name:
-        return f"user:username:{name.lower()}"
+    name = user.get("username")
+    if isinstance(name, str) and name.strip():
+        return f"user:username:{name.strip().lower()}"
+    key = user.get("userKey")
+    if isinstance(key, str) and key.strip():
+        return f"user:userkey:{key.strip()}"
     return None
 
 
@@ -118,6 +123,8 @@ def space_readers(
     group without a usable id) grants nothing. A reply without a `permissions` list is
     `UnknownPermissionsError`: the caller skips the space rather than guess.
     """
+    if "dc_permissions" in space:
+        return _dc_space_readers(space["dc_permissions"], public_groups)
     users: set[str] = set()
     groups: list[GroupRef] = []
     anonymous = False
@@ -148,6 +155,41 @@ def space_readers(
         return Readers.anyone(), groups
     level = Readers.build(users, (g.name for g in groups), public_groups)
     return level, groups
+
+
+def _dc_space_readers(
+    permissions: object, public_groups: frozenset[str]
+) -> tuple[Readers, list[GroupRef]]:
+    """Data Center's `GET /rest/api/space/{key}/permissions`: a list of
+    `{operation: {operationKey, targetType}, subject: {type, ...}}`. Only `read`/`space`
+    grants count; a subject is a group (by `name`), a user (`username`/`userKey`/email)
+    or `anonymous`; any other kind, or one we cannot name, grants nothing."""
+    if not isinstance(permissions, list):
+        raise UnknownPermissionsError("the space's permissions were not a list")
+    users: set[str] = set()
+    groups: list[GroupRef] = []
+    for perm in permissions:
+        if not isinstance(perm, dict):
+            continue
+        op = perm.get("operation")
+        if not isinstance(op, dict) or (op.get("operationKey"), op.get("targetType")) != (
+            "read",
+            "space",
+        ):
+            continue
+        subject = perm.get("subject")
+        if not isinstance(subject, dict):
+            continue
+        kind = subject.get("type")
+        if kind == "anonymous":
+            return Readers.anyone(), groups
+        if kind == "group":
+            name = subject.get("name") or subject.get("groupName")
+            if isinstance(name, str) and name.strip():
+                groups.append(GroupRef(name.strip().lower()))
+        elif kind in ("user", "known") and (key := user_key(subject)):
+            users.add(key)
+    return Readers.build(users, (g.name for g in groups), public_groups), groups
 
 
 NOBODY = Readers(everyone=False)

@@ -1,6 +1,7 @@
-"""A fake Confluence Cloud site: a real HTTP server on 127.0.0.1 (random port).
+"""A fake Confluence site, Cloud or Data Center: a real HTTP server on 127.0.0.1 (random port).
 
-Serves, under the `/wiki` context path and with Cloud's payload shapes:
+`FakeConfluence(deployment="cloud")` serves, under the `/wiki` context path and with
+Cloud's payload shapes (basic auth with email + API token):
 - v2 `GET /wiki/api/v2/spaces`, `/spaces/{id}/pages`, `/spaces/{id}/blogposts`,
   `/pages/{id}`, `/blogposts/{id}` — cursor pagination (`_links.next` that includes
   `/wiki`, plus a `Link` header), `limit` capped at 250, `body-format=storage`;
@@ -10,6 +11,11 @@ Serves, under the `/wiki` context path and with Cloud's payload shapes:
   `/rest/api/content/{id}/restriction/byOperation/read`,
   `/rest/api/group/{id}/membersByGroupId`, `/rest/api/group/member?name=`,
   `/rest/api/user/current` (with a `timeZone`: CQL dates are read in it).
+
+`FakeConfluence(deployment="datacenter")` is a Data Center / Server site under the
+`/confluence` context path, served by `tests/fakes/confluence_dc.py`: personal access
+token as `Authorization: Bearer` only (basic auth → 401), every `/api/v2` path 404,
+v1 only with DC's `start`/`limit` paging and its payloads (see that module).
 
 The site is mutable between syncs (edit, delete, trash, archive, move, restrict, change
 group members), checks basic auth (401 otherwise), can inject any HTTP status (429/503
@@ -26,69 +32,25 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-V2_MAX = 250
+from tests.fakes import confluence_dc
+from tests.fakes.confluence_model import (
+    V2_MAX,
+    Content,
+    Fault,
+    Space,
+    User,
+    _cursor,
+    _iso,
+    _offset,
+)
 
-
-@dataclass
-class User:
-    account_id: str
-    email: str  # "" when hidden by the user's privacy settings
-    name: str
-
-    def json(self) -> dict[str, Any]:
-        return {
-            "type": "known",
-            "accountId": self.account_id,
-            "accountType": "atlassian",
-            "email": self.email,
-            "publicName": self.name,
-            "displayName": self.name,
-        }
-
-
-@dataclass
-class Space:
-    id: str
-    key: str
-    name: str
-    read_groups: list[str] = field(default_factory=list)
-    read_users: list[str] = field(default_factory=list)  # account ids
-    anonymous: bool = False
-    forbidden: bool = False  # 403 on its permissions and content
-    status: str = "current"  # current | archived | deleted (a deleted space answers 404)
-
-
-@dataclass
-class Content:
-    id: str
-    type: str  # page | blogpost
-    space_key: str
-    title: str
-    body: str | None
-    version: int = 1
-    when: datetime = field(default_factory=lambda: datetime.now(UTC))
-    author: str = "u-author"
-    parent_id: str | None = None
-    status: str = "current"  # current | trashed | archived | deleted
-    restrict_users: list[str] = field(default_factory=list)
-    restrict_groups: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Fault:
-    match: str  # substring of the request path+query
-    status: int | str  # an HTTP status, "timeout" or "malformed"
-    times: int
-    retry_after: str | None = None
-    every: int = 1  # fail every n-th matching request
-    seen: int = 0
+__all__ = ["Content", "FakeConfluence", "Space", "User", "_cursor"]
 
 
 class FakeConfluence:
@@ -97,8 +59,15 @@ class FakeConfluence:
         email: str = "bot@example.com",
         token: str = "secret",  # noqa: S107
         time_zone: str = "America/Los_Angeles",
+        deployment: str = "cloud",
+        context: str | None = None,
     ) -> None:
         self.email, self.token, self.time_zone = email, token, time_zone
+        self.deployment = deployment
+        self.dc = deployment == "datacenter"
+        self.context = context if context is not None else ("/confluence" if self.dc else "/wiki")
+        self.expose_emails = True  # DC: whether `User` objects carry `email`
+        self.legacy_permissions = False  # DC: no `space/{key}/permissions` (older servers)
         self.spaces: dict[str, Space] = {}
         self.content: dict[str, Content] = {}
         self.users: dict[str, User] = {"u-author": User("u-author", "author@example.com", "Ann")}
@@ -120,7 +89,7 @@ class FakeConfluence:
     # ------------------------------------------------------------------ lifecycle
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/wiki"
+        return f"http://127.0.0.1:{self.server.server_address[1]}{self.context}"
 
     def start(self) -> FakeConfluence:
         self.thread.start()
@@ -205,8 +174,15 @@ class FakeConfluence:
             parent = self.content[parent].parent_id
         return chain
 
+    def user_json(self, user: User) -> dict[str, Any]:
+        return user.json_dc(self.expose_emails) if self.dc else user.json()
+
     def webui(self, c: Content) -> str:
         slug = quote(c.title.replace(" ", "+"), safe="+")
+        if self.dc and c.type == "blogpost":
+            return f"/display/{c.space_key}/{c.when:%Y/%m/%d}/{slug}"
+        if self.dc:
+            return f"/display/{c.space_key}/{slug}"
         if c.type == "blogpost":
             return f"/spaces/{c.space_key}/blog/{c.when:%Y/%m/%d}/{c.id}/{slug}"
         return f"/spaces/{c.space_key}/pages/{c.id}/{slug}"
@@ -232,7 +208,7 @@ class FakeConfluence:
         if "version" in expand:
             author = self.users.get(c.author, User(c.author, "", c.author))
             out["version"] = {
-                "by": author.json(),
+                "by": self.user_json(author),
                 "when": _iso(c.when),
                 "number": c.version,
                 "minorEdit": False,
@@ -250,11 +226,13 @@ class FakeConfluence:
         return out
 
     def restriction(self, c: Content) -> dict[str, Any]:
-        users = [self.users[u].json() for u in c.restrict_users if u in self.users]
-        groups = [
+        users = [self.user_json(self.users[u]) for u in c.restrict_users if u in self.users]
+        groups: list[dict[str, Any]] = [
             {"type": "group", "name": g, "id": self.groups.get(g, (f"g-{g}", []))[0]}
             for g in c.restrict_groups
         ]
+        if self.dc:  # Data Center names groups only
+            groups = [{"type": "group", "name": g} for g in c.restrict_groups]
         return {
             "operation": "read",
             "restrictions": {
@@ -362,20 +340,6 @@ class FakeConfluence:
         return items
 
 
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    return int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
-
-
 def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -412,7 +376,11 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             with site.lock:
                 site.requests.append(self.path)
-            expected = "Basic " + base64.b64encode(f"{site.email}:{site.token}".encode()).decode()
+            if site.dc:
+                expected = f"Bearer {site.token}"
+            else:
+                basic = base64.b64encode(f"{site.email}:{site.token}".encode()).decode()
+                expected = f"Basic {basic}"
             if self.headers.get("Authorization") != expected:
                 self.send_json(401, {"statusCode": 401, "message": "Unauthorized"})
                 return
@@ -459,9 +427,11 @@ def _handler(site: FakeConfluence) -> type[BaseHTTPRequestHandler]:
     def route(
         path: str, q: dict[str, str], multi: dict[str, list[str]]
     ) -> tuple[int, Any, dict[str, str]]:
-        if not path.startswith("/wiki/"):
+        if not path.startswith(site.context + "/"):
             raise KeyError(path)
-        p = path[len("/wiki") :]
+        p = path[len(site.context) :]
+        if site.dc:
+            return confluence_dc.route(site, p, q, multi)
         if p == "/api/v2/spaces":
             keys = {k for v in multi.get("keys", []) for k in v.split(",") if k}
             wanted = q.get("status")

@@ -1,5 +1,9 @@
-"""Shared pieces of the Confluence scenarios: a small fake site, the connector against it
-with fast retries, and a few assertions' helpers."""
+"""Shared pieces of the Confluence scenarios: a small fake site (Cloud or Data Center),
+the connector against it with fast retries, and a few assertions' helpers.
+
+`DEPLOYMENTS` parametrises the scenario modules: every scenario that takes the `site`
+fixture runs against a Cloud site (email + API token, v2 listings, cursors) and a Data
+Center site (PAT bearer, v1 only, `start`/`limit`, `/confluence` context path)."""
 
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.confluence_server import Content, FakeConfluence
 
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=0.05)
+DEPLOYMENTS = ("cloud", "datacenter")
 
 
-def make_site() -> FakeConfluence:
-    fake = FakeConfluence().start()
+def make_site(deployment: str = "cloud") -> FakeConfluence:
+    fake = FakeConfluence(deployment=deployment).start()
     fake.add_user("u1", "alice@example.com", "Alice")
     fake.add_user("u2", "", "Bob (email hidden)")
     fake.add_user("u3", "carol@example.com", "Carol")
@@ -44,12 +49,11 @@ def connector(
     kwargs: dict[str, object] = {"retry": retry}
     if sleep is not None:
         kwargs["sleep"] = sleep
-    client = ConfluenceClient(
-        site.url,
-        email="bot@example.com",
-        api_token=token,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    if site.dc:  # a PAT alone: Data Center, detected from the settings
+        kwargs["pat"] = token
+    else:
+        kwargs.update(email="bot@example.com", api_token=token)
+    client = ConfluenceClient(site.url, **kwargs)  # type: ignore[arg-type]
     return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces), state)
 
 
@@ -65,6 +69,19 @@ def it_tree(site: FakeConfluence) -> tuple[Content, Content, Content]:
         parent=vpn.id,
     )
     return home, vpn, mac
+
+
+def body_path(site: FakeConfluence, c: Content) -> str:
+    """The request path fragment of fetching one page's body, as the connector asks it."""
+    if site.dc:
+        return f"/rest/api/content/{c.id}?"
+    kind = "pages" if c.type == "page" else "blogposts"
+    return f"/api/v2/{kind}/{c.id}"
+
+
+def hidden_email_user(site: FakeConfluence, account: str) -> str:
+    """The principal of a user whose email the site does not show."""
+    return f"user:username:{account}" if site.dc else f"user:accountid:{account}"
 
 
 def doc(c: Content) -> str:

@@ -1,6 +1,7 @@
 """Patient vendor retries (issue 15, point 7): a 429/503 storm during a Confluence sync
 loses nothing, and the patience is bounded by time (`SYNC_RETRY_BUDGET_SECONDS`), not by
-a number of attempts. Real HTTP against the fake site, the real SyncEngine and index."""
+a number of attempts. Real HTTP against the fake site (Cloud and Data Center), the real
+SyncEngine and index."""
 
 from __future__ import annotations
 
@@ -18,12 +19,20 @@ from connectors.registry import build_connector
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 from tests.fakes.confluence_server import FakeConfluence
-from tests.scenario.confluence_support import connector, doc, it_tree, make_site, run
+from tests.scenario.confluence_support import (
+    DEPLOYMENTS,
+    body_path,
+    connector,
+    doc,
+    it_tree,
+    make_site,
+    run,
+)
 
 
-@pytest.fixture
-def site() -> Iterator[FakeConfluence]:
-    fake = make_site()
+@pytest.fixture(params=DEPLOYMENTS)
+def site(request: pytest.FixtureRequest) -> Iterator[FakeConfluence]:
+    fake = make_site(request.param)
     yield fake
     fake.stop()
 
@@ -47,8 +56,8 @@ def test_a_storm_of_twenty_429_and_503_in_a_row_loses_no_document(
     site.edit(pages[2].id, body="<p>text 2, revised</p>")
     site.edit(pages[4].id, body="<p>text 4, revised</p>")
     for _ in range(10):  # the changed-pages search and the page fetches, alternately
-        site.fail("/wiki/", 429, times=1, retry_after="1")
-        site.fail("/wiki/", 503, times=1, retry_after="1")
+        site.fail(site.context + "/", 429, times=1, retry_after="1")
+        site.fail(site.context + "/", 503, times=1, retry_after="1")
     conn_waits.clear()
 
     progress = run(fast_engine, conn)
@@ -64,8 +73,9 @@ def test_429_storm_503_and_500s_are_survived_with_no_lost_pages(
 ) -> None:
     pages = [site.add_page("IT", f"Page {i}", f"<p>text {i}</p>") for i in range(30)]
     site.v1_cap = site.v2_cap = 5
-    site.fail("/wiki/", 429, times=15, retry_after="1", every=2)  # every other request
-    site.fail("/api/v2/spaces/", 503, times=3, retry_after="2")
+    site.fail(site.context + "/", 429, times=15, retry_after="1", every=2)  # every other one
+    # Cloud: the v2 bulk listings; Data Center (no v2): the space permission calls
+    site.fail("/rest/api/space/" if site.dc else "/api/v2/spaces/", 503, times=3, retry_after="2")
     site.fail("content/search", 500, times=2)
     waits: list[float] = []
     policy = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=30)
@@ -99,20 +109,24 @@ def test_the_budget_setting_bounds_a_sync_in_real_time(
     """`SYNC_RETRY_BUDGET_SECONDS` as `helpdesk sync` reads it: a page Confluence keeps
     refusing (429, Retry-After: 1, forever) fails after about the budget, the rest syncs."""
     pages = [site.add_page("IT", f"Page {i}", f"<p>text {i}</p>") for i in range(3)]
+    credentials: dict[str, str] = (
+        {"confluence_pat": site.token}
+        if site.dc
+        else {"confluence_email": site.email, "confluence_api_token": site.token}
+    )
     settings = Settings(
         _env_file=None,
         helpdesk_data_dir=data_dir,
         files_path=None,
         confluence_url=site.url,
-        confluence_email=site.email,
-        confluence_api_token=site.token,
         confluence_spaces=["IT"],
         sync_retry_budget_seconds=1.5,
+        **credentials,  # type: ignore[arg-type]
     )
     run(fast_engine, build_connector("confluence", settings, state))
     site.edit(pages[1].id, body="<p>text 1, revised</p>")
     site.fail("lastmodified", 429, times=10_000, retry_after="1")
-    site.fail(f"/api/v2/pages/{pages[1].id}", 429, times=10_000, retry_after="1")
+    site.fail(body_path(site, pages[1]), 429, times=10_000, retry_after="1")
 
     started = time.monotonic()
     progress = fast_engine.run(build_connector("confluence", settings, state))

@@ -1,5 +1,6 @@
 """The Confluence connector through the real SyncEngine and the real LanceDB index,
-against a fake Confluence Cloud site served over real HTTP (tests/fakes/confluence_server.py).
+against a fake Confluence site served over real HTTP (tests/fakes/confluence_server.py):
+every scenario taking `site` runs against Cloud and against Data Center.
 """
 
 from __future__ import annotations
@@ -25,17 +26,35 @@ from connectors.base import (
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex, SearchMode, open_index
 from connectors.messages import CONFLUENCE_CREDENTIALS_REJECTED as CREDENTIALS_REJECTED
+from connectors.messages import CONFLUENCE_PAT_REJECTED as PAT_REJECTED
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 from tests.fakes.confluence_server import FakeConfluence, _cursor
-from tests.scenario.confluence_support import connector, doc, hits, it_tree, make_site, run
+from tests.scenario.confluence_support import (
+    DEPLOYMENTS,
+    body_path,
+    connector,
+    doc,
+    hidden_email_user,
+    hits,
+    it_tree,
+    make_site,
+    run,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(params=DEPLOYMENTS)
+def site(request: pytest.FixtureRequest) -> Iterator[FakeConfluence]:
+    fake = make_site(request.param)
+    yield fake
+    fake.stop()
+
+
 @pytest.fixture
-def site() -> Iterator[FakeConfluence]:
-    fake = make_site()
+def cloud_site() -> Iterator[FakeConfluence]:
+    fake = make_site("cloud")
     yield fake
     fake.stop()
 
@@ -75,13 +94,21 @@ def test_full_sync_pages_blogposts_acls_breadcrumbs_and_paginated_listings(
         public=False, principals=frozenset({"user:alice@example.com"})
     )
     row = state.document(doc(mac))
-    assert row is not None and row.url == f"{site.url}/spaces/IT/pages/{mac.id}/VPN+on+Mac"
-    # pagination followed both link styles without losing the /wiki context path
-    assert site.count("cursor=") >= 3
-    assert all(r.startswith("/wiki/") for r in site.requests)
-    # group members (email, or account id when hidden) are in the membership table
+    expected_url = (
+        f"{site.url}/display/IT/VPN+on+Mac"
+        if site.dc
+        else f"{site.url}/spaces/IT/pages/{mac.id}/VPN+on+Mac"
+    )
+    assert row is not None and row.url == expected_url
+    # pagination followed every link style without losing the context path (/wiki on
+    # Cloud, /confluence on Data Center, where links are relative to it)
+    assert site.count("start=" if site.dc else "cursor=") >= 3
+    assert all(r.startswith(site.context + "/") for r in site.requests)
+    if site.dc:  # Data Center: v1 only
+        assert not [r for r in site.requests if "/api/v2" in r]
+    # group members (email, or account id / username when hidden) are in the membership table
     assert "group:confluence:hr" in state.groups_of(["user:alice@example.com"])
-    assert "group:confluence:hr" in state.groups_of(["user:accountid:u2"])
+    assert "group:confluence:hr" in state.groups_of([hidden_email_user(site, "u2")])
     # breadcrumbs are the ancestors' titles, prepended to every chunk
     nodes = index.search("kernel extension", None, frozenset(), 5, mode=SearchMode.KEYWORD)
     mac_node = next(n for n in nodes if n.node.metadata["doc_id"] == doc(mac))
@@ -130,7 +157,7 @@ def test_incremental_picks_up_an_edit_through_the_cql_window(
     assert cql, "the incremental run used the CQL window"
     # the body came from the window (CQL dates read in the account's zone, here
     # America/Los_Angeles), not from the per-page safety net
-    assert not [r for r in this_run if "/api/v2/pages/" in r]
+    assert not [r for r in this_run if body_path(site, mac) in r]
     assert doc(mac) in hits(index, "System Settings VPN pane")
     assert state.checkpoint("confluence") >= first_checkpoint  # type: ignore[operator]
 
@@ -187,7 +214,7 @@ def test_group_membership_changes_are_synced(
     site.add_group("hr", ["u1", "u3"])
     run(fast_engine, conn)
     assert "group:confluence:hr" in state.groups_of(["user:carol@example.com"])
-    assert "group:confluence:hr" not in state.groups_of(["user:accountid:u2"])
+    assert "group:confluence:hr" not in state.groups_of([hidden_email_user(site, "u2")])
 
 
 # ---------------------------------------------------------------------- faults
@@ -225,11 +252,13 @@ def test_bad_credentials_give_the_clear_message_and_a_failed_run(
 ) -> None:
     it_tree(site)
     progress = fast_engine.run(connector(site, state, token="wrong"))
+    expected = PAT_REJECTED if site.dc else CREDENTIALS_REJECTED
     assert progress.status == "failed"
-    assert progress.error == CREDENTIALS_REJECTED
+    assert progress.error == expected
+    assert "CONFLUENCE_PAT" in PAT_REJECTED
     assert "CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN" in CREDENTIALS_REJECTED
     last = state.last_run("confluence")
-    assert last is not None and last.status == "failed" and last.error == CREDENTIALS_REJECTED
+    assert last is not None and last.status == "failed" and last.error == expected
 
 
 def test_a_malformed_body_is_one_failed_document(
@@ -272,8 +301,9 @@ SYNC_SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_sync_killed_mid_way_resumes_without_duplicates(
-    site: FakeConfluence, data_dir: Path, tmp_path: Path
+    cloud_site: FakeConfluence, data_dir: Path, tmp_path: Path
 ) -> None:
+    site = cloud_site
     pages = [
         site.add_page("IT", f"Page {i}", "".join(f"<p>Line {j} of page {i}.</p>" for j in range(3)))
         for i in range(40)
