@@ -129,7 +129,8 @@ def route(site: FakeConfluence, p: str, q: dict[str, str], multi: dict[str, list
             raise KeyError(c.id)
         return 200, site.v1(c, set(q.get("expand", "").split(","))), {}
     if m := re.fullmatch(r"/rest/api/group/([^/]+)/member", p):
-        _, accounts = site.groups[unquote(m.group(1))]
+        by_name = {name.lower(): members for name, (_, members) in site.groups.items()}
+        accounts = by_name[unquote(m.group(1)).lower()]  # names are case-insensitive
         users = [site.users[a].json_dc(site.expose_emails) for a in accounts if a in site.users]
         return 200, _paged(site, p, users, q, 200), {}
     if p == "/rest/api/user/current":

@@ -13,6 +13,9 @@ restricted text the scenarios look for):
 - IT "Bonus pool": restricted to `hr` → alice, dave.
 - IT "Salary review": restricted to the users alice and dave.
 - HR space (view: `hr`) "Parental leave" → alice, dave.
+
+`make_world(..., deployment="datacenter")` builds the same company on a Data Center site
+(PAT bearer, v1 only, `start`/`limit` paging, users by username with their emails shown).
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ class World:
     claude: FakeClaude
     pages: dict[str, Content] = field(default_factory=dict)  # secret text -> page
 
+    def body_path(self, page: Content) -> str:
+        """The request path fragment of fetching one page's body."""
+        if self.site.dc:
+            return f"/rest/api/content/{page.id}?"
+        return f"/api/v2/pages/{page.id}"
+
     # ------------------------------------------------------------------ sync
     def sync(self, mode: SyncMode = SyncMode.INCREMENTAL) -> SyncProgress:
         connector = build_connector("confluence", self.settings, self.services.state)
@@ -120,8 +129,10 @@ class World:
         return secret in shown or secret in sent
 
 
-def make_world(data: Path, embedder: OnnxEmbedding, budget: float = 0.6) -> World:
-    site = FakeConfluence().start()
+def make_world(
+    data: Path, embedder: OnnxEmbedding, budget: float = 0.6, deployment: str = "cloud"
+) -> World:
+    site = FakeConfluence(deployment=deployment).start()
     site.stall_seconds = budget + 0.6
     for uid, email in (("u1", ALICE), ("u3", CAROL), ("u4", DAVE), ("u5", ERIN)):
         site.add_user(uid, email, email.split("@")[0].title())
@@ -142,18 +153,22 @@ def make_world(data: Path, embedder: OnnxEmbedding, budget: float = 0.6) -> Worl
     world_pages[LEAVE] = site.add_page("HR", "Parental leave", page_body(LEAVE))
     world_pages[SALARY] = site.add_page("IT", "Salary review", page_body(SALARY))
     site.restrict(world_pages[SALARY].id, users=["u1", "u4"])
+    credentials: dict[str, str] = (
+        {"confluence_pat": site.token}  # a PAT alone: Data Center, detected
+        if site.dc
+        else {"confluence_email": site.email, "confluence_api_token": site.token}
+    )
     settings = Settings(
         _env_file=None,
         helpdesk_data_dir=data,
         files_path=None,
         sources=["confluence"],
         confluence_url=site.url,
-        confluence_email=site.email,
-        confluence_api_token=site.token,
         confluence_spaces=["IT", "HR"],
         anthropic_api_key="sk-test",
         anthropic_max_retries=0,
         sync_retry_budget_seconds=budget,
+        **credentials,  # type: ignore[arg-type]
     )
     claude = FakeClaude()
     services = build_services(settings, embedder=embedder, anthropic_http_client=claude.client())

@@ -1,8 +1,9 @@
 """Issue 11 for Confluence: whatever the sync fails to read or understand only shrinks who
 sees a page, in the same cycle, with a failure admins can see — proven through the fake
 Confluence site, the real sync, index and answer engine (world: `confluence_world.py`).
-Every scenario checks the restricted text reaches neither a channel answer nor the
-request sent to Claude, and that a real reader in a DM still gets what they may read."""
+Every scenario runs against Confluence Cloud and Data Center, and checks the restricted
+text reaches neither a channel answer nor the request sent to Claude, and that a real
+reader in a DM still gets what they may read."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ from tests.security.confluence_world import (
 )
 
 
-@pytest.fixture
-def world(data_dir: Path, onnx_embedder: OnnxEmbedding) -> Iterator[World]:
-    w = make_world(data_dir, onnx_embedder)
+@pytest.fixture(params=["cloud", "datacenter"])
+def world(
+    data_dir: Path, onnx_embedder: OnnxEmbedding, request: pytest.FixtureRequest
+) -> Iterator[World]:
+    w = make_world(data_dir, onnx_embedder, deployment=request.param)
     first = w.sync(SyncMode.FULL)
     assert first.status == "succeeded" and first.failed == 0, first.failures
     for secret, readers in EXPECTED.items():
@@ -166,7 +169,7 @@ def test_a_body_that_cannot_be_fetched_keeps_no_wider_acl(world: World, fault: o
     world.site.edit(salary.id, body=page_body(SALARY + " Updated."))
     world.site.restrict(salary.id, users=["u4"])
     world.site.fail("lastmodified", fault, times=10_000)  # type: ignore[arg-type]
-    world.site.fail(f"/api/v2/pages/{salary.id}", fault, times=10_000)  # type: ignore[arg-type]
+    world.site.fail(world.body_path(salary), fault, times=10_000)  # type: ignore[arg-type]
 
     progress = world.sync()
 
@@ -181,7 +184,7 @@ def test_a_page_that_refuses_its_body_is_hidden_from_everyone(world: World, stat
     salary = world.pages[SALARY]
     world.site.edit(salary.id, body=page_body(SALARY + " Updated."))
     world.site.fail("lastmodified", 500, times=10_000)
-    world.site.fail(f"/api/v2/pages/{salary.id}", status, times=10_000)
+    world.site.fail(world.body_path(salary), status, times=10_000)
 
     progress = world.sync()
 

@@ -2,7 +2,7 @@
 the restricted pages' content calls, their restriction (ACL) calls and the group-member
 calls of the fake Confluence site. Whatever fails, the set of principals that can
 retrieve each restricted page never grows across the cycle, and its text never reaches a
-channel answer or the request sent to Claude."""
+channel answer or the request sent to Claude. Against Confluence Cloud and Data Center."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tests.security.confluence_world import (
 )
 
 FAULTS: list[int | str] = [403, 404, 500, "timeout", "malformed"]
+DC_CONTENT = ("expand=body.storage",)  # Data Center: every body comes from a v1 expansion
 TARGETS = {
     # the bodies: the incremental CQL window, one page at a time, the bulk listings
     "content": ("lastmodified", "/api/v2/pages/", "/api/v2/spaces/"),
@@ -42,9 +43,11 @@ def embedder(onnx_embedder: OnnxEmbedding) -> OnnxEmbedding:
     return onnx_embedder
 
 
-@pytest.fixture
-def world(data_dir: Path, embedder: OnnxEmbedding) -> Iterator[World]:
-    w = make_world(data_dir, embedder, budget=0.4)
+@pytest.fixture(params=["cloud", "datacenter"])
+def world(
+    data_dir: Path, embedder: OnnxEmbedding, request: pytest.FixtureRequest
+) -> Iterator[World]:
+    w = make_world(data_dir, embedder, budget=0.4, deployment=request.param)
     assert w.sync(SyncMode.FULL).failed == 0
     yield w
     w.services.state.dispose()
@@ -60,7 +63,7 @@ def test_who_can_retrieve_a_restricted_page_never_grows(
     assert before == {s: EXPECTED[s] for s in RESTRICTED}
     for secret in (REORG, BONUS, SALARY):  # new versions: this cycle must read their bodies
         world.site.edit(world.pages[secret].id, body=page_body(secret + " (revised)"))
-    for match in TARGETS[target]:
+    for match in DC_CONTENT if (target == "content" and world.site.dc) else TARGETS[target]:
         world.site.fail(match, fault, times=10_000)
 
     progress = world.sync(SyncMode.INCREMENTAL)
