@@ -162,8 +162,9 @@ def _dc_space_readers(
 ) -> tuple[Readers, list[GroupRef]]:
     """Data Center's `GET /rest/api/space/{key}/permissions`: a list of
     `{operation: {operationKey, targetType}, subject: {type, ...}}`. Only `read`/`space`
-    grants count; a subject is a group (by `name`), a user (`username`/`userKey`/email)
-    or `anonymous`; any other kind, or one we cannot name, grants nothing."""
+    grants count; a subject is a group (by `name`), a user (`username`/`userKey`/email,
+    never a display name) or `anonymous`; any other kind, or one we cannot name, grants
+    nothing."""
     if not isinstance(permissions, list):
         raise UnknownPermissionsError("the space's permissions were not a list")
     users: set[str] = set()
@@ -184,7 +185,9 @@ def _dc_space_readers(
         if kind == "anonymous":
             return Readers.anyone(), groups
         if kind == "group":
-            name = subject.get("name") or subject.get("groupName")
+            # Data Center groups have no display name of their own: the documented
+            # subject may carry only `displayName`, which is then the group's name
+            name = subject.get("name") or subject.get("groupName") or subject.get("displayName")
             if isinstance(name, str) and name.strip():
                 groups.append(GroupRef(name.strip().lower()))
         elif kind in ("user", "known") and (key := user_key(subject)):

@@ -3,6 +3,9 @@
     CONFLUENCE_URL=https://acme.atlassian.net/wiki CONFLUENCE_EMAIL=... \\
     CONFLUENCE_API_TOKEN=... CONFLUENCE_SPACES=DOCS pytest tests/live/test_confluence_live.py
 
+Data Center / Server: `CONFLUENCE_URL=https://wiki.acme.com/confluence CONFLUENCE_PAT=...`
+(and `CONFLUENCE_DEPLOYMENT=datacenter` when detection should not probe).
+
 Read-only: it lists and reads, never writes to the site. Set CONFLUENCE_SPACES to a small
 space: the test runs a full sync of it into a temporary index.
 """
@@ -42,6 +45,7 @@ class _Config:
     confluence_email = os.environ.get("CONFLUENCE_EMAIL")
     confluence_api_token = os.environ.get("CONFLUENCE_API_TOKEN")
     confluence_pat = os.environ.get("CONFLUENCE_PAT")
+    confluence_deployment = os.environ.get("CONFLUENCE_DEPLOYMENT")
     confluence_spaces = tuple(s for s in os.environ.get("CONFLUENCE_SPACES", "").split(",") if s)
     confluence_public_groups = tuple(
         g for g in os.environ.get("CONFLUENCE_PUBLIC_GROUPS", "confluence-users").split(",") if g
@@ -83,6 +87,7 @@ def test_live_pagination_keeps_the_context_path() -> None:
         email=_Config.confluence_email,
         api_token=_Config.confluence_api_token,
         pat=_Config.confluence_pat,
+        deployment=_Config.confluence_deployment,
     )
     params = {"cql": "type = page", "limit": 1}
     pages = client.paginate(client.api("/rest/api/content/search"), params)

@@ -157,6 +157,8 @@ def test_data_center_space_grants_not_understood_grant_nothing() -> None:
     group = {"type": "group", "name": "HR"}
     assert level(_grant(group)) == Readers(False, groups=frozenset({"hr"}))
     assert level(_grant({"type": "group", "name": "confluence-users"})) == Readers.anyone()
+    hr_by_display_name = _grant({"type": "group", "displayName": "HR"})  # as DC documents it
+    assert level(hr_by_display_name) == Readers(False, groups=frozenset({"hr"}))
     assert level(_grant({"type": "anonymous"})) == Readers.anyone()
     assert level(_grant({"type": "user", "username": "Alice"})) == Readers(
         False, users=frozenset({"user:username:alice"})
@@ -168,6 +170,7 @@ def test_data_center_space_grants_not_understood_grant_nothing() -> None:
     assert level(_grant(group, op="administer")) == NOBODY
     assert level(_grant({"type": "role", "name": "everyone"})) == NOBODY
     assert level(_grant({"type": "group"}), _grant({"type": "user"}), "junk") == NOBODY
+    assert level(_grant({"type": "user", "displayName": "Alice"})) == NOBODY  # not unique
     with pytest.raises(ValueError, match="not a list"):
         space_readers({"dc_permissions": {"results": []}}, PUBLIC)
 
