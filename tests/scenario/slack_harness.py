@@ -198,7 +198,10 @@ class SlackHarness:
         channel: str,
         message_ts: str,
         thread_ts: str | None,
+        kind: str = "button",
     ) -> ClientResponse:
+        """A block action; `kind="feedback_buttons"`: Slack's native 👍/👎 element, whose
+        action carries the pressed button's value and text."""
         container: dict[str, Any] = {
             "type": "message",
             "message_ts": message_ts,
@@ -207,7 +210,17 @@ class SlackHarness:
         }
         if thread_ts:
             container["thread_ts"] = thread_ts
-        payload = {
+        action: dict[str, Any] = {
+            "type": kind,
+            "action_id": action_id,
+            "block_id": f"helpdesk_feedback_{value.rpartition(':')[2]}",
+            "value": value,
+            "action_ts": str(time.time()),
+        }
+        if kind == "feedback_buttons":
+            up = value.startswith("up:")
+            action["text"] = {"type": "plain_text", "text": "👍" if up else "👎"}
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "team_id": TEAM},
             "api_app_id": "A0HELPDESK",
@@ -217,15 +230,7 @@ class SlackHarness:
             "message": {"type": "message", "ts": message_ts, "thread_ts": thread_ts, "text": ""},
             "trigger_id": "1337.42.efgh",
             "response_url": f"{self.fake.api_url}response_url",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": f"helpdesk_feedback_{value}",
-                    "value": value,
-                    "action_ts": str(time.time()),
-                }
-            ],
+            "actions": [action],
         }
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")

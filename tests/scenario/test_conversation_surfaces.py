@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import pytest
 
 from bot import messages
-from bot.adapters.slack.render import ACTION_DOWN, ACTION_UP
+from bot.adapters.slack.render import ACTION_FEEDBACK
 from bot.adapters.terminal import TerminalSession
 from bot.services import Services
 from connectors.embedder import OnnxEmbedding
@@ -67,8 +67,9 @@ class SlackSurface:
         await self.h.settle()
         posted = self.h.fake.answers_in(channel, thread_ts)[-1]
         for block in posted.blocks:
-            if block["type"] == "actions":
-                self.answer_ids.append(str(block["elements"][0]["value"]))
+            if block["type"] == "context_actions":
+                value = str(block["elements"][0]["positive_button"]["value"])
+                self.answer_ids.append(value.removeprefix("up:"))
         return posted.text
 
     async def ask(self, text: str) -> str:
@@ -84,12 +85,13 @@ class SlackSurface:
 
     async def vote(self, which: int, rating: int) -> None:
         await self.h.click(
-            ACTION_UP if rating > 0 else ACTION_DOWN,
-            self.answer_ids[which],
+            ACTION_FEEDBACK,
+            f"{'up' if rating > 0 else 'down'}:{self.answer_ids[which]}",
             user=slack.DANA[0],
             channel=slack.PUBLIC,
             message_ts=self.threads[0],
             thread_ts=self.threads[0],
+            kind="feedback_buttons",
         )
         await self.h.settle()
 

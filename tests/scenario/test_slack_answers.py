@@ -108,9 +108,11 @@ async def test_mention_is_answered_in_its_thread_streamed_with_sources_and_butto
     assert "*Sources*" in final
     assert "[1] " in final and "Help centre" in final and "updated " in final
     assert "Password" in final or "password" in final
-    buttons = next(b for b in answer.blocks if b["type"] == "actions")["elements"]
-    assert [b["action_id"] for b in buttons] == ["helpdesk_feedback_up", "helpdesk_feedback_down"]
-    record = h.services.chat.answer_record(int(buttons[0]["value"]))
+    (buttons,) = next(b for b in answer.blocks if b["type"] == "context_actions")["elements"]
+    assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == "helpdesk_feedback"
+    answer_id = buttons["positive_button"]["value"].removeprefix("up:")
+    assert buttons["negative_button"]["value"] == f"down:{answer_id}"
+    record = h.services.chat.answer_record(int(answer_id))
     assert record is not None and record["question"] == "how do I reset my password?"
     assert record["doc_ids"] and record["message_id"] == answer.ts
     # the thread is now one the bot follows
@@ -320,7 +322,7 @@ async def test_when_streaming_is_refused_the_answer_is_posted_whole(harness: Fac
     await h.settle()
     answer = only_answer(h, PUBLIC, ev["ts"])
     final = block_text(answer.blocks)
-    assert "Sources" in final and "helpdesk_feedback_up" in final
+    assert "Sources" in final and '"feedback_buttons"' in final
     assert answer.text  # fallback text for notifications
 
 

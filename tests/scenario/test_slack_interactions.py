@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot import messages
-from bot.adapters.slack.render import escape
+from bot.adapters.slack.render import ACTION_FEEDBACK, escape
 from connectors.embedder import OnnxEmbedding
 from tests.fakes.slack_api import Posted
 from tests.scenario.slack_harness import (
@@ -60,8 +60,12 @@ async def answered(h: SlackHarness, question: str) -> tuple[dict[str, Any], Post
     await h.event(ev)
     await h.settle()
     (answer,) = h.fake.answers_in(PUBLIC, ev["ts"])
-    actions = next(b for b in answer.blocks if b["type"] == "actions")
-    return ev, answer, actions["elements"][0]["value"]
+    actions = next(b for b in answer.blocks if b["type"] == "context_actions")
+    (buttons,) = actions["elements"]
+    assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == ACTION_FEEDBACK
+    answer_id = buttons["positive_button"]["value"].removeprefix("up:")
+    assert buttons["negative_button"]["value"] == f"down:{answer_id}"
+    return ev, answer, answer_id
 
 
 def ephemerals(h: SlackHarness) -> list[dict[str, Any]]:
@@ -73,12 +77,13 @@ async def test_thumbs_up_is_recorded_with_question_answer_and_sources(harness: F
     h = await harness()
     ev, answer, value = await answered(h, "how do I set up the VPN on a mac?")
     resp = await h.click(
-        "helpdesk_feedback_up",
-        value,
+        ACTION_FEEDBACK,
+        f"up:{value}",
         user=HANNAH[0],
         channel=PUBLIC,
         message_ts=answer.ts,
         thread_ts=ev["ts"],
+        kind="feedback_buttons",
     )
     await h.settle()
     assert resp.status == 200
@@ -99,12 +104,13 @@ async def test_thumbs_down_offers_a_human_who_is_mentioned_in_the_thread(
     h = await harness(slack_escalation_mention="S0ITSUPPORT")
     ev, answer, value = await answered(h, "how do I set up the VPN on a mac?")
     await h.click(
-        "helpdesk_feedback_down",
-        value,
+        ACTION_FEEDBACK,
+        f"down:{value}",
         user=DANA[0],
         channel=PUBLIC,
         message_ts=answer.ts,
         thread_ts=ev["ts"],
+        kind="feedback_buttons",
     )
     await h.settle()
     (row,) = h.services.chat.feedback_rows()
@@ -128,12 +134,13 @@ async def test_thumbs_down_without_an_escalation_group_points_to_the_support_cha
     h = await harness(support_hint="#it-help")
     ev, answer, value = await answered(h, "how do I reset my password?")
     await h.click(
-        "helpdesk_feedback_down",
-        value,
+        ACTION_FEEDBACK,
+        f"down:{value}",
         user=DANA[0],
         channel=PUBLIC,
         message_ts=answer.ts,
         thread_ts=ev["ts"],
+        kind="feedback_buttons",
     )
     await h.settle()
     (offer,) = ephemerals(h)
@@ -155,6 +162,36 @@ async def test_feedback_on_an_unknown_answer_says_so_and_records_nothing(
     await h.settle()
     assert h.services.chat.feedback_rows() == []
     assert ephemerals(h)[0]["text"] == messages.SLACK_ANSWER_GONE
+    # the same through Slack's feedback_buttons, and a value that is no vote at all
+    for value in ("up:999999", "sideways"):
+        await h.click(
+            ACTION_FEEDBACK,
+            value,
+            user=DANA[0],
+            channel=PUBLIC,
+            message_ts="1.2",
+            thread_ts=None,
+            kind="feedback_buttons",
+        )
+    await h.settle()
+    assert h.services.chat.feedback_rows() == []
+    assert [e["text"] for e in ephemerals(h)] == [messages.SLACK_ANSWER_GONE] * 3
+
+
+async def test_hand_made_buttons_of_earlier_answers_still_record_votes(harness: Factory) -> None:
+    h = await harness()
+    ev, answer, value = await answered(h, "how do I reset my password?")
+    await h.click(
+        "helpdesk_feedback_down",
+        value,
+        user=DANA[0],
+        channel=PUBLIC,
+        message_ts=answer.ts,
+        thread_ts=ev["ts"],
+    )
+    await h.settle()
+    (row,) = h.services.chat.feedback_rows()
+    assert row["rating"] == -1 and row["question"] == "how do I reset my password?"
 
 
 # ---------------------------------------------------------------------- /helpdesk

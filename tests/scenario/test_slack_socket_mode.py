@@ -118,7 +118,8 @@ async def test_socket_mode_answers_commands_buttons_and_survives_reconnects(
     (answer,) = r.api.answers_in(PUBLIC, ev["ts"])
     assert "VPN" in answer.text and answer.thread_ts == ev["ts"]
     feedback = next(b for b in answer.blocks if b.get("block_id", "").startswith("helpdesk_fe"))
-    up = feedback["elements"][0]
+    (buttons,) = feedback["elements"]
+    assert buttons["type"] == "feedback_buttons"
 
     # a slash command: acked at once, answered privately
     command = await r.socket.send(
@@ -164,7 +165,16 @@ async def test_socket_mode_answers_commands_buttons_and_survives_reconnects(
             "message": {"type": "message", "ts": answer.ts, "thread_ts": ev["ts"]},
             "trigger_id": "1337.42.efgh",
             "response_url": f"{r.api.api_url}response_url",
-            "actions": [{**up, "block_id": feedback["block_id"], "action_ts": str(time.time())}],
+            "actions": [
+                {
+                    "type": "feedback_buttons",
+                    "action_id": buttons["action_id"],
+                    "block_id": feedback["block_id"],
+                    "value": buttons["positive_button"]["value"],
+                    "text": buttons["positive_button"]["text"],
+                    "action_ts": str(time.time()),
+                }
+            ],
         },
     )
     await r.socket.wait_acked(click)

@@ -26,8 +26,8 @@ from bot.adapters.slack.answer import BotIds, Responder
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.commands import HelpdeskCommand, Respond
 from bot.adapters.slack.conversations import Directory, Installation
-from bot.adapters.slack.feedback import Feedback
-from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_UP
+from bot.adapters.slack.feedback import Feedback, feedback_vote
+from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_FEEDBACK, ACTION_UP
 from bot.admin import AdminCommands
 from bot.services import Services
 
@@ -173,22 +173,33 @@ def build_slack_app(
             f"slack-command-{body.get('user_id')}",
         )
 
-    def on_vote(rating: int) -> Any:
+    def vote(body: dict[str, Any], value: str, rating: int) -> None:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        background.spawn(
+            feedback.vote(
+                value=value,
+                rating=rating,
+                user=str((body.get("user") or {}).get("id")),
+                channel=str((body.get("channel") or {}).get("id")),
+                thread_ts=container.get("thread_ts") or message.get("thread_ts"),
+            ),
+            "slack-feedback",
+        )
+
+    @app.action(ACTION_FEEDBACK)
+    async def on_feedback(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        # an unreadable value still gets an answer ("no longer on record"), no vote
+        rating, answer = feedback_vote(str(action.get("value", ""))) or (1, "")
+        vote(body, answer, rating)
+
+    def on_vote(rating: int) -> Any:  # the hand-made buttons of earlier answers
         async def listener(ack: Any, body: dict[str, Any]) -> None:
             await ack()
             action = (body.get("actions") or [{}])[0]
-            container = body.get("container") or {}
-            message = body.get("message") or {}
-            background.spawn(
-                feedback.vote(
-                    value=str(action.get("value", "")),
-                    rating=rating,
-                    user=str((body.get("user") or {}).get("id")),
-                    channel=str((body.get("channel") or {}).get("id")),
-                    thread_ts=container.get("thread_ts") or message.get("thread_ts"),
-                ),
-                "slack-feedback",
-            )
+            vote(body, str(action.get("value", "")), rating)
 
         return listener
 

@@ -1,7 +1,9 @@
 """👍/👎 on an answer, and "Ask a human" after a 👎.
 
-The button's value is the answer id; the conversation service records the vote against
-that answer. Replies are ephemeral (only the voter sees them); the escalation is a
+The vote comes from Slack's `feedback_buttons` element (value `up:<answer id>` or
+`down:<answer id>`), or from the hand-made 👍/👎 buttons of answers posted before it (value
+the answer id, the action id says which); the conversation service records the vote
+against that answer. Replies are ephemeral (only the voter sees them); the escalation is a
 visible message in the thread mentioning SLACK_ESCALATION_MENTION.
 """
 
@@ -16,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack.api import slack_error
-from bot.adapters.slack.render import escalate_blocks
+from bot.adapters.slack.render import VOTE_DOWN, VOTE_UP, escalate_blocks
 from bot.conversation.service import ConversationService, Vote
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,13 @@ def escalation_mention(value: str | None) -> str | None:
     if value in ("@here", "@channel"):
         return f"<!{value[1:]}>"
     return value
+
+
+def feedback_vote(value: str) -> tuple[int, str] | None:
+    """`up:42` → (+1, "42"), `down:42` → (-1, "42"); anything else → None."""
+    which, _, answer = value.partition(":")
+    rating = {VOTE_UP: 1, VOTE_DOWN: -1}.get(which)
+    return (rating, answer) if rating is not None and answer else None
 
 
 def _answer_id(value: str) -> int | None:

@@ -20,8 +20,10 @@ MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 FALLBACK_TEXT_LIMIT = 3000
 
-ACTION_UP = "helpdesk_feedback_up"
+ACTION_FEEDBACK = "helpdesk_feedback"  # Slack's feedback_buttons element
+ACTION_UP = "helpdesk_feedback_up"  # the hand-made buttons of answers posted before it
 ACTION_DOWN = "helpdesk_feedback_down"
+VOTE_UP, VOTE_DOWN = "up", "down"
 ACTION_ESCALATE = "helpdesk_escalate"
 
 Block = dict[str, Any]
@@ -147,24 +149,26 @@ def sources_blocks(citations: Sequence[Citation]) -> list[Block]:
 
 
 def feedback_blocks(answer_id: int) -> list[Block]:
-    value = str(answer_id)
+    """Slack's native 👍/👎: a `feedback_buttons` element in a `context_actions` block.
+    Each button's value is `up:<answer id>` / `down:<answer id>` (the action payload
+    carries only the pressed button's value)."""
     return [
         {
-            "type": "actions",
-            "block_id": f"helpdesk_feedback_{value}",
+            "type": "context_actions",
+            "block_id": f"helpdesk_feedback_{answer_id}",
             "elements": [
                 {
-                    "type": "button",
-                    "action_id": ACTION_UP,
-                    "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_UP},
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": ACTION_DOWN,
-                    "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_DOWN},
-                    "value": value,
-                },
+                    "type": "feedback_buttons",
+                    "action_id": ACTION_FEEDBACK,
+                    "positive_button": {
+                        "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_UP},
+                        "value": f"{VOTE_UP}:{answer_id}",
+                    },
+                    "negative_button": {
+                        "text": {"type": "plain_text", "text": messages.SLACK_FEEDBACK_DOWN},
+                        "value": f"{VOTE_DOWN}:{answer_id}",
+                    },
+                }
             ],
         }
     ]
