@@ -23,7 +23,6 @@ import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -33,7 +32,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
 from connectors.base import SyncMode
-from connectors.drive import build_drive_connector
+from connectors.drive import DriveSettings, build_drive_connector
 from connectors.embedder import OnnxEmbedding
 from connectors.index import open_index
 from connectors.state import StateStore
@@ -195,15 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     onnx.embed(["warm up"] * 8)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        config = SimpleNamespace(
-            google_application_credentials=None,  # the fake on loopback: no token
-            google_delegated_user=None,
-            drive_folder_ids=["kb"],
-            drive_shared_drive_ids=["sd"],
-            drive_public_domains=["example.com"],
-            drive_max_file_mb=20.0,
-            drive_acl_sweep_hours=6.0,
-            drive_api_url=url,
+        config = DriveSettings(  # the fake on loopback: no credentials, no token
+            api_url=url,
+            folder_ids=("kb",),
+            shared_drive_ids=("sd",),
+            public_domains=("example.com",),
         )
         state = StateStore(f"sqlite:///{data / 'state.sqlite3'}")
         recording = Recording(onnx)

@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from connectors.source_settings import DriveSettings, FilesSettings
+
 CsvList = Annotated[list[str], NoDecode]
 
 
@@ -143,6 +145,22 @@ class Settings(BaseSettings):
     @property
     def index_backend(self) -> str:
         return "weaviate" if self.weaviate_url else "lancedb"
+
+    def files_settings(self) -> FilesSettings:
+        return FilesSettings(path=self.files_path, base_url=self.files_base_url)
+
+    def drive_settings(self) -> DriveSettings:
+        return DriveSettings(
+            credentials_file=self.google_application_credentials,
+            delegated_user=self.google_delegated_user,
+            api_url=self.drive_api_url,
+            folder_ids=tuple(self.drive_folder_ids),
+            shared_drive_ids=tuple(self.drive_shared_drive_ids),
+            public_domains=tuple(self.drive_public_domains),
+            max_file_mb=self.drive_max_file_mb,
+            acl_sweep_hours=self.drive_acl_sweep_hours,
+            retry_budget_seconds=self.sync_retry_budget_seconds,
+        )
 
     def sync_interval_minutes(self, source: str) -> float:
         value = getattr(self, f"sync_interval_minutes_{source}", None)

@@ -58,13 +58,14 @@ GROUPS_FILE = "groups.yaml"
 class FilesConnector:
     name = SOURCE
 
-    def __init__(self, root: Path, base_url: str | None = None) -> None:
-        self.root = root
+    def __init__(self, root: Path | None, base_url: str | None = None) -> None:
+        self._root = root
         self.base_url = base_url.rstrip("/") + "/" if base_url else None
 
     def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
-        if not self.root.is_dir():
-            raise SourceError(f"FILES_PATH {self.root} is not a folder")
+        if self._root is None or not self._root.is_dir():
+            raise SourceError(messages.FILES_NOT_A_FOLDER.format(path=self._root))
+        self.root = self._root
         yield from self._groups()
         paths = sorted(
             p

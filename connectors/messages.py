@@ -124,3 +124,6 @@ GROUP_NOT_A_LIST = (
     "group {group!r} in groups.yaml must be a list of emails, not {value} — the group has "
     "no members until this is fixed"
 )
+
+# --- connectors/files.py ---
+FILES_NOT_A_FOLDER = "FILES_PATH {path} is not a folder"

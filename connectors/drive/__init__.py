@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from connectors.base import Connector
 from connectors.drive.api import DriveApi
 from connectors.drive.client import DRIVE_SCOPES, GoogleApi, drive_endpoint, load_credentials
 from connectors.drive.connector import DriveConnector
 from connectors.drive.groups import GroupDirectory
-from connectors.retry import DEFAULT_BUDGET_SECONDS, RetryPolicy
+from connectors.retry import RetryPolicy
+from connectors.source_settings import DriveSettings
 from connectors.state import StateStore
 
 
 def build_drive_connector(
-    config: Any,
+    config: DriveSettings,
     state: StateStore | None = None,
     *,
     retry: RetryPolicy | None = None,
@@ -34,11 +34,10 @@ def build_drive_connector(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Connector:
     """The Drive connector from the settings (nothing is contacted until a scan starts)."""
-    budget = getattr(config, "sync_retry_budget_seconds", None) or DEFAULT_BUDGET_SECONDS
-    retry = retry or RetryPolicy(budget_seconds=float(budget))
-    key_file = config.google_application_credentials
-    subject = config.google_delegated_user or None
-    api_url = config.drive_api_url or None
+    retry = retry or RetryPolicy(budget_seconds=config.retry_budget_seconds)
+    key_file = config.credentials_file
+    subject = config.delegated_user or None
+    api_url = config.api_url or None
     endpoint = drive_endpoint(api_url)
 
     def api_factory() -> DriveApi:
@@ -48,14 +47,14 @@ def build_drive_connector(
 
     return DriveConnector(
         api_factory,
-        folder_ids=list(config.drive_folder_ids or []),
-        shared_drive_ids=list(config.drive_shared_drive_ids or []),
-        public_domains=list(config.drive_public_domains or []),
-        max_file_mb=float(config.drive_max_file_mb),
-        acl_sweep_hours=float(config.drive_acl_sweep_hours),
+        folder_ids=list(config.folder_ids),
+        shared_drive_ids=list(config.shared_drive_ids),
+        public_domains=list(config.public_domains),
+        max_file_mb=config.max_file_mb,
+        acl_sweep_hours=config.acl_sweep_hours,
         directory=GroupDirectory.from_config(key_file, subject, api_url, retry, timeout, sleep),
         workers=workers,
     )
 
 
-__all__ = ["DriveConnector", "build_drive_connector"]
+__all__ = ["DriveConnector", "DriveSettings", "build_drive_connector"]
