@@ -3,7 +3,7 @@ SLACK_APP_TOKEN and no signing secret) runs the real Bolt `AsyncSocketModeHandle
 against `FakeSocketMode` (Slack's WebSocket protocol) and `FakeSlackApi` (Web API).
 
 One conversation over one process: a mention answered in its thread, `/helpdesk ask`,
-a feedback button, a `disconnect` (refresh_requested) and a dropped connection whose
+a feedback button, `disconnect` messages (refresh_requested, warning) and a dropped connection whose
 un-acknowledged envelope Slack redelivers — answered once, not lost, not doubled."""
 
 from __future__ import annotations
@@ -192,11 +192,15 @@ async def test_socket_mode_answers_commands_buttons_and_survives_reconnects(
     await r.socket.wait_acked(envelope2)
     await r.bot.background.drain(30)
     assert len(r.api.answers_in(PUBLIC, ev2["ts"])) == 1
+    # a `warning` (Slack is about to close this connection) is handled the same way
+    await r.socket.disconnect("warning")
+    await r.socket.wait_connected(3)
+    assert len(r.api.calls_to("apps.connections.open")) == 3
 
     # the connection drops right after an envelope was sent, before its ack: the client
     # reconnects, Slack redelivers the envelope, and the question is answered exactly once
     ev3, envelope3 = await r.ask("how many days of annual leave do I get?", drop=True)
-    await r.socket.wait_connected(3)
+    await r.socket.wait_connected(4)
     await r.socket.wait_acked(envelope3)
     await r.bot.background.drain(30)
     retries = [e for e in r.socket.delivered if e.envelope_id == envelope3]
