@@ -59,8 +59,9 @@ def _refuse_empty_index(settings: Settings, services: Any | None = None) -> None
     """Asking before any sync: say so (exit 1) instead of answering from nothing. A fresh
     embedded install is recognised before anything is opened, so nothing is written."""
     if services is None:
-        fresh = settings.index_backend == "lancedb" and not settings.lance_dir.exists()
-        if not fresh:
+        from connectors.index import embedded_index_missing
+
+        if not embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url):
             return
     elif services.index.count() > 0:
         return

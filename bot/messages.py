@@ -55,8 +55,6 @@ JUST_NOW = "just now"
 MINUTES_AGO = "{n} minute{s} ago"
 HOURS_AGO = "{n} hour{s} ago"
 DAYS_AGO = "{n} day{s} ago"
-TODAY = "today"
-
 # --- CLI --------------------------------------------------------------------------------
 CLI_SYNC_SUMMARY = (
     "{source}: {added} added, {updated} updated, {deleted} deleted, {unchanged} unchanged, "
@@ -138,7 +136,6 @@ CLI_STATUS_ANSWERS = (
     "{answers} (👍 {up} · 👎 {down})"
 )
 CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"
-CLI_EVAL_HEADER = "{queries} queries, k={k}"
 CLI_SERVE_NO_PLATFORM = (
     "Neither Slack (SLACK_BOT_TOKEN) nor Teams (MicrosoftAppId) is configured: serving "
     "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
@@ -443,3 +440,12 @@ GAPS_PERSON = "person"
 GAPS_PEOPLE = "people"
 GAPS_EXAMPLE = "   • {text}"
 GAPS_BEST_SOURCE = "   closest page: {title} <{url}>"
+
+# --- `helpdesk sync`: how to configure a source it was asked for --------------------
+CLI_NOT_CONFIGURED_HINTS = {
+    "files": "Set FILES_PATH to a folder of markdown/HTML/PDF files.",
+    "confluence": (
+        "Set CONFLUENCE_URL and CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN (or CONFLUENCE_PAT)."
+    ),
+    "drive": "Set GOOGLE_APPLICATION_CREDENTIALS (and DRIVE_FOLDER_IDS to limit the scope).",
+}

@@ -22,7 +22,6 @@ class Asker:
     user_id: str
     email: str | None = None
     display_name: str | None = None
-    is_admin: bool = False
 
 
 @dataclass(frozen=True)

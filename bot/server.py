@@ -86,9 +86,6 @@ def create_app(
     settings = services.settings
     check_slack_settings(settings)
     check_teams(settings)
-    # Acks must not wait behind answer work running in worker threads (retrieval, state
-    # writes): hand the GIL back to the event loop's thread after 1 ms instead of 5 ms.
-    sys.setswitchinterval(0.001)
     app = web.Application()
     app[SERVICES_KEY] = services
     admin = _admin(services)
@@ -224,10 +221,22 @@ def _embedded_worker(services: Services) -> Any:
     return context
 
 
+SERVE_SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def tune_interpreter_for_serving() -> None:
+    """`helpdesk serve`'s one interpreter setting: acks must not wait behind answer work
+    running in worker threads (retrieval, state writes), so the GIL goes back to the
+    event loop's thread after 1 ms instead of Python's default 5 ms. Process-wide: set
+    once at start-up, never by building an app."""
+    sys.setswitchinterval(SERVE_SWITCH_INTERVAL_SECONDS)
+
+
 def run_server(settings: Settings) -> None:
     """`helpdesk serve`: build everything once and serve on PORT until stopped."""
     check_slack_settings(settings)
     check_teams(settings)
+    tune_interpreter_for_serving()
     services = build_services(settings)
     app = create_app(services)
     log.info(

@@ -129,22 +129,10 @@ class Settings(BaseSettings):
 
     # --- derived --------------------------------------------------------------------
     @property
-    def data_dir(self) -> Path:
-        return self.helpdesk_data_dir
-
-    @property
     def state_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.helpdesk_data_dir / 'state.sqlite3').resolve()}"
-
-    @property
-    def lance_dir(self) -> Path:
-        return self.helpdesk_data_dir / "index"
-
-    @property
-    def index_backend(self) -> str:
-        return "weaviate" if self.weaviate_url else "lancedb"
 
     def files_settings(self) -> FilesSettings:
         return FilesSettings(path=self.files_path, base_url=self.files_base_url)

@@ -22,14 +22,6 @@ from connectors.reindex_requests import recover_stale
 from connectors.sync import SyncEngine, SyncProgress
 from connectors.worker import lease_name
 
-NOT_CONFIGURED_HINTS = {
-    "files": "Set FILES_PATH to a folder of markdown/HTML/PDF files.",
-    "confluence": (
-        "Set CONFLUENCE_URL and CONFLUENCE_EMAIL/CONFLUENCE_API_TOKEN (or CONFLUENCE_PAT)."
-    ),
-    "drive": "Set GOOGLE_APPLICATION_CREDENTIALS (and DRIVE_FOLDER_IDS to limit the scope).",
-}
-
 
 def _progress_bar(source: str) -> tuple[Any, Any]:
     from rich.progress import (
@@ -127,7 +119,7 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
         if source not in configured:
             typer.echo(
                 messages.CLI_NOT_CONFIGURED.format(
-                    source=source, hint=NOT_CONFIGURED_HINTS.get(source, "")
+                    source=source, hint=messages.CLI_NOT_CONFIGURED_HINTS.get(source, "")
                 ),
                 err=True,
             )

@@ -182,6 +182,16 @@ def open_configured_index(config: Any) -> ChunkIndex:
     )
 
 
+def embedded_index_dir(data_dir: Path) -> Path:
+    """Where the embedded store keeps its files."""
+    return data_dir / "index"
+
+
+def embedded_index_missing(data_dir: Path, weaviate_url: str | None) -> bool:
+    """True for a fresh embedded install (no index written yet); never for Weaviate."""
+    return not weaviate_url and not embedded_index_dir(data_dir).exists()
+
+
 def open_index(
     data_dir: Path,
     weaviate_url: str | None = None,
@@ -197,5 +207,5 @@ def open_index(
         return ChunkIndex(store, "weaviate", weaviate_url)
     from connectors.lance_store import LanceChunkStore
 
-    uri = data_dir / "index"
+    uri = embedded_index_dir(data_dir)
     return ChunkIndex(LanceChunkStore(uri, dimensions=dimensions), "lancedb", str(uri))

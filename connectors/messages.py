@@ -127,3 +127,7 @@ GROUP_NOT_A_LIST = (
 
 # --- connectors/files.py ---
 FILES_NOT_A_FOLDER = "FILES_PATH {path} is not a folder"
+
+# --- connectors/worker.py (a reindex request's error, shown by the admin commands) ---
+WORKER_SOURCE_NOT_CONFIGURED = "the source {source!r} is not configured"
+WORKER_SOURCE_SETUP_FAILED = "the source could not be set up: {error}"

@@ -35,8 +35,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from llama_index.core.embeddings import BaseEmbedding
 
+from connectors import messages, schedule
 from connectors import reindex_requests as queue
-from connectors import schedule
 from connectors.base import Connector, SyncMode
 from connectors.index import ChunkIndex
 from connectors.leases import Lease, make_owner
@@ -244,7 +244,10 @@ class Worker:
         claimed = queue.claim_queued(self.state, source)
         ids = [r.id for r in claimed]
         queue.finish_requests(
-            self.state, ids, queue.FAILED, error=f"the source {source!r} is not configured"
+            self.state,
+            ids,
+            queue.FAILED,
+            error=messages.WORKER_SOURCE_NOT_CONFIGURED.format(source=source),
         )
         if ids:
             log.warning("reindex requests rejected source=%s requests=%s", source, ids)
@@ -290,7 +293,7 @@ class Worker:
         try:
             connector = self._connector(source)
         except Exception as exc:
-            error = f"the source could not be set up: {exc}"[:500]
+            error = messages.WORKER_SOURCE_SETUP_FAILED.format(error=exc)[:500]
             log.warning("sync setup failed source=%s run=%s error=%s", source, run_id, error)
             self.state.finish_run(run_id, "failed", error=error)
             self.state.clear_source_memberships(source)  # fail closed, as a failed run

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.adapters.slack import SlackBot
 from bot.adapters.slack.api import SlackClient
-from bot.server import SLACK_KEY, create_app
+from bot.server import SLACK_KEY, create_app, tune_interpreter_for_serving
 from bot.services import Services, build_services
 from bot.settings import Settings
 from connectors.embedder import OnnxEmbedding
@@ -286,6 +286,7 @@ async def start_harness(services: Services) -> SlackHarness:
     await fake.start()
     seed_workspace(fake)
     client = SlackClient(token="xoxb-test", base_url=fake.api_url)
+    tune_interpreter_for_serving()  # as `helpdesk serve` does at start-up
     app = create_app(services, slack_client=client)
     http: TestClient[Any, Any] = TestClient(TestServer(app))
     await http.start_server()

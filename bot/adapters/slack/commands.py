@@ -105,7 +105,6 @@ class HelpdeskCommand:
             user_id=user,
             email=info.email,
             display_name=info.display_name,
-            is_admin=False,  # AdminCommands decides from ADMIN_USERS
         )
         reply = await self.admin.handle(asker, text)
         log.info(
