@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from connectors.state import StateStore, utcnow
 
 log = logging.getLogger(__name__)
@@ -154,7 +156,7 @@ class Lease:
         try:
             self.state.lease_release(self.name, self.owner)
             log.info("lease released name=%s owner=%s", self.name, self.owner)
-        except Exception:
+        except SQLAlchemyError:
             # it expires on its own after ttl
             log.warning("lease release failed name=%s", self.name, exc_info=True)
 

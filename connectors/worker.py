@@ -34,6 +34,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from llama_index.core.embeddings import BaseEmbedding
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import messages, schedule
 from connectors import reindex_requests as queue
@@ -162,7 +163,7 @@ class Worker:
         self._pool.shutdown(wait=wait)
         try:
             schedule.withdraw(self.state, self.owner)
-        except Exception:
+        except SQLAlchemyError:  # the database is away: its rows go stale
             log.warning("worker could not withdraw its schedule owner=%s", self.owner)
         log.info("worker stopped owner=%s", self.owner)
 
@@ -332,7 +333,7 @@ class Worker:
             last = now
             try:
                 self.state.update_run(run_id, done=p.done, total=p.total, failed=p.failed)
-            except Exception:
+            except SQLAlchemyError:  # a progress line is not worth failing the run
                 log.warning("progress write failed run=%s", run_id, exc_info=True)
 
         return write
