@@ -1,4 +1,6 @@
-"""Admin commands, one handler for every chat platform: `reindex`, `status`, `help`.
+"""Admin commands, one handler for every chat platform: `reindex`, `status`, `help`,
+and the help-channel commands `channel show|set|off` and `gaps [days]`
+(`bot.helpchannels.chat_commands`).
 
 Adapters translate only: Slack's `/helpdesk <text>` and a Teams 1:1 text command both
 call `AdminCommands.handle(asker, text)` and show `AdminReply.text` to the asker
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from bot import messages
 from bot.admin_status import duration, elapsed, plain_error, render_status, running_line
 from bot.formatting import source_name
+from bot.helpchannels.chat_commands import HelpChannelCommands, Place, is_help_channel_command
 from bot.models import Asker, PermissionScope, Question, Surface
 from bot.services import Services
 from connectors import schedule
@@ -51,6 +54,9 @@ class AdminCommands:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.state: StateStore = services.state
+        self.help_channels = HelpChannelCommands(
+            services.channels, services.state, services.embedder
+        )
 
     # ------------------------------------------------------------------ commands
     def is_admin(self, asker: Asker) -> bool:
@@ -64,10 +70,18 @@ class AdminCommands:
         sources = ", ".join(f"`{s}`" for s in configured_sources(self.services.settings))
         return messages.ADMIN_USAGE.format(sources=sources or "-")
 
-    async def handle(self, asker: Asker, text: str) -> AdminReply:
-        words = text.strip().lower().split()
-        if words and words[0] in ("/helpdesk", "helpdesk"):
-            words = words[1:]
+    async def handle(self, asker: Asker, text: str, place: Place | None = None) -> AdminReply:
+        """`place`: where the command was typed (the channel for `channel …`; the
+        admin's own DM for `gaps` with DM questions). None: no channel, not private."""
+        raw = text.strip()
+        if raw.lower().split(maxsplit=1)[:1] in (["/helpdesk"], ["helpdesk"]):
+            raw = raw.split(maxsplit=1)[1] if len(raw.split(maxsplit=1)) > 1 else ""
+        if is_help_channel_command(raw):
+            reply = await self.help_channels.handle(
+                asker, raw, place or Place(), self.is_admin(asker)
+            )
+            return AdminReply(reply)
+        words = raw.lower().split()
         command, args = (words[0], words[1:]) if words else ("help", [])
         if command == "reindex":
             return await self._reindex(asker, args)

@@ -14,6 +14,7 @@ from bot.helpchannels.channels import (
     ChannelSettings,
     ChannelSettingsError,
     ChannelSettingsRepository,
+    describe,
     parse_channel_id,
     parse_escalation,
     parse_on_off,
@@ -41,18 +42,7 @@ def _fail(exc: ChannelSettingsError) -> typer.Exit:
 
 
 def _render(s: ChannelSettings) -> str:
-    return messages.CHANNEL_SHOW.format(
-        channel_id=s.channel_id,
-        auto_answer="on" if s.auto_answer else "off",
-        sources=", ".join(str(x) for x in s.sources) or messages.CHANNEL_ALL_SOURCES,
-        escalate_to=s.escalate_to or messages.CHANNEL_UNSET,
-        ticket=str(s.ticket) if s.ticket else messages.CHANNEL_UNSET,
-        updated=(
-            f"{s.updated_at:%Y-%m-%d %H:%M} UTC" + (f" by {s.updated_by}" if s.updated_by else "")
-            if s.updated_at
-            else messages.CHANNEL_UNSET
-        ),
-    )
+    return describe(s)
 
 
 def _drive_note(s: ChannelSettings) -> None:

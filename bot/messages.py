@@ -231,7 +231,10 @@ ADMIN_USAGE = (
     "• `reindex [SOURCE|all] [full]` — sync a source now (admins only). SOURCE is one of: "
     "{sources}. `full` re-lists everything (only changed text is re-embedded).\n"
     "• `status` — sources, last and next sync, what is running now, index size, answers today.\n"
-    "• `help` — this text."
+    "• `help` — this text.\n"
+    "• `channel show` — this channel's help-channel settings; `channel set …` / `channel off` "
+    "(admins) change them.\n"
+    "• `gaps [days]` — questions the docs did not answer (admins)."
 )
 ADMIN_HELP_WHO = "`status` and `help` are open to everyone; `reindex` is for admins ({admins})."
 ADMIN_HELP_YOU_ARE_ADMIN = "You are an admin."
@@ -449,3 +452,49 @@ CLI_NOT_CONFIGURED_HINTS = {
     ),
     "drive": "Set GOOGLE_APPLICATION_CREDENTIALS (and DRIVE_FOLDER_IDS to limit the scope).",
 }
+
+# --- help channels in chat: auto-answer, hand-off, channel commands (bot/conversation/,
+# bot/helpchannels/chat_commands.py, the adapters' hand-off rendering) ------------------
+AUTO_ANSWER_OFFER = (
+    "I couldn't find this in the docs, so I haven't answered in the channel. "
+    "Want me to ask a person?"
+)
+ASK_A_PERSON = "Ask a person"
+HANDOFF_CARD_TEXT = "Not what you needed?"
+HANDOFF_GONE = "That question is no longer on record, so I couldn't hand it to a person."
+HANDOFF_ALREADY = "A person has already been asked to help with this question."
+HANDOFF_TICKET = (
+    "I've opened {system} ticket {key} for this: {url}. The support team follows up there."
+)
+HANDOFF_ASKED = "I've asked {target} to help with this; they'll follow up here."
+HANDOFF_NOBODY = "There is nobody set up to hand questions to here. Please ask in {support_hint}."
+HANDOFF_TARGET_UNREACHABLE = "I couldn't post to {target}. Please ask in {support_hint}."
+HANDOFF_REQUEST = "{who} would like a person to help with a question."
+HANDOFF_QUESTION = "Question: {question}"
+HANDOFF_ANSWER = "Bot's answer: {answer}"
+HANDOFF_NO_ANSWER = "Bot's answer: (none, the docs had nothing relevant)"
+HANDOFF_THREAD = "Thread: {url}"
+HANDOFF_TEAMS_TARGET = "the support channel"
+TICKET_SPEAKER_ASKER = "Asker"
+TICKET_SPEAKER_BOT = "Bot"
+CHANNEL_CHAT_USAGE = (
+    "Usage: `channel show` | `channel set [--auto-answer on|off] [--sources SPEC,…] "
+    "[--escalate-to TARGET] [--ticket jira:PROJECT_KEY|zendesk|none]` | `channel off` "
+    "(typed in the channel), `gaps [days]`."
+)
+CHANNEL_CHAT_NOT_A_CHANNEL = (
+    "`channel` commands are about the channel they are typed in: use them in the help "
+    "channel itself, or `helpdesk channels` on the command line."
+)
+CHANNEL_CHAT_REFUSED = (
+    "Sorry, only helpdesk admins can change a channel's settings. `channel show` is open "
+    "to everyone."
+)
+CHANNEL_CHAT_SAVED = "Saved: in effect within 5 seconds."
+CHANNEL_CHAT_BAD_OPTION = (
+    "I don't know the option `{option}`: use --auto-answer, --sources, --escalate-to or --ticket."
+)
+CHANNEL_CHAT_MISSING_VALUE = "`{option}` needs a value."
+GAPS_REFUSED = "Sorry, only helpdesk admins can see the knowledge-gap report."
+GAPS_USAGE = "Usage: `gaps [days]`, days from 1 to 365 (default 7)."
+HANDOFF_SOMEONE = "Someone"

@@ -11,8 +11,12 @@ from llama_index.core.embeddings import BaseEmbedding
 
 from bot.answering.claude_lazy import LazyClaude
 from bot.answering.engine import AnswerEngine
+from bot.conversation.handoff import HandOff
+from bot.conversation.helpchannel import HelpChannels
 from bot.conversation.service import ConversationService
 from bot.conversation.store import ChatStore
+from bot.helpchannels.channels import ChannelSettingsLookup, ChannelSettingsRepository
+from bot.helpchannels.tickets import TicketSettings
 from bot.settings import Settings
 from connectors.embedder import make_embedder
 from connectors.index import ChunkIndex, open_configured_index
@@ -35,6 +39,8 @@ class Services:
     engine: AnswerEngine
     chat: ChatStore
     conversation: ConversationService
+    channels: ChannelSettingsRepository
+    handoff: HandOff
 
     def sync_engine(self) -> SyncEngine:
         return SyncEngine(self.index, self.state, self.embedder)
@@ -45,6 +51,7 @@ def build_services(
     *,
     embedder: BaseEmbedding | None = None,
     anthropic_http_client: Any = None,
+    tickets: TicketSettings | None = None,
 ) -> Services:
     disable_library_telemetry()  # every process that answers or syncs builds these
     generator = None
@@ -66,10 +73,22 @@ def build_services(
         support_hint=settings.support_hint,
     )
     chat = ChatStore(state.engine)
+    channels = ChannelSettingsRepository(state.engine)
+    lookup = ChannelSettingsLookup(channels)
     conversation = ConversationService(
-        engine, chat, allow_external_channels=settings.allow_external_channels
+        engine,
+        chat,
+        allow_external_channels=settings.allow_external_channels,
+        help_channels=HelpChannels(lookup, state.document_urls),
+        auto_answer_min_score=settings.auto_answer_min_score,
     )
-    return Services(settings, state, index, embedder, engine, chat, conversation)
+    handoff = HandOff(
+        chat,
+        lookup,
+        tickets or TicketSettings(),
+        default_targets={"slack": settings.slack_escalation_mention},
+    )
+    return Services(settings, state, index, embedder, engine, chat, conversation, channels, handoff)
 
 
 def _claude(settings: Settings, http_client: Any) -> ClaudeGenerator:

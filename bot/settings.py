@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     anthropic_max_retries: int = 3
     retrieval_top_k: int = 6
     retrieval_min_score: float = 0.3  # cosine similarity a passage needs to count
+    # unprompted answers in help channels: a passage must be at least this similar
+    auto_answer_min_score: float = 0.4
     company_name: str = "your company"
     support_hint: str = "#it-help"
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import NodeWithScore
+from llama_index.core.vector_stores.types import MetadataFilters
 
 from bot import messages
 from bot.answering.context import with_neighbours
@@ -132,7 +133,12 @@ class AnswerEngine:
         return PermissionScope(principals=base.principals | groups)
 
     def retriever(
-        self, scope: PermissionScope, mode: SearchMode = SearchMode.HYBRID
+        self,
+        scope: PermissionScope,
+        mode: SearchMode = SearchMode.HYBRID,
+        *,
+        restrict: MetadataFilters | None = None,
+        min_similarity: float | None = None,
     ) -> ScopedRetriever:
         return ScopedRetriever(
             self.index,
@@ -140,7 +146,8 @@ class AnswerEngine:
             scope,
             top_k=self.top_k,
             mode=mode,
-            min_similarity=self.min_similarity,
+            min_similarity=self.min_similarity if min_similarity is None else min_similarity,
+            restrict=restrict,
         )
 
     # ------------------------------------------------------------------ answering
@@ -154,17 +161,26 @@ class AnswerEngine:
         return text
 
     async def search(
-        self, question: Question, scope: PermissionScope
+        self,
+        question: Question,
+        scope: PermissionScope,
+        *,
+        restrict: MetadataFilters | None = None,
+        min_similarity: float | None = None,
     ) -> tuple[str, list[NodeWithScore]]:
         """The search query and its passages. Without an LLM a message is searched on its
         own first; it is read with the previous question only when it opens with a
         connective, or refers back / is too short and does not retrieve confidently alone."""
         query = await self.search_query(question)
-        passages = await self.retrieve(query, scope)
+        passages = await self.retrieve(
+            query, scope, restrict=restrict, min_similarity=min_similarity
+        )
         history = [t for t in question.thread_history if t.text.strip()]
         if self.generator is None and history and is_follow_up(query, confident(query, passages)):
             combined = combined_query(query, history)
-            passages = await self.retrieve(combined, scope)
+            passages = await self.retrieve(
+                combined, scope, restrict=restrict, min_similarity=min_similarity
+            )
             query = combined
         elif history and not answers(query, passages) and is_follow_up(question.text, False):
             # a rewrite that did not resolve the follow-up: read it with the previous question
@@ -174,28 +190,46 @@ class AnswerEngine:
                 query, passages = combined, retried
         return query, passages
 
-    async def retrieve(self, query: str, scope: PermissionScope) -> list[NodeWithScore]:
-        retriever = self.retriever(scope)
+    async def retrieve(
+        self,
+        query: str,
+        scope: PermissionScope,
+        *,
+        restrict: MetadataFilters | None = None,
+        min_similarity: float | None = None,
+    ) -> list[NodeWithScore]:
+        retriever = self.retriever(scope, restrict=restrict, min_similarity=min_similarity)
         try:
             return await asyncio.to_thread(retriever.retrieve, query)
         except Exception as exc:
             log.exception("retrieval failed")
             raise IndexUnavailableError(messages.INDEX_UNAVAILABLE, log_detail=str(exc)) from exc
 
-    async def stream(self, question: Question) -> AsyncIterator[AnswerEvent]:
+    async def stream(
+        self,
+        question: Question,
+        *,
+        restrict: MetadataFilters | None = None,
+        min_similarity: float | None = None,
+    ) -> AsyncIterator[AnswerEvent]:
+        """`restrict`: a help channel's sources, ANDed with the permission scope (which
+        still wins); `min_similarity`: a stricter relevance bar (unprompted answers)."""
         if self.generator is None and not is_english(question.text):
             text = messages.ENGLISH_ONLY.format(support_hint=self.support_hint)
             yield TextDelta(text)
             yield Final(Answer(text=text, grounded=False, mode=self.mode))
             return
         scope = await asyncio.to_thread(self.scope, question)
-        query, passages = await self.search(question, scope)
+        query, passages = await self.search(
+            question, scope, restrict=restrict, min_similarity=min_similarity
+        )
         log.info(
-            "answer question conv=%s query_len=%d passages=%d scope=%s",
+            "answer question conv=%s query_len=%d passages=%d scope=%s restricted=%s",
             question.conversation,
             len(query),
             len(passages),
             "public" if scope.is_public_only else "user",
+            restrict is not None,
         )
         if not passages or not answers(query, passages):
             text = not_found_text(passages, self.support_hint)

@@ -27,6 +27,9 @@ class InboundMessage:
     addressed: bool = False  # the bot was @mentioned (or asked by command)
     in_thread: bool = False  # a reply inside an existing thread
     delivery_id: str | None = None  # the platform's delivery/event id (retries repeat it)
+    # the channel whose help-channel settings apply (Slack channel id, Teams channel id
+    # without `;messageid=`); None in DMs and group chats
+    channel_id: str | None = None
 
     @property
     def platform(self) -> str:
@@ -93,4 +96,15 @@ class Failed:
     text: str
 
 
-Event = Status | Notice | TextDelta | Citations | Final | Reply | Failed
+@dataclass(frozen=True)
+class Offer:
+    """An unprompted question in a help channel had no grounded answer: nothing is posted
+    that others see; show the asker alone (Slack: ephemeral) `text` with an "Ask a
+    person" action for `answer_id` — or nothing where the platform can't show a message
+    to one person only (Teams)."""
+
+    text: str
+    answer_id: int
+
+
+Event = Status | Notice | TextDelta | Citations | Final | Reply | Failed | Offer

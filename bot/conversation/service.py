@@ -16,9 +16,12 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from llama_index.core.vector_stores.types import MetadataFilters
+
 from bot import messages
 from bot.answering import engine as answering
 from bot.answering.engine import AnswerEngine
+from bot.conversation.helpchannel import HelpChannels
 from bot.conversation.inbound import (
     Citations,
     Event,
@@ -26,6 +29,7 @@ from bot.conversation.inbound import (
     Final,
     InboundMessage,
     Notice,
+    Offer,
     Reply,
     Status,
     TextDelta,
@@ -37,6 +41,11 @@ from bot.models import Answer, Question, Surface, Turn
 log = logging.getLogger(__name__)
 
 HISTORY_TURNS = 20
+
+
+class Route(enum.Enum):
+    ASKED = "asked"  # a DM, an @mention, a follow-up in an answered thread
+    AUTO = "auto"  # unprompted, in a help channel: posted only when grounded
 
 
 class Vote(enum.Enum):
@@ -56,11 +65,19 @@ class AnswerRef:
 
 class ConversationService:
     def __init__(
-        self, engine: AnswerEngine, store: ChatStore, *, allow_external_channels: bool = True
+        self,
+        engine: AnswerEngine,
+        store: ChatStore,
+        *,
+        allow_external_channels: bool = True,
+        help_channels: HelpChannels | None = None,
+        auto_answer_min_score: float | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.allow_external_channels = allow_external_channels
+        self.help_channels = help_channels
+        self.auto_answer_min_score = auto_answer_min_score
 
     @property
     def mode(self) -> str:
@@ -80,23 +97,42 @@ class ConversationService:
             return False
         return True
 
-    async def _should_answer(self, msg: InboundMessage) -> bool:
+    async def _route(self, msg: InboundMessage) -> Route | None:
+        """How to treat a message: asked (answer it), auto (a help channel's unprompted
+        question: answer only when grounded) or None (not for the bot)."""
         store = self.store
         ref = f"thread={msg.thread} message={msg.message_id} delivery={msg.delivery_id}"
         if msg.delivery_id and not await asyncio.to_thread(
             store.remember_event, f"{msg.platform}:event:{msg.delivery_id}"
         ):
             log.info("%s skip retried delivery %s", msg.platform, ref)
-            return False
+            return None
+        route = Route.ASKED
         if not (msg.is_dm or msg.addressed or await self._thread_follow_up(msg)):
-            log.debug("%s skip message outside answered threads %s", msg.platform, ref)
-            return False
+            decision = None
+            if self.help_channels is not None and msg.channel_id:
+                decision = await asyncio.to_thread(self.help_channels.decide, msg)
+            if decision is None or not decision.answer:
+                log.debug(
+                    "%s skip message %s reason=%s",
+                    msg.platform,
+                    ref,
+                    decision.reason if decision else "outside answered threads",
+                )
+                return None
+            route = Route.AUTO
         if msg.message_id and not await asyncio.to_thread(
             store.remember_event, f"{msg.platform}:msg:{msg.thread}:{msg.message_id}"
         ):
             log.info("%s skip second delivery of message %s", msg.platform, ref)
-            return False
-        return self.allowed_here(msg)
+            return None
+        return route if self.allowed_here(msg) else None
+
+    def _restriction(self, msg: InboundMessage) -> MetadataFilters | None:
+        """The channel's sources as an index filter (None: every source)."""
+        if self.help_channels is None or msg.is_dm:
+            return None
+        return self.help_channels.restriction(msg.channel_id)
 
     async def first_delivery(self, msg: InboundMessage) -> bool:
         """False for a repeated delivery of a message already handled (commands)."""
@@ -118,7 +154,12 @@ class ConversationService:
     # ------------------------------------------------------------------ answering
     async def handle(self, msg: InboundMessage) -> AsyncIterator[Event]:
         """The events of one message; nothing at all when it is not for the bot."""
-        if not await self._should_answer(msg):
+        route = await self._route(msg)
+        if route is None:
+            return
+        if route is Route.AUTO:
+            async for shown in self._auto_answer(msg):
+                yield shown
             return
         if not msg.text.strip():
             yield Reply(messages.EMPTY_QUESTION)
@@ -142,8 +183,9 @@ class ConversationService:
             ):
                 notices.append(messages.EXTERNAL_CHANNEL_NOTICE)
                 yield Notice(messages.EXTERNAL_CHANNEL_NOTICE)
+            restrict = await asyncio.to_thread(self._restriction, msg)
             answer: Answer | None = None
-            async for event in self.engine.stream(question):
+            async for event in self.engine.stream(question, restrict=restrict):
                 if isinstance(event, answering.TextDelta):
                     yield TextDelta(event.text)
                 elif isinstance(event, answering.Final):
@@ -179,6 +221,74 @@ class ConversationService:
         if answer.citations:
             yield Citations(answer.citations)
         yield Final(answer, answer_id, tuple(notices))
+
+    async def _auto_answer(self, msg: InboundMessage) -> AsyncIterator[Event]:
+        """An unprompted question in a help channel: the answer is posted only when it
+        is grounded (passages above the auto-answer relevance bar and, with Claude, the
+        model citing them); otherwise only the asker is offered a person. Nothing is
+        shown while searching, and a failure shows nothing either: nobody asked."""
+        started = time.perf_counter()
+        ref = f"thread={msg.thread} message={msg.message_id} user={msg.asker.user_id}"
+        question = Question(
+            text=msg.text.strip(),
+            asker=msg.asker,
+            conversation=msg.thread,
+            surface=msg.surface,
+            insider=msg.insider,
+        )
+        answer: Answer | None = None
+        try:
+            restrict = await asyncio.to_thread(self._restriction, msg)
+            async for piece in self.engine.stream(
+                question, restrict=restrict, min_similarity=self.auto_answer_min_score
+            ):
+                if isinstance(piece, answering.Final):
+                    answer = piece.answer
+            if answer is None:
+                raise RuntimeError("answer stream ended without a final answer")
+            if not answer.grounded:
+                answer_id = await asyncio.to_thread(self._record_unanswered, question, answer)
+            else:
+                answer_id = await asyncio.to_thread(self._record, question, answer)
+        except Exception:
+            log.exception("%s auto-answer failed %s", msg.platform, ref)
+            return
+        log.info(
+            "%s auto-answer %s grounded=%s citations=%d answer_id=%d ms=%d",
+            msg.platform,
+            ref,
+            answer.grounded,
+            len(answer.citations),
+            answer_id,
+            (time.perf_counter() - started) * 1000,
+        )
+        if not answer.grounded:
+            yield Offer(messages.AUTO_ANSWER_OFFER, answer_id)
+            return
+        notices: list[str] = []
+        if msg.surface is Surface.EXTERNAL and await asyncio.to_thread(
+            self.store.claim_thread_notice, msg.platform, msg.thread
+        ):
+            notices.append(messages.EXTERNAL_CHANNEL_NOTICE)
+            yield Notice(messages.EXTERNAL_CHANNEL_NOTICE)
+        yield TextDelta(answer.text)
+        if answer.citations:
+            yield Citations(answer.citations)
+        yield Final(answer, answer_id, tuple(notices))
+
+    def _record_unanswered(self, question: Question, answer: Answer) -> int:
+        """Kept for the gap report and a hand-off; the thread is not the bot's (nothing
+        was posted in it), so no turns and no follow-ups."""
+        return self.store.record_answer(
+            question.asker.platform,
+            question.conversation,
+            question.asker.user_id,
+            question.text,
+            answer.text,
+            [c.doc_id for c in answer.citations],
+            False,
+            answer.mode,
+        )
 
     async def _history(self, msg: InboundMessage) -> tuple[Turn, ...]:
         turns = await asyncio.to_thread(

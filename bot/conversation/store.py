@@ -16,6 +16,7 @@ from bot.conversation.tables import (
     answered_threads,
     answers,
     conversation_turns,
+    escalations,
     metadata,
     seen_events,
     utcnow,
@@ -53,6 +54,13 @@ class ChatStore:
                 )
             )
             removed[answer_feedback.name] = res.rowcount
+            res = conn.execute(
+                delete(escalations).where(
+                    (escalations.c.created_at < now - keep)
+                    | escalations.c.answer_id.in_(old_answers)
+                )
+            )
+            removed[escalations.name] = res.rowcount
             for table in (answers, conversation_turns, answered_threads):
                 res = conn.execute(delete(table).where(table.c.created_at < now - keep))
                 removed[table.name] = res.rowcount
@@ -213,6 +221,33 @@ class ChatStore:
                 .where(answer_feedback.c.created_at >= since, answer_feedback.c.rating < 0)
             ).scalar()
         return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
+
+    # ------------------------------------------------------------------ escalations
+    def claim_escalation(self, answer_id: int, user_id: str) -> bool:
+        """True for the first hand-off of an answer, False when it was already asked."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(escalations).values(
+                        answer_id=answer_id, user_id=user_id, created_at=utcnow()
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def finish_escalation(self, answer_id: int, ticket: str | None, target: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(escalations)
+                .where(escalations.c.answer_id == answer_id)
+                .values(ticket=ticket, target=target)
+            )
+
+    def escalations(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(escalations).order_by(escalations.c.created_at))
+            return [dict(r) for r in rows.mappings()]
 
     # ------------------------------------------------------------------ turns
     def add_turn(

@@ -86,3 +86,20 @@ conversation_turns = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# "Ask a person" on an answer: one hand-off per answer (the first click claims it);
+# the gap report counts escalated questions
+escalations = Table(
+    "escalations",
+    metadata,
+    Column(
+        "answer_id",
+        Integer,
+        ForeignKey("answers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", String(256), nullable=False),
+    Column("ticket", String(256)),  # the ticket key, when one was created
+    Column("target", Text),  # where the hand-off was posted otherwise
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)

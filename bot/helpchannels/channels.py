@@ -77,6 +77,22 @@ class ChannelSettings:
         }
 
 
+def describe(s: ChannelSettings) -> str:
+    """A channel's settings as shown by `channels show` and `channel show` in chat."""
+    return messages.CHANNEL_SHOW.format(
+        channel_id=s.channel_id,
+        auto_answer="on" if s.auto_answer else "off",
+        sources=", ".join(str(x) for x in s.sources) or messages.CHANNEL_ALL_SOURCES,
+        escalate_to=s.escalate_to or messages.CHANNEL_UNSET,
+        ticket=str(s.ticket) if s.ticket else messages.CHANNEL_UNSET,
+        updated=(
+            f"{s.updated_at:%Y-%m-%d %H:%M} UTC" + (f" by {s.updated_by}" if s.updated_by else "")
+            if s.updated_at
+            else messages.CHANNEL_UNSET
+        ),
+    )
+
+
 # ------------------------------------------------------------------ parsing / validation
 def parse_channel_id(value: str) -> str:
     value = value.strip()

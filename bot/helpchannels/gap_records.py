@@ -1,12 +1,13 @@
 """`AskedQuestion` records for the gap report, read from the chat store
 (`bot.conversation.tables`: `answers`, and `answer_feedback` which names its answer).
 
-Today's records carry no "is this a DM" flag and no escalation flag, so:
+Today's records carry no "is this a DM" flag, so:
 - the kind of conversation is read from its id, failing closed: only a Slack channel
   id (`C…`) or a Teams channel conversation (`19:…@thread.tacv2` / `@thread.skype`)
   counts as a channel; DMs (`D…`), group DMs (`G…`), Teams personal and group chats
   and anything unknown count as DMs (shown only in an admin's own DM);
-- `escalated` is False until escalations are recorded.
+- a question is `escalated` when someone asked a person about its answer
+  (`escalations`, written by the conversation service's hand-off).
 The best source is the answer's first cited document, as the state store knows it now
 (title, URL and whether it is public).
 """
@@ -19,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.conversation.store import ChatStore
-from bot.conversation.tables import answer_feedback, answers
+from bot.conversation.tables import answer_feedback, answers, escalations
 from bot.helpchannels.gaps import AskedQuestion, SourceRef
 from connectors.state import StateStore
 from connectors.state_tables import _aware
@@ -50,9 +51,18 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
                 )
             ).scalars()
         )
+        escalated = set(
+            conn.execute(
+                select(escalations.c.answer_id).where(escalations.c.created_at >= since)
+            ).scalars()
+        )
         answer_rows = conn.execute(
             select(answers)
-            .where((answers.c.created_at >= since) | answers.c.id.in_(disliked))
+            .where(
+                (answers.c.created_at >= since)
+                | answers.c.id.in_(disliked)
+                | answers.c.id.in_(escalated)
+            )
             .order_by(answers.c.id)
         ).mappings().all()  # fmt: skip
     sources: dict[str, SourceRef | None] = {}
@@ -80,6 +90,7 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
                 asker_id=f"{r['platform']}:{r['user_id']}",
                 asked_at=_aware(r["created_at"]) or since,
                 grounded=bool(r["grounded"]),
+                escalated=r["id"] in escalated,
                 feedback=-1 if down else None,
                 best_source=best_source(r["doc_ids"] or []),
             )

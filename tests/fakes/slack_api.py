@@ -6,7 +6,7 @@ Point the real `AsyncWebClient(base_url=fake.api_url)` at it. What it knows:
   `conversations.info` (is_im / is_private / is_mpim / is_ext_shared),
   `conversations.replies` (messages seeded with `add_message` plus everything the bot
   posted or streamed into the thread), `conversations.open`;
-- `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `chat.startStream`,
+- `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `chat.getPermalink`, `chat.startStream`,
   `chat.appendStream`, `chat.stopStream` (the streamed text is accumulated per message);
 - `reactions.add` (answers `already_reacted` on a repeat);
 - `assistant.threads.setStatus`, `.setSuggestedPrompts`, `.setTitle`;
@@ -346,6 +346,16 @@ class FakeSlackApi:
         if isinstance(args.get("blocks"), list):
             p.blocks = args["blocks"]
         return {"ok": True, "channel": p.channel, "ts": p.ts, "text": p.text}
+
+    def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
+        if not channel or not ts:
+            return {"ok": False, "error": "invalid_arguments"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://northwind.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": next_ts()}

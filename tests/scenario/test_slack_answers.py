@@ -112,6 +112,8 @@ async def test_mention_is_answered_in_its_thread_streamed_with_sources_and_butto
     assert buttons["type"] == "feedback_buttons" and buttons["action_id"] == "helpdesk_feedback"
     answer_id = buttons["positive_button"]["value"].removeprefix("up:")
     assert buttons["negative_button"]["value"] == f"down:{answer_id}"
+    (ask,) = next(b for b in answer.blocks if b["type"] == "actions")["elements"]
+    assert ask["action_id"] == "helpdesk_handoff" and ask["value"] == answer_id
     record = h.services.chat.answer_record(int(answer_id))
     assert record is not None and record["question"] == "how do I reset my password?"
     assert record["doc_ids"] and record["message_id"] == answer.ts

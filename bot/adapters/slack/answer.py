@@ -25,7 +25,7 @@ from bot.adapters.slack.conversations import (
     Installation,
 )
 from bot.adapters.slack.events import Incoming
-from bot.adapters.slack.render import answer_blocks, fallback_text, final_blocks
+from bot.adapters.slack.render import answer_blocks, fallback_text, final_blocks, offer_blocks
 from bot.adapters.slack.streaming import AnswerStream
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
@@ -93,6 +93,7 @@ class Responder:
             addressed=addressed,
             in_thread=in_thread,
             delivery_id=delivery_id,
+            channel_id=None if conv.is_im or conv.is_mpim else channel,
         )
 
     async def command_message(
@@ -128,9 +129,12 @@ class Responder:
                 thread=incoming.thread_key,
                 message_id=incoming.ts,
                 text=incoming.text,
-                # a DM is addressed to the bot even when its kind can't be confirmed
+                # a DM is addressed to the bot even when its kind can't be confirmed; a
+                # channel message naming the bot also arrives as `app_mention`: the
+                # same question (answered once: deliveries are deduped by message)
                 addressed=incoming.kind in ("mention", "assistant")
-                or incoming.channel_type == "im",
+                or incoming.channel_type == "im"
+                or incoming.mentions_bot,
                 in_thread=incoming.in_thread,
                 delivery_id=incoming.event_id,
                 envelope_external=incoming.ext_shared,
@@ -177,6 +181,8 @@ class Responder:
                     await self.conversation.delivered(answer_id, stream.ts or "")
                 elif isinstance(event, ev.Failed):
                     await self._fail(stream, event.text, msg.thread)
+                elif isinstance(event, ev.Offer):
+                    await self._offer(incoming, event)
         except Exception:
             log.exception("slack answer failed thread=%s ts=%s", msg.thread, incoming.ts)
             await self._fail(stream, messages.GENERIC_APOLOGY, msg.thread)
@@ -226,6 +232,20 @@ class Responder:
             )
         except SlackApiError as exc:
             log.debug("slack setTitle failed error=%s", slack_error(exc))
+
+    async def _offer(self, incoming: Incoming, offer: ev.Offer) -> None:
+        """Only the asker sees it (chat.postEphemeral), with an "Ask a person" button."""
+        try:
+            await self.client.chat_postEphemeral(
+                channel=incoming.channel,
+                user=incoming.user,
+                text=offer.text,
+                blocks=offer_blocks(offer.text, offer.answer_id),
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "slack offer failed channel=%s error=%s", incoming.channel, slack_error(exc)
+            )
 
     async def _post(self, incoming: Incoming, text: str) -> None:
         try:

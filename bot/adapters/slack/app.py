@@ -27,7 +27,14 @@ from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.commands import HelpdeskCommand, Respond
 from bot.adapters.slack.conversations import Directory, Installation
 from bot.adapters.slack.feedback import Feedback, feedback_vote
-from bot.adapters.slack.render import ACTION_DOWN, ACTION_ESCALATE, ACTION_FEEDBACK, ACTION_UP
+from bot.adapters.slack.handoff import SlackHandOff
+from bot.adapters.slack.render import (
+    ACTION_DOWN,
+    ACTION_ESCALATE,
+    ACTION_FEEDBACK,
+    ACTION_HANDOFF,
+    ACTION_UP,
+)
 from bot.admin import AdminCommands
 from bot.services import Services
 
@@ -102,6 +109,13 @@ def build_slack_app(
         services.conversation,
         client,
         escalation=settings.slack_escalation_mention,
+        support_hint=settings.support_hint,
+    )
+    handoff = SlackHandOff(
+        services.conversation,
+        services.handoff,
+        client,
+        directory,
         support_hint=settings.support_hint,
     )
     command = HelpdeskCommand(client, responder, directory, admin, background.spawn)
@@ -206,18 +220,22 @@ def build_slack_app(
     app.action(ACTION_UP)(on_vote(+1))
     app.action(ACTION_DOWN)(on_vote(-1))
 
-    @app.action(ACTION_ESCALATE)
-    async def on_escalate(ack: Any, body: dict[str, Any]) -> None:
+    async def on_handoff(ack: Any, body: dict[str, Any]) -> None:
+        """ "Ask a person" (on an answer, on the private offer) and "Ask a human" (after
+        a 👎): the conversation service's hand-off."""
         await ack()
         action = (body.get("actions") or [{}])[0]
         background.spawn(
-            feedback.escalate(
+            handoff.run(
                 value=str(action.get("value", "")),
                 user=str((body.get("user") or {}).get("id")),
                 channel=str((body.get("channel") or {}).get("id")),
             ),
-            "slack-escalate",
+            "slack-handoff",
         )
+
+    app.action(ACTION_HANDOFF)(on_handoff)
+    app.action(ACTION_ESCALATE)(on_handoff)
 
     return SlackBot(app=app, client=client, responder=responder, background=background)
 

@@ -23,6 +23,7 @@ from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import NO_INSTALLATION, Directory, Installation
 from bot.adapters.slack.render import escape
 from bot.admin import AdminCommands
+from bot.helpchannels.chat_commands import Place
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,10 @@ class HelpdeskCommand:
             email=info.email,
             display_name=info.display_name,
         )
-        reply = await self.admin.handle(asker, text)
+        conv = await self.directory.conversation(channel, None)
+        private = conv.is_im and not conv.external
+        place = Place(channel_id=None if conv.is_im or conv.is_mpim else channel, private=private)
+        reply = await self.admin.handle(asker, text, place)
         log.info(
             "slack /helpdesk user=%s channel=%s command=%r follow=%s",
             user,

@@ -1,10 +1,10 @@
-"""👍/👎 on an answer, and "Ask a human" after a 👎.
+"""👍/👎 on an answer; after a 👎, the offer of "Ask a human".
 
 The vote comes from Slack's `feedback_buttons` element (value `up:<answer id>` or
 `down:<answer id>`), or from the hand-made 👍/👎 buttons of answers posted before it (value
 the answer id, the action id says which); the conversation service records the vote
-against that answer. Replies are ephemeral (only the voter sees them); the escalation is a
-visible message in the thread mentioning SLACK_ESCALATION_MENTION.
+against that answer. Replies are ephemeral (only the voter sees them); the hand-off itself
+is `bot.adapters.slack.handoff`.
 """
 
 from __future__ import annotations
@@ -92,40 +92,6 @@ class Feedback:
                 support_hint=self.support_hint
             )
             await self._ephemeral(channel, user, thread_ts, text)
-
-    async def escalate(self, *, value: str, user: str, channel: str) -> None:
-        answer_id = _answer_id(value)
-        ref = (
-            await self.conversation.find_answer(PLATFORM, answer_id=answer_id)
-            if answer_id is not None
-            else None
-        )
-        if ref is None or not self.mention:
-            await self._ephemeral(channel, user, None, messages.SLACK_ANSWER_GONE)
-            return
-        thread_channel, _, thread_ts = ref.thread.partition(":")
-        try:
-            await self.client.chat_postMessage(
-                channel=thread_channel,
-                thread_ts=thread_ts or None,
-                text=messages.SLACK_ESCALATION.format(mention=self.mention, user=user),
-            )
-        except SlackApiError as exc:
-            log.error(
-                "slack escalation failed answer_id=%s channel=%s error=%s",
-                answer_id,
-                thread_channel,
-                slack_error(exc),
-            )
-            await self._ephemeral(channel, user, None, messages.GENERIC_APOLOGY)
-            return
-        log.info("slack escalated answer_id=%s channel=%s user=%s", answer_id, thread_channel, user)
-        await self._ephemeral(
-            channel,
-            user,
-            thread_ts or None,
-            messages.SLACK_ESCALATION_DONE.format(mention=self.mention),
-        )
 
     async def _ephemeral(
         self,

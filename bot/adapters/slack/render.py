@@ -24,7 +24,8 @@ ACTION_FEEDBACK = "helpdesk_feedback"  # Slack's feedback_buttons element
 ACTION_UP = "helpdesk_feedback_up"  # the hand-made buttons of answers posted before it
 ACTION_DOWN = "helpdesk_feedback_down"
 VOTE_UP, VOTE_DOWN = "up", "down"
-ACTION_ESCALATE = "helpdesk_escalate"
+ACTION_ESCALATE = "helpdesk_escalate"  # "Ask a human" after a 👎
+ACTION_HANDOFF = "helpdesk_handoff"  # "Ask a person" on every answer and on the offer
 
 Block = dict[str, Any]
 
@@ -170,7 +171,38 @@ def feedback_blocks(answer_id: int) -> list[Block]:
                     },
                 }
             ],
-        }
+        },
+        {  # context_actions holds only feedback and icon buttons: "Ask a person" apart
+            "type": "actions",
+            "block_id": f"helpdesk_handoff_{answer_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACTION_HANDOFF,
+                    "text": {"type": "plain_text", "text": messages.ASK_A_PERSON},
+                    "value": str(answer_id),
+                }
+            ],
+        },
+    ]
+
+
+def offer_blocks(text: str, answer_id: int) -> list[Block]:
+    """The private offer after an unanswered help-channel question."""
+    return [
+        section(escape(text)),
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ACTION_HANDOFF,
+                    "text": {"type": "plain_text", "text": messages.ASK_A_PERSON},
+                    "value": str(answer_id),
+                    "style": "primary",
+                }
+            ],
+        },
     ]
 
 
@@ -237,10 +269,11 @@ def block_chars(blocks: Sequence[Block]) -> int:
 
 
 def fit(blocks: list[Block]) -> list[Block]:
-    """Never more than 50 blocks (keeps the last one: the feedback buttons)."""
+    """Never more than 50 blocks (keeps the last two: the feedback and "Ask a person"
+    buttons)."""
     if len(blocks) <= MAX_BLOCKS:
         return blocks
-    return [*blocks[: MAX_BLOCKS - 1], blocks[-1]]
+    return [*blocks[: MAX_BLOCKS - 2], *blocks[-2:]]
 
 
 def fallback_text(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from botbuilder.schema import Activity, ActivityTypes, Entity
+from botbuilder.schema import Activity, ActivityTypes, Attachment, Entity
 
 from bot import messages
 from bot.formatting import link_url, source_name, updated_ago
@@ -113,10 +113,15 @@ def used_citations(text: str, citations: tuple[Citation, ...]) -> tuple[Citation
 
 
 def answer_activity(
-    answer: Answer, *, notices: tuple[str, ...] = (), feedback: bool = True
+    answer: Answer,
+    *,
+    notices: tuple[str, ...] = (),
+    feedback: bool = True,
+    card: Attachment | None = None,
 ) -> Activity:
     """The final message for an answer: text, citations, AI label (written answers
-    only — extractive quotes are the documents' own words) and feedback buttons."""
+    only — extractive quotes are the documents' own words), feedback buttons and
+    `card` (the "Ask a person" action)."""
     ai_generated = answer.mode == "claude"
     text = "\n\n".join([*(f"_{n}_" for n in notices), answer.text])
     channel_data: dict[str, Any] = {}
@@ -124,6 +129,8 @@ def answer_activity(
         channel_data["feedbackLoopEnabled"] = True
     full_entity = message_entity(answer.citations, ai_generated)
     overhead = _utf8_len(full_entity) + _utf8_len(channel_data) + _ENVELOPE_BYTES
+    if card is not None:
+        overhead += _utf8_len(card.content)
     fitted = fit_text(text, MAX_ACTIVITY_BYTES - overhead)
     citations = answer.citations if fitted == text else used_citations(fitted, answer.citations)
     entity = message_entity(citations, ai_generated)
@@ -133,6 +140,7 @@ def answer_activity(
         text_format="markdown",
         entities=[RawEntity(entity)] if entity else [],
         channel_data=channel_data or None,
+        attachments=[card] if card is not None else None,
     )
 
 

@@ -3,11 +3,17 @@ an activity becomes an `ev.InboundMessage`; the service's events become Teams ac
 
 - channel @mention → answer in the same reply chain (the conversation id carries
   `;messageid=`, and every reply names the question as `replyToId`), public documents only;
+  `channel show|set|off …` and `gaps [days]` after the mention go to the admin handler;
+- channel message without a mention (delivered with the RSC permission
+  ChannelMessage.Read.Group) → the conversation service decides: a follow-up in a chain
+  it answered, or a help channel's unprompted question (answered only when grounded;
+  Teams has no ephemeral messages, so otherwise nothing at all);
+- "Ask a person" (the Adaptive Card action on every answer) → the hand-off;
 - group chat @mention → answer in the chat, public documents only;
 - 1:1 chat (`conversationType: personal`, explicitly) → every message is a question,
   streamed; answered with the asker's permissions only on `msteams` in our tenant
-  (MicrosoftAppTenantId), public documents otherwise; `reindex`/`status`/`help` go to
-  the admin handler;
+  (MicrosoftAppTenantId), public documents otherwise; `reindex`/`status`/`help`/`gaps`/
+  `channel` go to the admin handler;
 - `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with no body.
 """
 
@@ -19,6 +25,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import ActivityHandler, BotAdapter, InvokeResponse, TurnContext
@@ -27,11 +34,13 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 
 from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
+from bot.adapters.teams.handoff import TeamsHandOff, handoff_card, handoff_request
 from bot.adapters.teams.retry import with_retry
 from bot.adapters.teams.streaming import TeamsStream
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
+from bot.helpchannels.chat_commands import Place, is_help_channel_command
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
@@ -71,10 +80,10 @@ def question_text(activity: Activity, strip_mention: bool) -> str:
 
 
 def is_admin_command(text: str) -> bool:
-    """`status`, `help` or `reindex [source] [full]` exactly: "help me reset my password"
-    and "status of my laptop order?" are questions."""
+    """`status`, `help`, `reindex [source] [full]`, `gaps [days]` or `channel …`
+    exactly: "help me reset my password" and "status of my laptop order?" are questions."""
     words = text.lower().rstrip(".!").split()
-    if words in (["status"], ["help"]):
+    if words in (["status"], ["help"]) or is_help_channel_command(text):
         return True
     return bool(words) and words[0] == "reindex" and len(words) <= 3
 
@@ -91,6 +100,15 @@ def feedback_comment(raw: object) -> str | None:
         text = str(parsed.get("feedbackText") or "").strip()
         return text or None
     return raw.strip()
+
+
+def channel_of(activity: Activity) -> str | None:
+    """The Teams channel id of a channel conversation (`19:…@thread.tacv2`): the
+    channelData's, else the conversation id without `;messageid=`."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    found = (channel or {}).get("id") or data.get("teamsChannelId")
+    return str(found) if found else activity.conversation.id.split(";", 1)[0] or None
 
 
 def is_personal(activity: Activity) -> bool:
@@ -123,8 +141,10 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         *,
         tenant_id: str | None = None,
         stream_interval: float = 1.0,
+        handoff: TeamsHandOff | None = None,
     ) -> None:
         super().__init__()
+        self.handoff = handoff
         self.conversation = conversation
         self.admin = admin
         self.adapter = adapter
@@ -137,12 +157,24 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     # ------------------------------------------------------------------ messages
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if activity.from_property is not None and activity.from_property.role == "bot":
+            return  # another bot (Teams does not echo the bot's own messages)
         personal = is_personal(activity)
         text = question_text(activity, strip_mention=not personal)
         msg = await self._inbound(turn_context, personal, text)
-        if personal and self.admin is not None and is_admin_command(text):
+        answer_id = handoff_request(activity)
+        if answer_id is not None:
+            if self.handoff is not None and self.conversation.allowed_here(msg):
+                await self.handoff.run(
+                    turn_context, answer_id, await self._identified(turn_context, msg)
+                )
+            return
+        command = is_admin_command(text) if personal else msg.addressed
+        if self.admin is not None and command and (personal or is_help_channel_command(text)):
             if self.conversation.allowed_here(msg) and await self.conversation.first_delivery(msg):
-                await self._admin(turn_context, msg.asker, text)
+                place = Place(channel_id=msg.channel_id, private=msg.is_dm)
+                asker = await self._identified(turn_context, msg)
+                await self._admin(turn_context, asker, text, place)
             return
         try:
             await self._render(turn_context, msg, streamed=personal)
@@ -165,6 +197,8 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         sender: ChannelAccount = activity.from_property
         email = await self._email(turn_context, sender.id) if insider else None
         conversation_type = activity.conversation.conversation_type
+        channel = channel_of(activity) if conversation_type == "channel" else None
+        root = activity.conversation.id.partition(";messageid=")[2]
         return ev.InboundMessage(
             asker=Asker(
                 platform=PLATFORM,
@@ -180,8 +214,20 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             is_external=external,
             insider=insider,
             addressed=personal or mentions_bot(activity),
-            in_thread=False,
+            # a reply in a channel's reply chain (delivered without a mention only with
+            # the ChannelMessage.Read.Group permission)
+            in_thread=bool(root) and root != activity.id,
+            channel_id=channel,
         )
+
+    async def _identified(self, turn_context: TurnContext, msg: ev.InboundMessage) -> Asker:
+        """The asker with their email when the conversation is in our tenant (admin
+        commands and ticket requesters outside a 1:1 chat); otherwise as it was."""
+        activity = turn_context.activity
+        if msg.asker.email or not self.tenant_id or activity_tenant(activity) != self.tenant_id:
+            return msg.asker
+        email = await self._email(turn_context, activity.from_property.id)
+        return replace(msg.asker, email=email)
 
     async def _render(
         self, turn_context: TurnContext, msg: ev.InboundMessage, streamed: bool
@@ -202,8 +248,15 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 notices.append(event.text)
             elif isinstance(event, ev.TextDelta) and streamed:
                 await stream.push(event.text)
+            elif isinstance(event, ev.Offer):
+                # Teams cannot show a message to one person in a channel: post nothing
+                log.info("teams no offer (no ephemeral messages) conv=%s", msg.thread)
             elif isinstance(event, ev.Final):
-                final = answer_activity(event.answer, notices=event.notices)
+                final = answer_activity(
+                    event.answer,
+                    notices=event.notices,
+                    card=handoff_card(event.answer_id) if self.handoff else None,
+                )
                 if streamed:
                     response = await stream.finish(final)
                     message_id = stream.stream_id or getattr(response, "id", None) or ""
@@ -239,10 +292,12 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         return email
 
     # ------------------------------------------------------------------ admin
-    async def _admin(self, turn_context: TurnContext, asker: Asker, text: str) -> None:
+    async def _admin(
+        self, turn_context: TurnContext, asker: Asker, text: str, place: Place
+    ) -> None:
         assert self.admin is not None
         try:
-            reply = await self.admin.handle(asker, text)
+            reply = await self.admin.handle(asker, text, place)
         except Exception:
             log.exception("teams admin command failed user=%s", asker.user_id)
             await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))

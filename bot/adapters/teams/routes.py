@@ -23,6 +23,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot import messages
 from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.bot import TeamsHelpdeskBot
+from bot.adapters.teams.handoff import TeamsHandOff
 from bot.services import Services
 from bot.settings import Settings
 
@@ -79,12 +80,17 @@ def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
 
 def add_teams_routes(app: web.Application, services: Services, admin: Any) -> None:
     adapter, app_id = build_adapter(services.settings)
-    bot = TeamsHelpdeskBot(
+    tenant_id = services.settings.microsoft_app_tenant_id
+    handoff = TeamsHandOff(
         services.conversation,
-        admin,
+        services.handoff,
         adapter,
         app_id,
-        tenant_id=services.settings.microsoft_app_tenant_id,
+        tenant_id=tenant_id,
+        support_hint=services.settings.support_hint,
+    )
+    bot = TeamsHelpdeskBot(
+        services.conversation, admin, adapter, app_id, tenant_id=tenant_id, handoff=handoff
     )
     app[BOT_KEY] = bot
 

@@ -1,0 +1,354 @@
+"""Help channels on Slack, end to end through the fake Slack API: auto-answer only for a
+grounded question in a channel with auto-answer on, per-channel sources, channel
+settings from chat, "Ask a person" to the escalation target or a Jira/Zendesk ticket
+(local fakes), and the gap report in a channel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import messages
+from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
+from connectors.embedder import OnnxEmbedding
+from tests.fakes.jira_server import FakeJira
+from tests.fakes.slack_api import BOT_USER
+from tests.fakes.zendesk_server import FakeZendesk
+from tests.scenario.slack_harness import (
+    DANA,
+    DM_DANA,
+    DM_HANNAH,
+    HANNAH,
+    PUBLIC,
+    SlackHarness,
+    make_services,
+    mention,
+    message,
+    start_harness,
+    stop_harness,
+    synced_index,
+)
+
+Factory = Callable[..., Awaitable[SlackHarness]]
+HELP = "C0ITHELP1"
+ONCALL = "C0ONCALL1"
+GROUNDED = "How many days of annual leave do I get?"
+UNGROUNDED = "Does anyone know when the pizza truck comes on Friday?"
+HANDOFF = "helpdesk_handoff"
+
+
+@pytest.fixture(scope="module")
+def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
+    return synced_index(tmp_path_factory, onnx_embedder)
+
+
+@pytest.fixture
+async def harness(
+    synced_dir: Path, tmp_path: Path, onnx_embedder: OnnxEmbedding
+) -> AsyncIterator[Factory]:
+    started: list[SlackHarness] = []
+
+    async def make(**settings: Any) -> SlackHarness:
+        services = make_services(synced_dir, tmp_path, onnx_embedder, None, **settings)
+        h = await start_harness(services)
+        h.fake.add_channel(HELP)
+        h.fake.add_channel(ONCALL)
+        started.append(h)
+        return h
+
+    yield make
+    for h in started:
+        await stop_harness(h)
+
+
+def configure(h: SlackHarness, channel: str = HELP, **changes: Any) -> None:
+    ChannelSettingsRepository(h.services.state.engine).update(channel, **changes)
+
+
+def ephemerals(h: SlackHarness) -> list[dict[str, Any]]:
+    return [c.args for c in h.fake.calls_to("chat.postEphemeral")]
+
+
+def visible(h: SlackHarness) -> list[str]:
+    """Everything the bot did that others in the workspace could see."""
+    return [
+        m
+        for m in h.fake.methods()
+        if m.startswith(("chat.post", "chat.start", "chat.append", "reactions."))
+        and m != "chat.postEphemeral"
+    ]
+
+
+async def ask(h: SlackHarness, text: str, channel: str = HELP, **extra: Any) -> dict[str, Any]:
+    ev = message(channel, DANA[0], text, **extra)
+    await h.event(ev)
+    await h.settle()
+    return ev
+
+
+def handoff_value(blocks: list[dict[str, Any]]) -> str:
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == HANDOFF:
+                return str(element["value"])
+    raise AssertionError(f"no Ask a person button in {json.dumps(blocks)}")
+
+
+# ---------------------------------------------------------------------- auto-answer
+async def test_a_grounded_question_in_a_help_channel_is_answered_in_its_thread(
+    harness: Factory,
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True)
+    ev = await ask(h, GROUNDED)
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "27 days" in answer.text
+    assert "Annual leave policy" in json.dumps(answer.blocks)
+    handoff_value(answer.blocks)  # every answer offers "Ask a person"
+    assert not ephemerals(h)
+    # a follow-up in that thread needs no @mention
+    follow = message(HELP, DANA[0], "and for contractors?", thread_ts=ev["ts"])
+    await h.event(follow)
+    await h.settle()
+    assert len(h.fake.answers_in(HELP, ev["ts"])) == 2
+
+
+async def test_silent_for_ungrounded_questions_non_questions_bots_edits_and_other_channels(
+    harness: Factory,
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True)
+    configure(h, "C0GENERAL", auto_answer=False)
+    await ask(h, UNGROUNDED)
+    # only the asker is offered a person, privately
+    (offer,) = ephemerals(h)
+    assert offer["user"] == DANA[0] and offer["text"] == messages.AUTO_ANSWER_OFFER
+    handoff_value(offer["blocks"])
+    await ask(h, "Thanks everyone, the printer works again.")
+    await ask(h, GROUNDED, subtype="bot_message", bot_id="B0OTHER")
+    edited = message(HELP, DANA[0], GROUNDED)
+    await h.event({**edited, "subtype": "message_changed", "message": dict(edited)})
+    await h.event(message(HELP, "USLACKBOT", "joined", subtype="channel_join"))
+    await ask(h, GROUNDED, channel=PUBLIC)  # a channel without auto-answer
+    await ask(h, GROUNDED, channel="C0NOTSET1")  # a channel without settings
+    await h.event(message(HELP, BOT_USER, GROUNDED))  # its own message
+    await h.settle()
+    assert visible(h) == []
+    assert len(ephemerals(h)) == 1
+
+
+async def test_a_thread_reply_not_addressed_to_the_bot_is_left_alone(harness: Factory) -> None:
+    h = await harness()
+    configure(h, auto_answer=True)
+    root = await ask(h, "Weekly reminder: the office is closed on Monday.")
+    await ask(h, GROUNDED, thread_ts=root["ts"])
+    assert visible(h) == [] and not ephemerals(h)
+
+
+async def test_no_more_than_three_auto_answers_a_minute_per_person(harness: Factory) -> None:
+    h = await harness()
+    configure(h, auto_answer=True)
+    for _ in range(4):
+        await ask(h, GROUNDED)
+    answered = [p for p in h.fake.posted if p.channel == HELP]
+    assert len(answered) == 3
+
+
+# ---------------------------------------------------------------------- sources
+async def test_a_channels_sources_restrict_its_answers(harness: Factory) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, sources=parse_sources("confluence"))
+    await ask(h, GROUNDED)  # the answer is in `files`: not allowed here
+    assert visible(h) == []
+    ev = mention(HELP, DANA[0], GROUNDED)
+    await h.event(ev)
+    await h.settle()
+    (reply,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "Annual leave policy" not in json.dumps(reply.blocks) + reply.text
+    configure(h, sources=parse_sources("files"))
+    h.services.conversation.help_channels.lookup.ttl = 0  # type: ignore[union-attr]
+    ev = await ask(h, GROUNDED)
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "Annual leave policy" in json.dumps(answer.blocks)
+
+
+# ---------------------------------------------------------------------- commands
+async def test_anyone_sees_a_channels_settings_only_admins_change_them(harness: Factory) -> None:
+    h = await harness(admin_users=HANNAH[1])
+    await h.command("channel set --auto-answer on --escalate-to S0ITSUPPORT", DANA[0], HELP)
+    await h.settle()
+    assert ephemerals(h)[-1]["text"] == messages.CHANNEL_CHAT_REFUSED
+    assert ChannelSettingsRepository(h.services.state.engine).get(HELP) is None
+    await h.command(
+        "channel set --auto-answer on --sources files --ticket jira:IT", HANNAH[0], HELP
+    )
+    await h.settle()
+    saved = ChannelSettingsRepository(h.services.state.engine).get(HELP)
+    assert saved is not None and saved.auto_answer and str(saved.ticket) == "jira:IT"
+    assert saved.updated_by == f"slack:{HANNAH[0]}"
+    await h.command("channel show", DANA[0], HELP)
+    await h.settle()
+    shown = ephemerals(h)[-1]["text"]
+    assert HELP in shown and "auto-answer: on" in shown and "jira:IT" in shown
+    await h.command("channel off", DANA[0], HELP)
+    await h.settle()
+    assert ephemerals(h)[-1]["text"] == messages.CHANNEL_CHAT_REFUSED
+    await h.command("channel off", HANNAH[0], HELP)
+    await h.settle()
+    after = ChannelSettingsRepository(h.services.state.engine).get(HELP)
+    assert after is not None and not after.auto_answer and str(after.ticket) == "jira:IT"
+
+
+# ---------------------------------------------------------------------- hand-off
+async def test_ask_a_person_from_the_private_offer_reaches_the_escalation_channel(
+    harness: Factory,
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to=ONCALL)
+    ev = await ask(h, UNGROUNDED)
+    (offer,) = ephemerals(h)
+    await h.click(
+        HANDOFF, handoff_value(offer["blocks"]), user=DANA[0], channel=HELP,
+        message_ts="1.1", thread_ts=None,
+    )  # fmt: skip
+    await h.settle()
+    (posted,) = [p for p in h.fake.posted if p.channel == ONCALL]
+    assert UNGROUNDED in posted.text and f"<@{DANA[0]}>" in posted.text
+    assert f"/archives/{HELP}/p" in posted.text  # the link to the thread
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert f"<#{ONCALL}>" in told.text
+    # a second click asks nobody twice
+    await h.click(
+        HANDOFF, handoff_value(offer["blocks"]), user=DANA[0], channel=HELP,
+        message_ts="1.1", thread_ts=None,
+    )  # fmt: skip
+    await h.settle()
+    assert len([p for p in h.fake.posted if p.channel == ONCALL]) == 1
+    assert ephemerals(h)[-1]["text"] == messages.HANDOFF_ALREADY
+
+
+async def test_ask_a_person_on_an_answer_mentions_a_user_group_in_the_thread(
+    harness: Factory,
+) -> None:
+    h = await harness()
+    configure(h, escalate_to="S0ITSUPPORT")
+    ev = mention(HELP, DANA[0], GROUNDED)
+    await h.event(ev)
+    await h.settle()
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    await h.click(
+        HANDOFF, handoff_value(answer.blocks), user=DANA[0], channel=HELP,
+        message_ts=answer.ts, thread_ts=ev["ts"],
+    )  # fmt: skip
+    await h.settle()
+    (handed,) = [p for p in h.fake.answers_in(HELP, ev["ts"]) if p.ts != answer.ts]
+    assert "<!subteam^S0ITSUPPORT>" in handed.text and GROUNDED in handed.text
+    assert "27 days" in handed.text  # the bot's answer goes along
+
+
+@pytest.fixture
+def jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
+    site = FakeJira().start()
+    monkeypatch.setenv("JIRA_BASE_URL", site.url)
+    monkeypatch.setenv("JIRA_EMAIL", site.email)
+    monkeypatch.setenv("JIRA_API_TOKEN", site.token)
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def zendesk(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeZendesk]:
+    site = FakeZendesk().start()
+    monkeypatch.setenv("ZENDESK_BASE_URL", site.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", site.email)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", site.token)
+    yield site
+    site.stop()
+
+
+async def offer_and_click(h: SlackHarness) -> dict[str, Any]:
+    ev = await ask(h, UNGROUNDED)
+    (offer,) = ephemerals(h)
+    await h.click(
+        HANDOFF, handoff_value(offer["blocks"]), user=DANA[0], channel=HELP,
+        message_ts="1.1", thread_ts=None,
+    )  # fmt: skip
+    await h.settle()
+    return ev
+
+
+async def test_a_jira_ticket_is_created_and_its_key_told_in_the_thread(
+    harness: Factory, jira: FakeJira
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to=ONCALL, ticket=parse_ticket("jira:IT"))
+    ev = await offer_and_click(h)
+    (issue,) = jira.issues
+    fields = issue["fields"]
+    assert fields["project"] == {"key": "IT"} and fields["summary"] == UNGROUNDED
+    assert "helpdesk-bot" in fields["labels"]
+    assert f"/archives/{HELP}/p" in json.dumps(fields["description"])
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "IT-1" in told.text and f"{jira.url}/browse/IT-1" in told.text
+    assert not [p for p in h.fake.posted if p.channel == ONCALL]  # a ticket instead
+
+
+async def test_a_zendesk_ticket_names_the_asker_as_requester(
+    harness: Factory, zendesk: FakeZendesk
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, ticket=parse_ticket("zendesk"))
+    ev = await offer_and_click(h)
+    (ticket,) = zendesk.tickets
+    assert ticket["subject"] == UNGROUNDED and ticket["comment_public"] is False
+    assert ticket["requester"]["email"] == DANA[1]
+    assert f"/archives/{HELP}/p" in ticket["description"]
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert str(ticket["id"]) in told.text
+
+
+async def test_a_failing_ticket_api_is_said_plainly_and_falls_back_to_the_target(
+    harness: Factory, jira: FakeJira
+) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to=ONCALL, ticket=parse_ticket("jira:IT"))
+    jira.fail(500, times=5)
+    ev = await offer_and_click(h)
+    assert jira.issues == []
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "couldn't create a Jira ticket" in told.text and f"<#{ONCALL}>" in told.text
+    (posted,) = [p for p in h.fake.posted if p.channel == ONCALL]
+    assert UNGROUNDED in posted.text  # nothing lost
+    (row,) = h.services.chat.escalations()
+    assert row["ticket"] is None and row["target"] == ONCALL
+
+
+# ---------------------------------------------------------------------- gaps
+async def test_the_gap_report_in_a_channel_leaks_no_dm_question_or_asker(
+    harness: Factory,
+) -> None:
+    h = await harness(admin_users=HANNAH[1])
+    configure(h, auto_answer=True)
+    await ask(h, UNGROUNDED)
+    secret = "Who won the football match last night?"
+    await h.event(message(DM_DANA, DANA[0], secret, channel_type="im"))
+    await h.settle()
+    await h.command("gaps", DANA[0], HELP)
+    await h.settle()
+    assert ephemerals(h)[-1]["text"] == messages.GAPS_REFUSED
+    await h.command("gaps 7", HANNAH[0], HELP)
+    await h.settle()
+    report = ephemerals(h)[-1]["text"]
+    assert "pizza truck" in report and HELP in report
+    assert "football" not in report
+    assert DANA[0] not in report and "Dana" not in report
+    assert "Salary bands" not in report  # never a restricted title
+    # the admin's own DM with the bot shows the DM question, labelled DM
+    await h.command("gaps", HANNAH[0], DM_HANNAH)
+    await h.settle()
+    private = ephemerals(h)[-1]["text"]
+    assert "football" in private and DM_DANA not in private

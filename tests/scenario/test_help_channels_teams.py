@@ -1,0 +1,244 @@
+"""Help channels on Teams, end to end through botbuilder and the fake connector: channel
+messages received with the RSC permission (no @mention) are auto-answered only when
+grounded, in a channel with auto-answer on; settings from chat (admins only); "Ask a
+person" posts to the escalation channel; the gap report in a channel has no DM
+question. Teams has no ephemeral messages: an ungrounded question gets no reply."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import messages
+from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources
+from connectors.embedder import OnnxEmbedding
+from tests.scenario.teams_harness import (
+    ALICE,
+    BOT_ID,
+    BOT_NAME,
+    HANNAH,
+    TEAM_ID,
+    TENANT,
+    TeamsHarness,
+    make_services,
+    mention_entity,
+    personal_message,
+    synced_samples,
+)
+
+GROUNDED = "How many days of annual leave do I get?"
+UNGROUNDED = "Does anyone know when the pizza truck comes on Friday?"
+SUPPORT = "19:it-support-escalations@thread.tacv2"
+_ids = itertools.count(1_900_000_000_001)
+_channels = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
+    return synced_samples(tmp_path_factory, onnx_embedder)
+
+
+def new_channel() -> str:
+    """Each test its own channel: the Teams tests share one state database."""
+    return f"19:helpchannel{next(_channels)}-{next(_ids)}@thread.tacv2"
+
+
+def channel_post(
+    service_url: str,
+    channel: str,
+    text: str,
+    *,
+    root_id: str | None = None,
+    sender: dict[str, Any] = ALICE,
+    mention: bool = False,
+) -> dict[str, Any]:
+    """A channel message as Teams delivers it with ChannelMessage.Read.Group."""
+    activity_id = str(next(_ids))
+    root = root_id or activity_id
+    body = f"<at>{BOT_NAME}</at> {text}" if mention else text
+    entities: list[dict[str, Any]] = [{"type": "clientInfo", "locale": "en-US"}]
+    if mention:
+        entities.insert(0, mention_entity())
+    return {
+        "type": "message",
+        "id": activity_id,
+        "timestamp": "2026-03-02T09:15:00.000Z",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": sender,
+        "recipient": {"id": BOT_ID, "name": BOT_NAME},
+        "conversation": {
+            "isGroup": True,
+            "conversationType": "channel",
+            "tenantId": TENANT,
+            "id": f"{channel};messageid={root}",
+        },
+        "text": body,
+        "textFormat": "plain",
+        "entities": entities,
+        "channelData": {
+            "teamsChannelId": channel,
+            "teamsTeamId": TEAM_ID,
+            "channel": {"id": channel},
+            "team": {"id": TEAM_ID},
+            "tenant": {"id": TENANT},
+        },
+        "locale": "en-US",
+    }
+
+
+def configure(teams: TeamsHarness, channel: str, **changes: Any) -> None:
+    ChannelSettingsRepository(teams.services.state.engine).update(channel, **changes)
+
+
+def card_action(answer_id: int, sent: dict[str, Any]) -> dict[str, Any]:
+    """The message Teams sends when "Ask a person" (Action.Submit) is clicked."""
+    click = dict(sent)
+    click.update(
+        id=str(next(_ids)), text=None, value={"helpdesk": "handoff", "answer_id": answer_id}
+    )
+    click["entities"] = []
+    return click
+
+
+def handoff_answer_id(body: dict[str, Any]) -> int:
+    for attachment in body.get("attachments") or []:
+        for action in attachment["content"].get("actions", []):
+            if action.get("title") == messages.ASK_A_PERSON:
+                return int(action["data"]["answer_id"])
+    raise AssertionError("no Ask a person action")
+
+
+async def test_a_grounded_channel_message_is_answered_without_a_mention(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True)
+        post = channel_post(teams.service_url, channel, GROUNDED)
+        await teams.post(post)
+        conv = post["conversation"]["id"]
+        (reply,) = teams.connector.messages(conv)
+        assert "27 days" in reply.text and reply.reply_to_id == post["id"]
+        handoff_answer_id(reply.activity)
+        # a reply in that chain needs no mention either
+        await teams.post(
+            channel_post(teams.service_url, channel, "and for contractors?", root_id=post["id"])
+        )
+        assert len(teams.connector.messages(conv)) == 2
+
+
+async def test_silent_for_ungrounded_non_questions_edits_and_channels_without_auto_answer(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel, quiet = new_channel(), new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True)
+        configure(teams, quiet, auto_answer=False)
+        url = teams.service_url
+        await teams.post(channel_post(url, channel, UNGROUNDED))
+        await teams.post(channel_post(url, channel, "Thanks all, the printer works again."))
+        edit = channel_post(url, channel, GROUNDED)
+        edit.update(
+            type="messageUpdate", channelData={**edit["channelData"], "eventType": "editMessage"}
+        )
+        await teams.post(edit)
+        await teams.post(channel_post(url, quiet, GROUNDED))
+        root = channel_post(url, channel, "Reminder: the office is closed on Monday.")
+        await teams.post(root)
+        await teams.post(channel_post(url, channel, GROUNDED, root_id=root["id"]))
+        assert teams.connector.sent == []
+        # the unanswered question is still counted for the gap report
+        rows = [r for r in teams.services.chat.answers() if r["conversation"].startswith(channel)]
+        assert [r["question"] for r in rows] == [UNGROUNDED] and not rows[0]["grounded"]
+
+
+async def test_channel_sources_restrict_the_answer(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, sources=parse_sources("drive"))
+        await teams.post(channel_post(teams.service_url, channel, GROUNDED))
+        assert teams.connector.sent == []
+        asked = channel_post(teams.service_url, channel, GROUNDED, mention=True)
+        await teams.post(asked)
+        (reply,) = teams.connector.messages(asked["conversation"]["id"])
+        assert "27 days" not in reply.text and reply.entity("https://schema.org/Message") is None
+
+
+async def test_channel_settings_from_chat_admins_only_and_show_for_anyone(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder, admin_users="hannah.hr@northwind.example")
+    from bot.admin import AdminCommands
+
+    channel = new_channel()
+    async with TeamsHarness(services, AdminCommands(services)) as teams:
+        url = teams.service_url
+        refused = channel_post(url, channel, "channel set --auto-answer on", mention=True)
+        await teams.post(refused)
+        (reply,) = teams.connector.messages(refused["conversation"]["id"])
+        assert reply.text == messages.CHANNEL_CHAT_REFUSED
+        assert ChannelSettingsRepository(services.state.engine).get(channel) is None
+        done = channel_post(
+            url, channel, f"channel set --auto-answer on --escalate-to {SUPPORT}",
+            mention=True, sender=HANNAH,
+        )  # fmt: skip
+        await teams.post(done)
+        saved = ChannelSettingsRepository(services.state.engine).get(channel)
+        assert saved is not None and saved.auto_answer and saved.escalate_to == SUPPORT
+        shown = channel_post(url, channel, "channel show", mention=True)
+        await teams.post(shown)
+        (reply,) = teams.connector.messages(shown["conversation"]["id"])
+        assert channel in reply.text and "auto-answer: on" in reply.text
+
+
+async def test_ask_a_person_posts_to_the_escalation_channel_and_tells_the_asker(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT)
+        post = channel_post(teams.service_url, channel, GROUNDED)
+        await teams.post(post)
+        conv = post["conversation"]["id"]
+        (answer,) = teams.connector.messages(conv)
+        await teams.post(card_action(handoff_answer_id(answer.activity), post))
+        (handed,) = teams.connector.messages(SUPPORT)
+        assert GROUNDED in handed.text and "27 days" in handed.text
+        assert "teams.microsoft.com/l/message/" in handed.text
+        told = teams.connector.messages(conv)[-1]
+        assert told.text == messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
+        (row,) = [r for r in services.chat.escalations() if r["target"] == SUPPORT]
+        assert row["ticket"] is None
+
+
+async def test_gaps_in_a_channel_leave_out_dm_questions(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder, admin_users="hannah.hr@northwind.example")
+    from bot.admin import AdminCommands
+
+    channel = new_channel()
+    async with TeamsHarness(services, AdminCommands(services)) as teams:
+        url = teams.service_url
+        configure(teams, channel, auto_answer=True)
+        await teams.post(channel_post(url, channel, UNGROUNDED))
+        secret = "Who won the football match last night?"
+        await teams.post(personal_message(url, secret, ALICE, "a:1dm-alice-gaps"))
+        asked = channel_post(url, channel, "gaps 7", mention=True, sender=HANNAH)
+        await teams.post(asked)
+        report = teams.connector.messages(asked["conversation"]["id"])[-1].text
+        assert "pizza truck" in report
+        assert "football" not in report and "Alice" not in report
+        private = personal_message(url, "gaps 7", HANNAH, "a:1dm-hannah-gaps")
+        await teams.post(private)
+        assert "football" in teams.connector.messages("a:1dm-hannah-gaps")[-1].text
