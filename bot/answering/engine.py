@@ -185,7 +185,9 @@ class AnswerEngine:
         elif history and not answers(query, passages) and is_follow_up(question.text, False):
             # a rewrite that did not resolve the follow-up: read it with the previous question
             combined = combined_query(question.text, history)
-            retried = await self.retrieve(combined, scope)
+            retried = await self.retrieve(
+                combined, scope, restrict=restrict, min_similarity=min_similarity
+            )
             if answers(combined, retried):
                 query, passages = combined, retried
         return query, passages
