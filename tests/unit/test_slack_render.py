@@ -59,7 +59,7 @@ def test_a_long_answer_is_split_within_slacks_limits() -> None:
     assert sum(len(t) for t in texts(blocks)) <= MAX_TEXT
     # the reader is told it was cut, and still gets the sources and the buttons
     assert messages.SLACK_TRUNCATED in texts(blocks)
-    assert blocks[-1]["type"] == "context_actions"
+    assert [b["type"] for b in blocks[-2:]] == ["context_actions", "actions"]
     assert any("*Sources*" in t for t in texts(blocks))
 
 
@@ -77,15 +77,17 @@ def test_short_answer_fits_in_one_section_with_sources_and_buttons() -> None:
     sources = texts(blocks)[1]
     assert "<https://wiki.example/doc/1|Doc 1>" in sources
     assert "Confluence" in sources and "updated 3 days ago" in sources
-    (buttons,) = blocks[-1]["elements"]
+    (buttons,) = blocks[-2]["elements"]
     assert buttons["type"] == "feedback_buttons"
     assert buttons["positive_button"]["value"] == "up:3"
     assert buttons["negative_button"]["value"] == "down:3"
+    (ask,) = blocks[-1]["elements"]
+    assert ask["action_id"] == "helpdesk_handoff" and ask["value"] == "3"
 
 
 def test_final_blocks_are_sources_then_feedback() -> None:
     blocks = final_blocks(Answer(text="x", citations=(citation(1),)), 12)
-    assert [b["type"] for b in blocks] == ["section", "context_actions"]
+    assert [b["type"] for b in blocks] == ["section", "context_actions", "actions"]
 
 
 def test_markdown_becomes_mrkdwn_and_control_characters_are_escaped() -> None:
