@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from connectors.source_settings import DriveSettings, FilesSettings
+from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
 
 CsvList = Annotated[list[str], NoDecode]
 
@@ -138,6 +138,19 @@ class Settings(BaseSettings):
 
     def files_settings(self) -> FilesSettings:
         return FilesSettings(path=self.files_path, base_url=self.files_base_url)
+
+    def confluence_settings(self) -> ConfluenceSettings:
+        token, pat = self.confluence_api_token, self.confluence_pat
+        return ConfluenceSettings(
+            url=self.confluence_url,
+            email=self.confluence_email,
+            api_token=token.get_secret_value() if token else None,
+            pat=pat.get_secret_value() if pat else None,
+            deployment=self.confluence_deployment,
+            spaces=tuple(self.confluence_spaces),
+            public_groups=tuple(self.confluence_public_groups),
+            retry_budget_seconds=self.sync_retry_budget_seconds,
+        )
 
     def drive_settings(self) -> DriveSettings:
         return DriveSettings(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from connectors.base import Connector
-from connectors.source_settings import DriveSettings, FilesSettings
+from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
 from connectors.state import StateStore
 
 
@@ -20,12 +20,11 @@ class SourceConfig(Protocol):
     @property
     def sources(self) -> list[str]: ...
 
-    @property
-    def confluence_url(self) -> str | None: ...
-
     def files_settings(self) -> FilesSettings: ...
 
     def drive_settings(self) -> DriveSettings: ...
+
+    def confluence_settings(self) -> ConfluenceSettings: ...
 
 
 Builder = Callable[[SourceConfig, StateStore], Connector]
@@ -42,7 +41,7 @@ def _files(config: SourceConfig, state: StateStore) -> Connector:
 def _confluence(config: SourceConfig, state: StateStore) -> Connector:
     from connectors.confluence import build_confluence_connector
 
-    return build_confluence_connector(config, state)
+    return build_confluence_connector(config.confluence_settings(), state)
 
 
 def _drive(config: SourceConfig, state: StateStore) -> Connector:
@@ -53,7 +52,7 @@ def _drive(config: SourceConfig, state: StateStore) -> Connector:
 
 SOURCES: dict[str, tuple[Builder, IsConfigured]] = {
     "files": (_files, lambda c: c.files_settings().configured),
-    "confluence": (_confluence, lambda c: bool(c.confluence_url)),
+    "confluence": (_confluence, lambda c: c.confluence_settings().configured),
     "drive": (_drive, lambda c: c.drive_settings().configured),
 }
 

@@ -1,6 +1,6 @@
 """Each connector's own typed settings. The application's settings build them
-(`bot.settings.Settings.files_settings()` / `.drive_settings()`); connectors never read
-the application's settings object (and never import `bot/`)."""
+(`bot.settings.Settings.files_settings()`, `.drive_settings()`, `.confluence_settings()`);
+connectors never read the application's settings object (and never import `bot/`)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,19 @@ class DriveSettings:
     @property
     def configured(self) -> bool:
         return bool(self.credentials_file or self.api_url)
+
+
+@dataclass(frozen=True)
+class ConfluenceSettings:
+    url: str | None = None
+    email: str | None = None  # Cloud: email + API token (basic auth)
+    api_token: str | None = None
+    pat: str | None = None  # Data Center / Server: personal access token (bearer)
+    deployment: str | None = None  # cloud | datacenter; None: detected
+    spaces: tuple[str, ...] = field(default_factory=tuple)
+    public_groups: tuple[str, ...] = ("confluence-users",)
+    retry_budget_seconds: float = DEFAULT_BUDGET_SECONDS
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url)

@@ -22,6 +22,7 @@ from connectors.confluence import build_confluence_connector
 from connectors.confluence.client import ConfluenceClient
 from connectors.embedder import HashingEmbedding
 from connectors.index import open_index
+from connectors.source_settings import ConfluenceSettings
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 
@@ -40,15 +41,19 @@ pytestmark = [
 ]
 
 
-class _Config:
-    confluence_url = URL
-    confluence_email = os.environ.get("CONFLUENCE_EMAIL")
-    confluence_api_token = os.environ.get("CONFLUENCE_API_TOKEN")
-    confluence_pat = os.environ.get("CONFLUENCE_PAT")
-    confluence_deployment = os.environ.get("CONFLUENCE_DEPLOYMENT")
-    confluence_spaces = tuple(s for s in os.environ.get("CONFLUENCE_SPACES", "").split(",") if s)
-    confluence_public_groups = tuple(
-        g for g in os.environ.get("CONFLUENCE_PUBLIC_GROUPS", "confluence-users").split(",") if g
+def _config() -> ConfluenceSettings:
+    return ConfluenceSettings(
+        url=URL,
+        email=os.environ.get("CONFLUENCE_EMAIL"),
+        api_token=os.environ.get("CONFLUENCE_API_TOKEN"),
+        pat=os.environ.get("CONFLUENCE_PAT"),
+        deployment=os.environ.get("CONFLUENCE_DEPLOYMENT"),
+        spaces=tuple(s for s in os.environ.get("CONFLUENCE_SPACES", "").split(",") if s),
+        public_groups=tuple(
+            g
+            for g in os.environ.get("CONFLUENCE_PUBLIC_GROUPS", "confluence-users").split(",")
+            if g
+        ),
     )
 
 
@@ -56,7 +61,7 @@ def test_live_full_then_incremental_sync(tmp_path: Path) -> None:
     state = StateStore(f"sqlite:///{tmp_path / 'state.sqlite3'}")
     index = open_index(tmp_path)
     engine = SyncEngine(index, state, HashingEmbedding())
-    connector = build_confluence_connector(_Config(), state)
+    connector = build_confluence_connector(_config(), state)
 
     full = engine.run(connector, SyncMode.FULL)
     assert full.status == "succeeded", (full.error, full.failures)
@@ -71,7 +76,7 @@ def test_live_full_then_incremental_sync(tmp_path: Path) -> None:
 
 def test_live_documents_have_urls_versions_and_text(tmp_path: Path) -> None:
     state = StateStore(f"sqlite:///{tmp_path / 'state.sqlite3'}")
-    connector = build_confluence_connector(_Config(), state)
+    connector = build_confluence_connector(_config(), state)
     for item in connector.scan(SyncRequest(SyncMode.FULL, None, {})):
         if isinstance(item, SourceDocument):
             assert item.url.startswith(("http://", "https://"))
@@ -82,12 +87,13 @@ def test_live_documents_have_urls_versions_and_text(tmp_path: Path) -> None:
 
 def test_live_pagination_keeps_the_context_path() -> None:
     assert URL
+    config = _config()
     client = ConfluenceClient(
         URL,
-        email=_Config.confluence_email,
-        api_token=_Config.confluence_api_token,
-        pat=_Config.confluence_pat,
-        deployment=_Config.confluence_deployment,
+        email=config.email,
+        api_token=config.api_token,
+        pat=config.pat,
+        deployment=config.deployment,
     )
     params = {"cql": "type = page", "limit": 1}
     pages = client.paginate(client.api("/rest/api/content/search"), params)
