@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         state = StateStore(f"sqlite:///{data / 'state.sqlite3'}")
         index = open_index(data)
         client = ConfluenceClient(site.url, email="bot@example.com", api_token="secret")
-        conn = ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=("IT",)), state)
+        conn = ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=("IT",)))
         engine = SyncEngine(index, state, embedder)
 
         # the very same chunk texts the sync will embed (an untimed scan)

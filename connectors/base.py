@@ -178,6 +178,7 @@ class KnownDoc:
     content_hash: str
     version: str | None
     acl: Acl
+    url: str = ""  # as stored: a connector may tell a document's place from it
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def _files(config: SourceConfig, state: StateStore) -> Connector:
 def _confluence(config: SourceConfig, state: StateStore) -> Connector:
     from connectors.confluence import build_confluence_connector
 
-    return build_confluence_connector(config.confluence_settings(), state)
+    return build_confluence_connector(config.confluence_settings())
 
 
 def _drive(config: SourceConfig, state: StateStore) -> Connector:

@@ -154,6 +154,7 @@ class StateStore(Memberships, CoordinationRows):
                     documents.c.version,
                     documents.c.acl,
                     documents.c.dirty,
+                    documents.c.url,
                 ).where(documents.c.source == source)
             ).mappings()
             return {
@@ -163,6 +164,7 @@ class StateStore(Memberships, CoordinationRows):
                     content_hash="" if r["dirty"] else r["content_hash"],
                     version=None if r["dirty"] else r["version"],
                     acl=Acl.from_json(r["acl"]),
+                    url=str(r["url"] or ""),
                 )
                 for r in rows
             }

@@ -14,7 +14,6 @@ from connectors.confluence.connector import ConfluenceConnector, ConfluenceOptio
 from connectors.confluence.endpoints import ConfluenceApi
 from connectors.retry import RetryPolicy
 from connectors.source_settings import ConfluenceSettings
-from connectors.state import StateStore
 
 __all__ = [
     "ConfluenceApi",
@@ -27,7 +26,7 @@ __all__ = [
 ]
 
 
-def build_confluence_connector(config: ConfluenceSettings, state: StateStore) -> Connector:
+def build_confluence_connector(config: ConfluenceSettings) -> Connector:
     """The connector for its typed settings (`Settings.confluence_settings()`)."""
     budget = config.retry_budget_seconds
     client = ConfluenceClient(
@@ -44,4 +43,4 @@ def build_confluence_connector(config: ConfluenceSettings, state: StateStore) ->
         spaces=tuple(config.spaces),
         public_groups=frozenset(g.strip().lower() for g in public if g.strip()),
     )
-    return ConfluenceConnector(ConfluenceApi(client), options, state)
+    return ConfluenceConnector(ConfluenceApi(client), options)

@@ -95,7 +95,6 @@ from connectors.messages import CONFLUENCE_RESTRICTION_UNREADABLE as RESTRICTION
 from connectors.messages import CONFLUENCE_SPACE_PERMISSIONS_UNKNOWN as PERMISSIONS_UNKNOWN
 from connectors.messages import CONFLUENCE_SPACE_SKIPPED as SPACE_SKIPPED
 from connectors.messages import CONFLUENCE_WINDOW_FAILED as WINDOW_FAILED
-from connectors.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +134,9 @@ class _Run:
 class ConfluenceConnector:
     name = SOURCE
 
-    def __init__(
-        self, api: ConfluenceApi, options: ConfluenceOptions, state: StateStore | None = None
-    ) -> None:
+    def __init__(self, api: ConfluenceApi, options: ConfluenceOptions) -> None:
         self.api = api
         self.options = options
-        self.state = state
         self.acls = AclResolver(api, options.public_groups)
 
     # ------------------------------------------------------------------ the run
@@ -385,10 +381,11 @@ class ConfluenceConnector:
 
     def _hide_skipped(self, run: _Run) -> Iterator[SyncItem]:
         """Indexed pages of skipped spaces: readable by nobody (see module doc)."""
-        if not run.skipped or self.state is None:
+        if not run.skipped:
             return
         nobody = Acl(public=False)
-        for doc_id, url in self.state.document_urls(SOURCE).items():
+        for doc_id, known in run.request.known.items():
+            url = known.url
             native = str(doc_id).split(":", 1)[-1]
             if native in run.entries:
                 continue

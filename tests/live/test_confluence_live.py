@@ -61,7 +61,7 @@ def test_live_full_then_incremental_sync(tmp_path: Path) -> None:
     state = StateStore(f"sqlite:///{tmp_path / 'state.sqlite3'}")
     index = open_index(tmp_path)
     engine = SyncEngine(index, state, HashingEmbedding())
-    connector = build_confluence_connector(_config(), state)
+    connector = build_confluence_connector(_config())
 
     full = engine.run(connector, SyncMode.FULL)
     assert full.status == "succeeded", (full.error, full.failures)
@@ -76,7 +76,7 @@ def test_live_full_then_incremental_sync(tmp_path: Path) -> None:
 
 def test_live_documents_have_urls_versions_and_text(tmp_path: Path) -> None:
     state = StateStore(f"sqlite:///{tmp_path / 'state.sqlite3'}")
-    connector = build_confluence_connector(_config(), state)
+    connector = build_confluence_connector(_config())
     for item in connector.scan(SyncRequest(SyncMode.FULL, None, {})):
         if isinstance(item, SourceDocument):
             assert item.url.startswith(("http://", "https://"))

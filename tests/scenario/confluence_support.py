@@ -54,7 +54,7 @@ def connector(
     else:
         kwargs.update(email="bot@example.com", api_token=token)
     client = ConfluenceClient(site.url, **kwargs)  # type: ignore[arg-type]
-    return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces), state)
+    return ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=spaces))
 
 
 def it_tree(site: FakeConfluence) -> tuple[Content, Content, Content]:

@@ -292,7 +292,7 @@ SYNC_SCRIPT = textwrap.dedent(
     state = StateStore(f"sqlite:///{data / 'state.sqlite3'}")
     client = ConfluenceClient(url, email="bot@example.com", api_token="secret",
                               retry=RetryPolicy(base_delay=0.01))
-    conn = ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=("IT",)), state)
+    conn = ConfluenceConnector(ConfluenceApi(client), ConfluenceOptions(spaces=("IT",)))
     engine = SyncEngine(open_index(data), state, HashingEmbedding(), batch_docs=4)
     print(json.dumps(engine.run(conn, SyncMode.INCREMENTAL).summary()), flush=True)
     """
