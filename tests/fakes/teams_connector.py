@@ -5,7 +5,8 @@ in every activity). Records what the bot sends, answers like the real service:
   stream that already has an id (and its final message) → 202 {} as Teams does;
 - PUT /v3/conversations/{id}/activities/{activityId} → 200 {"id": ...};
 - GET /v3/conversations/{id}/members/{userId} → the member (email, userPrincipalName...);
-- `throttle(n)` makes the next n calls answer 429 with Retry-After.
+- `throttle(n)` makes the next n calls answer 429 with Retry-After;
+- every call's `Authorization` header is recorded (`authorizations`).
 
 It also enforces Teams' streaming rules (sequence from 1 and increasing, no sequence on
 the final message, nothing after the final message, text required) with the service's
@@ -63,6 +64,7 @@ class FakeTeamsConnector:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     throttled: int = 0
     requests: int = 0
+    authorizations: list[str] = field(default_factory=list)  # each call's Authorization
     retry_after: str = "1"
     _throttle_next: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_001))
@@ -107,8 +109,9 @@ class FakeTeamsConnector:
         return [s for s in self.sent if s.conversation_id == conversation_id]
 
     # ------------------------------------------------------------------ handlers
-    def _throttled(self) -> web.Response | None:
+    def _throttled(self, request: web.Request) -> web.Response | None:
         self.requests += 1
+        self.authorizations.append(request.headers.get("Authorization", ""))
         if self._throttle_next > 0:
             self._throttle_next -= 1
             self.throttled += 1
@@ -124,7 +127,7 @@ class FakeTeamsConnector:
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
     async def _post(self, request: web.Request) -> web.Response:
-        throttled = self._throttled()
+        throttled = self._throttled(request)
         if throttled is not None:
             return throttled
         body = json.loads(await request.read())
@@ -182,7 +185,7 @@ class FakeTeamsConnector:
         return None
 
     async def _put(self, request: web.Request) -> web.Response:
-        throttled = self._throttled()
+        throttled = self._throttled(request)
         if throttled is not None:
             return throttled
         body = json.loads(await request.read())
@@ -191,7 +194,7 @@ class FakeTeamsConnector:
         return web.json_response({"id": aid}, status=200)
 
     async def _member(self, request: web.Request) -> web.Response:
-        throttled = self._throttled()
+        throttled = self._throttled(request)
         if throttled is not None:
             return throttled
         member = self.members.get(request.match_info["uid"])

@@ -176,10 +176,17 @@ class ClaudeFake:
     """Answers /v1/messages like the real API: streamed text deltas, then a citation of
     the first search result it was sent. Records every request body."""
 
-    def __init__(self, delay: float = 0.0, fail_status: int | None = None) -> None:
+    def __init__(
+        self,
+        delay: float = 0.0,
+        fail_status: int | None = None,
+        gate: asyncio.Event | None = None,
+    ) -> None:
         self.delay = delay
         self.fail_status = fail_status
+        self.gate = gate  # streamed answers wait for it (a slow Claude, released by the test)
         self.requests: list[dict[str, Any]] = []
+        self.answered = 0  # streamed answers completed
 
     @staticmethod
     def search_results(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -211,6 +218,8 @@ class ClaudeFake:
                     "usage": {"input_tokens": 10, "output_tokens": 10},
                 },
             )
+        if self.gate is not None:
+            await self.gate.wait()
         results = self.search_results(body)
         first = results[0]
         passage = first["content"][0]["text"]
@@ -293,6 +302,7 @@ class ClaudeFake:
             },
         )
         yield _sse("message_stop", {"type": "message_stop"})
+        self.answered += 1
 
 
 # ---------------------------------------------------------------------- harness
@@ -338,16 +348,21 @@ def synced_samples(tmp_path_factory: Any, embedder: BaseEmbedding) -> Path:
 class TeamsHarness:
     """The real `/api/messages` route on an aiohttp test server + the fake connector."""
 
-    def __init__(self, services: Services, admin: Any = None) -> None:
+    def __init__(
+        self, services: Services, admin: Any = None, token_http_client: Any = None
+    ) -> None:
         self.services = services
         self.admin = admin
+        self.token_http_client = token_http_client
         self.connector = FakeTeamsConnector(members=dict(MEMBERS))
         self.client: TestClient[web.Request, web.Application] | None = None
         self.app = web.Application()
 
     async def __aenter__(self) -> TeamsHarness:
         await self.connector.start()
-        add_teams_routes(self.app, self.services, self.admin)
+        add_teams_routes(
+            self.app, self.services, self.admin, token_http_client=self.token_http_client
+        )
         self.client = TestClient(TestServer(self.app))
         await self.client.start_server()
         return self
@@ -362,6 +377,22 @@ class TeamsHarness:
     def service_url(self) -> str:
         return self.connector.url
 
-    async def post(self, activity: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+    @property
+    def bot(self) -> Any:
+        return self.app[BOT_KEY]
+
+    async def post(
+        self,
+        activity: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        *,
+        settle: bool = True,
+    ) -> Any:
+        """POST the activity; with `settle`, also wait until everything the bot started
+        for it out of band (the answer) has been sent."""
         assert self.client is not None
-        return await self.client.post("/api/messages", json=activity, headers=headers or {})
+        response = await self.client.post("/api/messages", json=activity, headers=headers or {})
+        await response.read()
+        if settle:
+            assert await self.bot.drain(wait=60.0), "the answer was not sent within 60 s"
+        return response

@@ -38,7 +38,7 @@ async def test_channel_mention_is_answered_in_the_reply_chain_with_citations_and
     async with TeamsHarness(services) as teams:
         activity = channel_mention(teams.service_url, "How many days of annual leave do I get?")
         response = await teams.post(activity)
-        assert response.status in (200, 201)
+        assert response.status == 202
 
         conv = activity["conversation"]["id"]
         sent = teams.connector.in_conversation(conv)
@@ -62,7 +62,7 @@ async def test_channel_mention_is_answered_in_the_reply_chain_with_citations_and
         assert appearance["name"] and len(appearance["name"]) <= 80
         assert 0 < len(appearance["abstract"]) <= 160
         assert appearance["url"].startswith(("http://", "https://"))
-        assert reply.activity["channelData"]["feedbackLoopEnabled"] is True
+        assert reply.activity["channelData"]["feedbackLoop"] == {"type": "default"}
         # no streaming outside 1:1 chats
         assert all(s.streaminfo is None for s in sent)
 
@@ -129,9 +129,11 @@ async def test_personal_chat_streams_informative_then_text_then_final(
             teams.service_url, "How many days of annual leave do I get?", ALICE, chat
         )
         response = await teams.post(activity)
-        assert response.status in (200, 201)
+        assert response.status == 202
         assert teams.connector.rejected == []
-        sent = teams.connector.in_conversation(chat)
+        # the acknowledgement: a plain typing indicator, before the HTTP response
+        ack, *sent = teams.connector.in_conversation(chat)
+        assert ack.type == "typing" and ack.streaminfo is None and not ack.text
         infos = [s.streaminfo for s in sent]
         assert all(infos), "every activity of the answer belongs to the stream"
         kinds = [i["streamType"] for i in infos if i]
@@ -153,7 +155,7 @@ async def test_personal_chat_streams_informative_then_text_then_final(
         assert final.entity("https://schema.org/Message")["additionalType"] == [  # type: ignore[index]
             "AIGeneratedContent"
         ]
-        assert final.activity["channelData"]["feedbackLoopEnabled"] is True
+        assert final.activity["channelData"]["feedbackLoop"] == {"type": "default"}
         assert final.activity["channelData"]["streamType"] == "final"
 
 
@@ -192,7 +194,7 @@ async def test_restricted_document_only_in_the_entitled_askers_personal_chat(
         assert any("salary-bands-2026" in c["appearance"]["url"] for c in claims)
 
 
-async def test_feedback_invoke_is_recorded_and_answered_200_without_body(
+async def test_feedback_invoke_is_recorded_and_answered_200_with_an_empty_object(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
     claude = ClaudeFake()
@@ -210,8 +212,9 @@ async def test_feedback_invoke_is_recorded_and_answered_200_without_body(
             "The link in step 2 is broken",
         )
         response = await teams.post(invoke)
+        # the documented answer to the invoke: 200 with an empty JSON object
         assert response.status == 200
-        assert await response.read() == b""
+        assert await response.json() == {}
         rows = services.chat.feedback_rows()[before:]
         assert len(rows) == 1
         row = rows[0]
@@ -232,7 +235,7 @@ async def test_feedback_on_a_streamed_answer_finds_it_by_stream_id(
         chat = "a:1personal-alice-feedback"
         activity = personal_message(teams.service_url, "How do I reset my password?", ALICE, chat)
         await teams.post(activity)
-        stream_id = teams.connector.in_conversation(chat)[0].activity_id
+        stream_id = teams.connector.in_conversation(chat)[1].activity_id
         conversation = activity["conversation"]
         before = len(services.chat.feedback_rows())
         response = await teams.post(

@@ -17,10 +17,13 @@ from bot import messages
 from bot.formatting import link_url, source_name, updated_ago
 from bot.models import Answer, Citation
 
-# Teams rejects activities over ~28 KB (text, entities and channelData together).
+# Teams counts a bot message's size over the whole payload encoded as UTF-16 (2 bytes per
+# character, 4 outside the BMP) and answers 413 MessageSizeTooBig above its limit; the
+# documented limit has been 28, 40 and now 100 KB, so the budget is the smallest.
 MAX_ACTIVITY_BYTES = 28_000
-_ENVELOPE_BYTES = 1_500  # ids, from/recipient/conversation added on the way out
-MAX_CITATIONS = 10  # Teams answers 400 to a message with more than 10 claims
+_ENVELOPE_BYTES = 3_000  # ids, from/recipient/conversation added on the way out (UTF-16)
+MAX_CITATIONS = 20  # "a maximum of 20 citations": Teams answers 400 to more
+FEEDBACK_LOOP = {"type": "default"}  # channelData.feedbackLoop, the Bot Framework form
 NAME_MAX = 80
 ABSTRACT_MAX = 160
 KEYWORD_MAX = 28
@@ -88,18 +91,25 @@ def message_entity(citations: tuple[Citation, ...], ai_generated: bool) -> dict[
     return entity
 
 
-def _utf8_len(value: object) -> int:
-    return len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+def teams_size(text: str) -> int:
+    """Bytes as Teams counts them: UTF-16."""
+    return len(text.encode("utf-16-le"))
+
+
+def _json_size(value: object) -> int:
+    return teams_size(json.dumps(value, ensure_ascii=False))
 
 
 def fit_text(text: str, budget_bytes: int) -> str:
-    """`text` unchanged if it fits in `budget_bytes`, else cut at a paragraph or line
-    boundary and followed by a short notice."""
-    if len(text.encode("utf-8")) <= budget_bytes:
+    """`text` unchanged if it fits in `budget_bytes` (UTF-16, JSON-escaped as sent), else
+    cut at a paragraph or line boundary and followed by a short notice."""
+    if _json_size(text) <= budget_bytes:
         return text
     notice = "\n\n" + messages.TEAMS_TRUNCATED
-    room = max(budget_bytes - len(notice.encode("utf-8")), 0)
-    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    room = max(budget_bytes - _json_size(notice), 0)
+    cut = text
+    while cut and _json_size(cut) > room:  # UTF-16 units are at least 2 bytes each
+        cut = cut[: max(len(cut) - max((_json_size(cut) - room) // 4, 1), 0)]
     for sep in ("\n\n", "\n", ". ", " "):
         at = cut.rfind(sep)
         if at > len(cut) // 2:
@@ -126,11 +136,11 @@ def answer_activity(
     text = "\n\n".join([*(f"_{n}_" for n in notices), answer.text])
     channel_data: dict[str, Any] = {}
     if feedback:
-        channel_data["feedbackLoopEnabled"] = True
+        channel_data["feedbackLoop"] = dict(FEEDBACK_LOOP)
     full_entity = message_entity(answer.citations, ai_generated)
-    overhead = _utf8_len(full_entity) + _utf8_len(channel_data) + _ENVELOPE_BYTES
+    overhead = _json_size(full_entity) + _json_size(channel_data) + _ENVELOPE_BYTES
     if card is not None:
-        overhead += _utf8_len(card.content)
+        overhead += _json_size(card.content)
     fitted = fit_text(text, MAX_ACTIVITY_BYTES - overhead)
     citations = answer.citations if fitted == text else used_citations(fitted, answer.citations)
     entity = message_entity(citations, ai_generated)

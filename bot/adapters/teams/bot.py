@@ -14,17 +14,20 @@ an activity becomes an `ev.InboundMessage`; the service's events become Teams ac
   streamed; answered with the asker's permissions only on `msteams` in our tenant
   (MicrosoftAppTenantId), public documents otherwise; `reindex`/`status`/`help`/`gaps`/
   `channel` go to the admin handler;
-- `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with no body.
+- `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with `{}`.
+
+Answers are sent out of band (`delivery.py`): the request is acknowledged with the
+typing indicator, the answer follows through `continue_conversation`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -33,10 +36,16 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 
 from bot import messages
-from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
+from bot.adapters.teams.activities import text_activity, typing_activity
+from bot.adapters.teams.delivery import (
+    SHUTDOWN_DRAIN_SECONDS,
+    Background,
+    answer_out_of_band,
+    proactive,
+    send,
+)
 from bot.adapters.teams.handoff import TeamsHandOff, handoff_card, handoff_request
 from bot.adapters.teams.retry import with_retry
-from bot.adapters.teams.streaming import TeamsStream
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
@@ -131,6 +140,17 @@ def activity_tenant(activity: Activity) -> str | None:
     return str(from_conversation or from_data) if (from_conversation or from_data) else None
 
 
+async def _prepend(first: ev.Event, rest: AsyncIterator[ev.Event]) -> AsyncIterator[ev.Event]:
+    yield first
+    try:
+        async for event in rest:
+            yield event
+    finally:
+        aclose = getattr(rest, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
 class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
@@ -152,7 +172,8 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         self.tenant_id = tenant_id
         self.stream_interval = stream_interval
         self._emails: dict[str, tuple[str | None, float]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()  # answers and admin replies: drained on shutdown
+        self.follows = Background()  # reindex progress: cancelled on shutdown
 
     # ------------------------------------------------------------------ messages
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -170,17 +191,53 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 )
             return
         command = is_admin_command(text) if personal else msg.addressed
+        reference = TurnContext.get_conversation_reference(activity)
         if self.admin is not None and command and (personal or is_help_channel_command(text)):
             if self.conversation.allowed_here(msg) and await self.conversation.first_delivery(msg):
                 place = Place(channel_id=msg.channel_id, private=msg.is_dm)
                 asker = await self._identified(turn_context, msg)
-                await self._admin(turn_context, asker, text, place)
+                await self._typing(turn_context, msg)
+                self.background.spawn(
+                    self._admin(reference, asker, text, place),
+                    name=f"teams-admin-{msg.message_id}",
+                )
             return
+        # Decide and acknowledge within the request; answer out of band. The service's
+        # first event is read here — it dedupes the delivery, checks that the message is
+        # for the bot and loads the thread — so a redelivered or unaddressed activity gets
+        # nothing at all. Otherwise the typing indicator goes out before the HTTP
+        # response, and the rest is sent through `continue_conversation` in a tracked
+        # background task.
+        events = aiter(self.conversation.handle(msg))
         try:
-            await self._render(turn_context, msg, streamed=personal)
+            first = await anext(events)
+        except StopAsyncIteration:
+            return
         except Exception:
             log.exception("teams answer failed conv=%s id=%s", msg.thread, msg.message_id)
             await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
+            return
+        if not isinstance(first, ev.Offer):
+            await self._typing(turn_context, msg)
+        self.background.spawn(
+            answer_out_of_band(
+                self.adapter,
+                self.app_id,
+                reference,
+                self.conversation,
+                _prepend(first, events),
+                streamed=personal,
+                stream_interval=self.stream_interval,
+                card=handoff_card if self.handoff else None,
+            ),
+            name=f"teams-answer-{msg.message_id}",
+        )
+
+    async def _typing(self, turn_context: TurnContext, msg: ev.InboundMessage) -> None:
+        try:
+            await self._send(turn_context, typing_activity())
+        except Exception as exc:  # the answer does not depend on the indicator
+            log.warning("teams typing not sent conv=%s error=%s", msg.thread, type(exc).__name__)
 
     async def _inbound(
         self, turn_context: TurnContext, personal: bool, text: str
@@ -229,49 +286,8 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         email = await self._email(turn_context, activity.from_property.id)
         return replace(msg.asker, email=email)
 
-    async def _render(
-        self, turn_context: TurnContext, msg: ev.InboundMessage, streamed: bool
-    ) -> None:
-        """1:1 chats stream (informative update, text, final message); channels and
-        group chats get `typing` and then one final message."""
-        stream = TeamsStream(lambda a: self._send(turn_context, a), interval=self.stream_interval)
-        notices: list[str] = []
-        async for event in self.conversation.handle(msg):
-            if isinstance(event, ev.Reply):
-                await self._send(turn_context, text_activity(event.text))
-            elif isinstance(event, ev.Status):
-                if streamed:
-                    await stream.informative(event.text)
-                else:
-                    await self._send(turn_context, typing_activity())
-            elif isinstance(event, ev.Notice):
-                notices.append(event.text)
-            elif isinstance(event, ev.TextDelta) and streamed:
-                await stream.push(event.text)
-            elif isinstance(event, ev.Offer):
-                # Teams cannot show a message to one person in a channel: post nothing
-                log.info("teams no offer (no ephemeral messages) conv=%s", msg.thread)
-            elif isinstance(event, ev.Final):
-                final = answer_activity(
-                    event.answer,
-                    notices=event.notices,
-                    card=handoff_card(event.answer_id) if self.handoff else None,
-                )
-                if streamed:
-                    response = await stream.finish(final)
-                    message_id = stream.stream_id or getattr(response, "id", None) or ""
-                else:
-                    response = await self._send(turn_context, final)
-                    message_id = getattr(response, "id", None) or ""
-                await self.conversation.delivered(event.answer_id, message_id)
-            elif isinstance(event, ev.Failed):
-                if streamed:
-                    await stream.finish(text_activity(event.text))
-                else:
-                    await self._send(turn_context, text_activity(event.text))
-
     async def _send(self, turn_context: TurnContext, activity: Activity) -> Any:
-        return await with_retry(lambda: turn_context.send_activity(activity), what=activity.type)
+        return await send(turn_context, activity)
 
     # ------------------------------------------------------------------ askers
     async def _email(self, turn_context: TurnContext, member_id: str) -> str | None:
@@ -293,22 +309,31 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
 
     # ------------------------------------------------------------------ admin
     async def _admin(
-        self, turn_context: TurnContext, asker: Asker, text: str, place: Place
+        self, reference: ConversationReference, asker: Asker, text: str, place: Place
     ) -> None:
+        """The admin command's reply, proactively (after the request was acknowledged)."""
         assert self.admin is not None
+        reply: Any = None
         try:
             reply = await self.admin.handle(asker, text, place)
+            reply_text = reply.text
         except Exception:
             log.exception("teams admin command failed user=%s", asker.user_id)
-            await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
+            reply_text = messages.GENERIC_APOLOGY
+
+        async def respond(ctx: TurnContext) -> None:
+            await send(ctx, text_activity(reply_text))
+
+        try:
+            await proactive(self.adapter, self.app_id, reference, respond)
+        except Exception as exc:
+            log.error("teams admin reply not delivered error=%s", type(exc).__name__)
             return
-        await self._send(turn_context, text_activity(reply.text))
         request_id = getattr(reply, "follow_request_id", None)
         if request_id is not None:
-            reference = TurnContext.get_conversation_reference(turn_context.activity)
-            task = asyncio.create_task(self._follow(reference, int(request_id), asker))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.follows.spawn(
+                self._follow(reference, int(request_id), asker), name=f"teams-follow-{request_id}"
+            )
 
     async def _follow(
         self, reference: ConversationReference, request_id: int, asker: Asker
@@ -320,11 +345,11 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         async def post(text: str) -> str:
             ids: list[str] = []
 
-            async def send(ctx: TurnContext) -> None:
-                response = await self._send(ctx, text_activity(text))
+            async def post_it(ctx: TurnContext) -> None:
+                response = await send(ctx, text_activity(text))
                 ids.append(getattr(response, "id", None) or "")
 
-            await self.adapter.continue_conversation(reference, send, self.app_id)
+            await self.adapter.continue_conversation(reference, post_it, self.app_id)
             return ids[0] if ids else ""
 
         async def update(message_id: str, text: str) -> None:
@@ -342,23 +367,30 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         except Exception:
             log.exception("teams reindex follow failed request=%d", request_id)
 
-    async def drain(self) -> None:
-        """Wait for background follow-ups (tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def drain(self, wait: float = SHUTDOWN_DRAIN_SECONDS) -> bool:
+        """Wait until every answer and follow-up started so far has been sent (tests)."""
+        deadline = time.monotonic() + wait
+        answers = await self.background.drain(wait)
+        follows = await self.follows.drain(max(deadline - time.monotonic(), 0.0))
+        return answers and follows
 
     async def close(self) -> None:
-        """Server shutdown: stop following reindex progress (the request itself goes on
-        in the worker; `status` still shows it)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Server shutdown: answers in progress are finished (up to
+        SHUTDOWN_DRAIN_SECONDS, then cancelled); reindex progress stops being followed
+        (the request itself goes on in the worker; `status` still shows it)."""
+        await self.follows.cancel()
+        if not await self.background.drain():
+            left = len(self.background.tasks)
+            log.warning("teams answers still running at shutdown: %d cancelled", left)
+        await self.background.cancel()
 
     # ------------------------------------------------------------------ invokes
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         if turn_context.activity.name == "message/submitAction":
             await self._feedback(turn_context)
-            return InvokeResponse(status=200)  # Teams wants 200 with an empty body
+            # the documented answer: 200 with an empty JSON object (anything else in the
+            # body is a 400 "invoke response isn't empty" on Teams' side)
+            return InvokeResponse(status=200, body={})
         return await super().on_invoke_activity(turn_context)
 
     async def _feedback(self, turn_context: TurnContext) -> None:

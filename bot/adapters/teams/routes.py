@@ -17,12 +17,14 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
 )
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import messages
 from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.bot import TeamsHelpdeskBot
+from bot.adapters.teams.credentials import CachedCredentialFactory
 from bot.adapters.teams.handoff import TeamsHandOff
 from bot.services import Services
 from bot.settings import Settings
@@ -48,7 +50,9 @@ class BotConfig:
         self.APP_TYPE = settings.microsoft_app_type if self.APP_ID else "MultiTenant"
 
 
-def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
+def build_adapter(settings: Settings, *, token_http_client: Any = None) -> tuple[CloudAdapter, str]:
+    """`token_http_client`: the HTTP session MSAL uses to reach Entra ID (tests point it at
+    a fake token endpoint); None in production."""
     config = BotConfig(settings)
     if not config.APP_ID:
         log.warning(
@@ -56,7 +60,12 @@ def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
             "(botbuilder development mode). Set MicrosoftAppId, MicrosoftAppPassword and "
             "MicrosoftAppTenantId before exposing /api/messages."
         )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    credentials = CachedCredentialFactory(
+        ConfigurationServiceClientCredentialFactory(config), http_client=token_http_client
+    )
+    adapter = CloudAdapter(
+        ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials)
+    )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         activity = turn_context.activity
@@ -78,8 +87,10 @@ def build_adapter(settings: Settings) -> tuple[CloudAdapter, str]:
     return adapter, config.APP_ID
 
 
-def add_teams_routes(app: web.Application, services: Services, admin: Any) -> None:
-    adapter, app_id = build_adapter(services.settings)
+def add_teams_routes(
+    app: web.Application, services: Services, admin: Any, *, token_http_client: Any = None
+) -> None:
+    adapter, app_id = build_adapter(services.settings, token_http_client=token_http_client)
     tenant_id = services.settings.microsoft_app_tenant_id
     handoff = TeamsHandOff(
         services.conversation,
@@ -127,7 +138,8 @@ def add_teams_routes(app: web.Application, services: Services, admin: Any) -> No
             return web.Response(status=401)
         invoke_response = await adapter.process_activity(authenticated, activity, bot.on_turn)
         if invoke_response is None:
-            return web.Response(status=201)
+            # accepted: any answer follows out of band (bot.py, delivery.py)
+            return web.Response(status=202)
         if invoke_response.body is None:
             return web.Response(status=invoke_response.status)
         return web.json_response(invoke_response.body, status=invoke_response.status)

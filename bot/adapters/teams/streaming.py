@@ -19,13 +19,13 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.adapters.teams.activities import MAX_ACTIVITY_BYTES, RawEntity
+from bot.adapters.teams.activities import MAX_ACTIVITY_BYTES, RawEntity, teams_size
 
 log = logging.getLogger(__name__)
 
 SendFn = Callable[[Activity], Awaitable[Any]]
 INFORMATIVE_MAX_CHARS = 1000  # Teams: informative updates are at most 1 KB
-STREAMING_MAX_BYTES = MAX_ACTIVITY_BYTES - 2_000
+STREAMING_MAX_BYTES = MAX_ACTIVITY_BYTES - 4_000  # UTF-16, as Teams counts it
 
 
 class TeamsStream:
@@ -103,7 +103,7 @@ class TeamsStream:
     async def flush(self) -> None:
         if self.ended or self.text == self._sent_text or not self.text.strip():
             return
-        if len(self.text.encode("utf-8")) > STREAMING_MAX_BYTES:
+        if teams_size(self.text) > STREAMING_MAX_BYTES:
             return  # too long to stream: the final message carries the (shortened) text
         self.sequence += 1
         activity = Activity(type=ActivityTypes.typing, text=self.text)

@@ -1,0 +1,173 @@
+"""Answers out of band: the inbound request only decides and acknowledges; the answer is
+sent afterwards, proactively, through the adapter's `continue_conversation` with the
+stored conversation reference — so no answer depends on the inbound HTTP request's
+lifetime (the Bot Framework gives a request about 15 s before it redelivers or drops it).
+
+`Background` tracks those tasks: the server drains them on shutdown (and tests wait on
+them). `render` turns the conversation service's events into Teams activities: 1:1
+chats stream (informative update, text updates, final message), channels and group
+chats get one final message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.schema import Activity, Attachment, ConversationReference
+
+from bot import messages
+from bot.adapters.teams.activities import answer_activity, text_activity
+from bot.adapters.teams.retry import with_retry
+from bot.adapters.teams.streaming import TeamsStream
+from bot.conversation import inbound as ev
+from bot.conversation.service import ConversationService
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_DRAIN_SECONDS = 30.0
+
+
+@dataclass
+class Background:
+    """Tasks started after the inbound request was acknowledged."""
+
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def drain(self, wait: float = SHUTDOWN_DRAIN_SECONDS) -> bool:
+        """Wait for every task (also those started meanwhile); False on timeout."""
+        deadline = time.monotonic() + wait
+        while self.tasks:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await asyncio.wait(set(self.tasks), timeout=left)
+        return True
+
+    async def cancel(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+async def send(ctx: TurnContext, activity: Activity) -> Any:
+    return await with_retry(lambda: ctx.send_activity(activity), what=activity.type)
+
+
+async def proactive(
+    adapter: BotAdapter,
+    app_id: str,
+    reference: ConversationReference,
+    logic: Callable[[TurnContext], Awaitable[None]],
+) -> None:
+    """Run `logic` in a proactive turn of the conversation `reference` names. Replies
+    name the original activity (`replyToId`), as an in-request reply would."""
+
+    async def turn(ctx: TurnContext) -> None:
+        if reference.activity_id:
+            ctx.activity.id = reference.activity_id
+        await logic(ctx)
+
+    await adapter.continue_conversation(reference, turn, app_id)
+
+
+async def render(
+    ctx: TurnContext,
+    conversation: ConversationService,
+    events: AsyncIterator[ev.Event],
+    *,
+    streamed: bool,
+    stream_interval: float,
+    card: Callable[[int], Attachment] | None = None,
+) -> None:
+    """`card(answer_id)`: the attachment under each answer ("Ask a person")."""
+    stream = TeamsStream(lambda a: send(ctx, a), interval=stream_interval)
+    async for event in events:
+        if isinstance(event, ev.Reply):
+            await send(ctx, text_activity(event.text))
+        elif isinstance(event, ev.Status):
+            if streamed:
+                await stream.informative(event.text)
+        elif isinstance(event, ev.TextDelta) and streamed:
+            await stream.push(event.text)
+        elif isinstance(event, ev.Offer):
+            # Teams cannot show a message to one person in a channel: post nothing
+            log.info("teams no offer (no ephemeral messages) conv=%s", ctx.activity.conversation.id)
+        elif isinstance(event, ev.Final):
+            final = answer_activity(
+                event.answer,
+                notices=event.notices,
+                card=card(event.answer_id) if card is not None else None,
+            )
+            if streamed:
+                response = await stream.finish(final)
+                message_id = stream.stream_id or getattr(response, "id", None) or ""
+            else:
+                response = await send(ctx, final)
+                message_id = getattr(response, "id", None) or ""
+            await conversation.delivered(event.answer_id, message_id)
+        elif isinstance(event, ev.Failed):
+            if streamed:
+                await stream.finish(text_activity(event.text))
+            else:
+                await send(ctx, text_activity(event.text))
+
+
+async def answer_out_of_band(
+    adapter: BotAdapter,
+    app_id: str,
+    reference: ConversationReference,
+    conversation: ConversationService,
+    events: AsyncIterator[ev.Event],
+    *,
+    streamed: bool,
+    stream_interval: float,
+    card: Callable[[int], Attachment] | None = None,
+) -> None:
+    """The rest of a message's events, sent proactively. Never raises: a failure ends as
+    the generic apology in the conversation and one log line."""
+    conv = reference.conversation.id if reference.conversation else None
+
+    async def logic(ctx: TurnContext) -> None:
+        try:
+            await render(
+                ctx,
+                conversation,
+                events,
+                streamed=streamed,
+                stream_interval=stream_interval,
+                card=card,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("teams answer failed conv=%s id=%s", conv, reference.activity_id)
+            await send(ctx, text_activity(messages.GENERIC_APOLOGY))
+
+    try:
+        await proactive(adapter, app_id, reference, logic)
+    except asyncio.CancelledError:
+        log.warning("teams answer cancelled at shutdown conv=%s id=%s", conv, reference.activity_id)
+        raise
+    except Exception as exc:
+        log.error(
+            "teams answer not delivered conv=%s id=%s error=%s",
+            conv,
+            reference.activity_id,
+            type(exc).__name__,
+        )
+    finally:
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            await aclose()
