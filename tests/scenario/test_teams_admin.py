@@ -71,7 +71,8 @@ async def test_admin_reindex_from_a_personal_chat_posts_and_edits_progress(
 
         await asyncio.wait_for(teams.app[BOT_KEY].drain(), 60)
         sent = teams.connector.in_conversation(chat)
-        progress = [s for s in sent if s.method == "POST"][1:]
+        assert sent[0].type == "typing", "acknowledged with the typing indicator first"
+        progress = [s for s in sent if s.method == "POST" and s.type == "message"][1:]
         assert len(progress) == 1, "one progress message, edited in place"
         edits = [s for s in sent if s.method == "PUT"]
         assert edits and all(e.activity_id == progress[0].activity_id for e in edits)

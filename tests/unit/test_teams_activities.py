@@ -64,7 +64,7 @@ def test_citation_claims_survive_serialisation_with_limits() -> None:
     assert first["appearance"]["keywords"] == ["Confluence", "updated 3 days ago"]
     assert len(second["appearance"]["abstract"]) <= 160
     assert second["appearance"]["abstract"].endswith("…")
-    assert body["channelData"] == {"feedbackLoopEnabled": True}
+    assert body["channelData"] == {"feedbackLoop": {"type": "default"}}
 
 
 def test_a_huge_answer_is_shortened_under_the_size_limit_and_keeps_valid_citations() -> None:
@@ -76,11 +76,34 @@ def test_a_huge_answer_is_shortened_under_the_size_limit_and_keeps_valid_citatio
         mode="claude",
     )
     body = wire(answer_activity(answer))
-    size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    size = len(json.dumps(body, ensure_ascii=False).encode("utf-16-le"))  # as Teams counts
     assert size < MAX_ACTIVITY_BYTES - 1_000
     assert body["text"].endswith(messages.TEAMS_TRUNCATED)
     positions = [c["position"] for c in body["entities"][0]["citation"]]
     assert positions == [1, 2], "the claim whose marker was cut is dropped"
+
+
+def test_at_most_twenty_citations_are_sent() -> None:
+    markers = " ".join(f"[{n}]" for n in range(1, 26))
+    answer = Answer(
+        text=f"Rules from many pages {markers}.",
+        citations=tuple(cite(n) for n in range(1, 26)),
+        grounded=True,
+        mode="claude",
+    )
+    (entity,) = wire(answer_activity(answer))["entities"]
+    assert [c["position"] for c in entity["citation"]] == list(range(1, 21))
+
+
+def test_size_is_counted_as_teams_counts_it_in_utf16() -> None:
+    # 11,000 CJK characters: 33 KB in UTF-8 but 22 KB in UTF-16; 10,000 emoji: 40 KB in
+    # both. Teams counts UTF-16, so the first fits whole and the second is shortened.
+    cjk = Answer(text="年" * 11_000 + " [1]", citations=(cite(1),), grounded=True, mode="claude")
+    assert wire(answer_activity(cjk))["text"] == cjk.text
+    emoji = Answer(text="🙂" * 10_000 + " [1]", citations=(cite(1),), grounded=True, mode="claude")
+    body = wire(answer_activity(emoji))
+    assert body["text"].endswith(messages.TEAMS_TRUNCATED)
+    assert len(json.dumps(body, ensure_ascii=False).encode("utf-16-le")) < MAX_ACTIVITY_BYTES
 
 
 def test_extractive_answer_has_citations_but_no_ai_label() -> None:
