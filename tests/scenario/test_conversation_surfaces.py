@@ -110,8 +110,8 @@ class TeamsSurface:
     replies: list[tuple[dict[str, Any], str]]
 
     async def _send(self, activity: dict[str, Any]) -> str:
-        response = await self.t.post(activity)
-        assert response.status in (200, 201)
+        response = await self.t.post(activity)  # acknowledged, then answered out of band
+        assert response.status == 202
         reply = self.t.connector.messages(activity["conversation"]["id"])[-1]
         self.replies.append((activity["conversation"], str(reply.activity_id)))
         return reply.text
