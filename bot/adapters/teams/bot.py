@@ -202,30 +202,33 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                     name=f"teams-admin-{msg.message_id}",
                 )
             return
-        # Decide and acknowledge within the request; answer out of band. The service's
-        # first event is read here — it dedupes the delivery, checks that the message is
-        # for the bot and loads the thread — so a redelivered or unaddressed activity gets
-        # nothing at all. Otherwise the typing indicator goes out before the HTTP
-        # response, and the rest is sent through `continue_conversation` in a tracked
-        # background task.
-        events = aiter(self.conversation.handle(msg))
-        try:
-            first = await anext(events)
-        except StopAsyncIteration:
-            return
-        except Exception:
-            log.exception("teams answer failed conv=%s id=%s", msg.thread, msg.message_id)
-            await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
-            return
-        if not isinstance(first, ev.Offer):
+        events: AsyncIterator[ev.Event] = self.conversation.handle(msg)
+        if msg.addressed:
+            # Asked: decide and acknowledge within the request. The service's first event
+            # is read here — it dedupes the delivery, checks the message is for the bot
+            # and loads the thread — so a redelivered activity gets nothing at all;
+            # otherwise the typing indicator goes out before the HTTP response.
+            events = aiter(events)
+            try:
+                first = await anext(events)
+            except StopAsyncIteration:
+                return
+            except Exception:
+                log.exception("teams answer failed conv=%s id=%s", msg.thread, msg.message_id)
+                await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
+                return
             await self._typing(turn_context, msg)
+            if personal or not isinstance(first, ev.Status):  # 1:1: the informative update
+                events = _prepend(first, events)
+        # Unaddressed (a help channel's unprompted question, a reply in an answered
+        # chain): nobody waits for an acknowledgement; the service decides out of band.
         self.background.spawn(
             answer_out_of_band(
                 self.adapter,
                 self.app_id,
                 reference,
                 self.conversation,
-                _prepend(first, events),
+                events,
                 streamed=personal,
                 stream_interval=self.stream_interval,
                 card=handoff_card if self.handoff else None,

@@ -22,7 +22,7 @@ from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, Attachment, ConversationReference
 
 from bot import messages
-from bot.adapters.teams.activities import answer_activity, text_activity
+from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
 from bot.adapters.teams.retry import with_retry
 from bot.adapters.teams.streaming import TeamsStream
 from bot.conversation import inbound as ev
@@ -99,6 +99,8 @@ async def render(
         elif isinstance(event, ev.Status):
             if streamed:
                 await stream.informative(event.text)
+            else:
+                await send(ctx, typing_activity())
         elif isinstance(event, ev.TextDelta) and streamed:
             await stream.push(event.text)
         elif isinstance(event, ev.Offer):
