@@ -22,10 +22,7 @@ typing indicator, the answer follows through `continue_conversation`.
 
 from __future__ import annotations
 
-import html
-import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -45,6 +42,15 @@ from bot.adapters.teams.delivery import (
     send,
 )
 from bot.adapters.teams.handoff import TeamsHandOff, handoff_card, handoff_request
+from bot.adapters.teams.parsing import (
+    activity_tenant,
+    channel_of,
+    feedback_comment,
+    is_admin_command,
+    is_personal,
+    mentions_bot,
+    question_text,
+)
 from bot.adapters.teams.retry import with_retry
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
@@ -56,88 +62,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
 MEMBER_CACHE_SECONDS = 600.0
-_AT_TAG = re.compile(r"<at[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def _props(entity: Any) -> dict[str, Any]:
-    props = getattr(entity, "additional_properties", None)
-    return props if isinstance(props, dict) else {}
-
-
-def mentions_bot(activity: Activity) -> bool:
-    bot_id = activity.recipient.id if activity.recipient else None
-    for entity in activity.entities or []:
-        if (getattr(entity, "type", "") or "").lower() != "mention":
-            continue
-        mentioned = _props(entity).get("mentioned") or {}
-        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id:
-            return True
-    return False
-
-
-def question_text(activity: Activity, strip_mention: bool) -> str:
-    text = activity.text or ""
-    if strip_mention:
-        try:
-            text = TurnContext.remove_recipient_mention(activity) or ""
-        except (KeyError, TypeError, AttributeError, re.error):
-            text = activity.text or ""
-        text = _AT_TAG.sub(" ", text)
-    text = html.unescape(_TAG.sub(" ", text))
-    return " ".join(text.split())
-
-
-def is_admin_command(text: str) -> bool:
-    """`status`, `help`, `reindex [source] [full]`, `gaps [days]` or `channel …`
-    exactly: "help me reset my password" and "status of my laptop order?" are questions."""
-    words = text.lower().rstrip(".!").split()
-    if words in (["status"], ["help"]) or is_help_channel_command(text):
-        return True
-    return bool(words) and words[0] == "reindex" and len(words) <= 3
-
-
-def feedback_comment(raw: object) -> str | None:
-    """Teams sends the feedback form as a JSON string: {"feedbackText": "..."}."""
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        return raw.strip()
-    if isinstance(parsed, dict):
-        text = str(parsed.get("feedbackText") or "").strip()
-        return text or None
-    return raw.strip()
-
-
-def channel_of(activity: Activity) -> str | None:
-    """The Teams channel id of a channel conversation (`19:…@thread.tacv2`): the
-    channelData's, else the conversation id without `;messageid=`."""
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
-    found = (channel or {}).get("id") or data.get("teamsChannelId")
-    return str(found) if found else activity.conversation.id.split(";", 1)[0] or None
-
-
-def is_personal(activity: Activity) -> bool:
-    """A 1:1 chat with the bot: only an explicit `conversationType: personal` (a missing
-    type is treated as a channel: fail closed)."""
-    return activity.conversation is not None and (
-        activity.conversation.conversation_type == "personal"
-    )
-
-
-def activity_tenant(activity: Activity) -> str | None:
-    """The tenant the conversation belongs to: `conversation.tenantId`, else
-    `channelData.tenant.id`; None when they disagree or neither is there."""
-    from_conversation = getattr(activity.conversation, "tenant_id", None)
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-    from_data = (tenant or {}).get("id")
-    if from_conversation and from_data and from_conversation != from_data:
-        return None
-    return str(from_conversation or from_data) if (from_conversation or from_data) else None
 
 
 async def _prepend(first: ev.Event, rest: AsyncIterator[ev.Event]) -> AsyncIterator[ev.Event]:
