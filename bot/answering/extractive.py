@@ -14,7 +14,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _DIGIT = re.compile(r"\d")
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|long|often|soon)|when|what time|what date|limit|allowance|cost|price|"
-    r"rate|deadline|budget|days?|hours?)\b",
+    r"rate|deadline|budget|days?|hours?|how far|how early|ahead|advance)\b",
     re.IGNORECASE,
 )
 _STOP = frozenset(
@@ -41,6 +41,32 @@ def is_how_to(question: str) -> bool:
     )
 
 
+# everyday words mapped onto the words the documentation uses ("vacation" → leave)
+_SYNONYMS = {
+    "vacation": "leave",
+    "holiday": "leave",
+    "pto": "leave",
+    "ill": "sick",
+    "sickness": "sick",
+    "maternity": "parental",
+    "paternity": "parental",
+    "ahead": "advance",
+    "early": "advance",
+    "macbook": "mac",
+    "macos": "mac",
+    "euro": "€",
+    "euros": "€",
+    "salary": "pay",
+    "paid": "pay",
+    "need": "require",
+    "long": "length",
+    "log": "sign",
+    "must": "require",
+    "required": "require",
+    "requirement": "require",
+}
+
+
 def _stem(word: str) -> str:
     for suffix in ("ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
@@ -48,8 +74,13 @@ def _stem(word: str) -> str:
     return word
 
 
+def _norm(word: str) -> str:
+    word = _SYNONYMS.get(word, word)
+    return _SYNONYMS.get(_stem(word), _stem(word))
+
+
 def terms(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {_norm(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def units(passage: str) -> list[str]:
@@ -70,45 +101,75 @@ def _is_heading(unit: str) -> bool:
     return unit.startswith("#")
 
 
+def _weights(parts: list[str], wanted: set[str]) -> dict[str, float]:
+    """A question word found on few lines of the passage says more than one found on
+    most of them (an IDF over the passage's lines)."""
+    bags = [terms(p) for p in parts]
+    out = {}
+    for t in wanted:
+        df = sum(1 for b in bags if t in b)
+        out[t] = 1.0 + 1.0 / max(df, 1)  # between 1 and 2: comparable across passages
+    return out
+
+
 def scored_excerpt(passage: str, query: str, max_chars: int = 360) -> tuple[float, str]:
-    """The best window of consecutive units within max_chars, and its score: distinct
-    question terms covered, a bonus for a number when the question asks for a quantity,
-    and a little for fuller context. A heading alone never wins over its content."""
+    """The best window of consecutive units of one section within max_chars, and its
+    score: the question words it covers (rarer ones in the passage weigh more; its
+    section heading counts too), a bonus for a number when the question asks for a
+    quantity, less for every extra line. A heading alone never wins over its content."""
     parts = units(passage)
     if not parts:
         return 0.0, passage[:max_chars].strip()
     wanted = terms(query)
+    weight = _weights(parts, wanted)
     wants_number = bool(_QUANTITY_QUESTION.search(query))
+    section: list[int | None] = []
+    current: int | None = None
+    for i, unit in enumerate(parts):
+        if _is_heading(unit):
+            current = i
+        section.append(current)
+    # a table row is read with its header row, like a line with its section heading
+    table_head: list[int | None] = []
+    for i, unit in enumerate(parts):
+        if not unit.startswith("|"):
+            table_head.append(None)
+        elif i > 0 and parts[i - 1].startswith("|"):
+            table_head.append(table_head[i - 1])
+        else:
+            table_head.append(i)
 
-    def core(text: str) -> float:
-        text = _LINK_LINE.sub("", text)  # "- [Other page](…)" points elsewhere, answers nothing
-        bonus = 0.5 if wants_number and _DIGIT.search(text) else 0.0
-        return len(wanted & terms(text)) + bonus
+    def core(first: int, last: int, weight: dict[str, float] = weight) -> float:
+        body = [_LINK_LINE.sub("", parts[i]) for i in range(first, last + 1)]
+        shown = list(body)
+        head = table_head[first]
+        if head is not None and head != first:  # shown with the rows
+            shown.append(parts[head])
+        covered = wanted & terms("\n".join(shown))
+        score = sum(weight[t] for t in covered) - 0.0005 * sum(len(b) for b in shown)
+        head = section[first]
+        if covered and head is not None and head != first:  # context for a line that matches
+            score += sum(weight[t] for t in (wanted & terms(parts[head])) - covered)
+        if wants_number and any(_DIGIT.search(b) for b in body if not b.startswith("#")):
+            score += 1.0
+        return score - 0.05 * (last - first)
 
-    best, best_score, best_span = parts[0], -1.0, (0, 0)
+    best_score, best_span = -1.0, (0, 0)
     for start in range(len(parts)):
         if _is_heading(parts[start]) and start + 1 < len(parts):
             continue
-        window: list[str] = []
         size = 0
         for end in range(start, len(parts)):
             unit = parts[end]
-            if window and size + len(unit) + 1 > max_chars:
+            if end > start and (size + len(unit) + 1 > max_chars or _is_heading(unit)):
                 break
-            window.append(unit)
             size += len(unit) + 1
-            text = "\n".join(window)
-            score = core(text) + 0.1 * min(size, max_chars) / max_chars
+            score = core(start, end)
             if score > best_score:
-                best, best_score, best_span = text, score, (start, end)
+                best_score, best_span = score, (start, end)
     start, end = best_span
-    # drop leading units that add nothing the rest does not already cover
-    while start < end and core("\n".join(parts[start + 1 : end + 1])) >= core(best):
-        start += 1
-        best = "\n".join(parts[start : end + 1])
-    while end > start and _is_heading(parts[end]):  # a trailing heading introduces nothing
-        end -= 1
-        best = "\n".join(parts[start : end + 1])
+    # the chosen lines' score without the passage-relative weights, comparable across passages
+    best_score = core(start, end, dict.fromkeys(wanted, 1.0))
     if is_how_to(query):
         steps = procedure(parts, start, end)
         if steps:
