@@ -172,8 +172,16 @@ def scored_excerpt(passage: str, query: str, max_chars: int = 360) -> tuple[floa
     best_score = core(start, end, dict.fromkeys(wanted, 1.0))
     if is_how_to(query):
         steps = procedure(parts, start, end)
-        if steps:
-            return best_score, steps
+        if steps:  # the more complete copy of a procedure wins (chunk boundaries)
+            return best_score + 0.01 * steps.count("\n"), steps
+    # rows that tie on the header's words: show the rows above too, while they fit
+    top = table_head[start]
+    while (
+        top is not None
+        and top < start - 1
+        and sum(len(parts[i]) + 1 for i in range(start - 1, end + 1)) <= max_chars
+    ):
+        start -= 1
     best = with_table_header(parts, start, end)
     if len(best) > max_chars + MAX_ROW_CHARS:
         best = best[: max_chars - 1].rsplit(" ", 1)[0] + "…"
