@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -131,3 +131,18 @@ class HandOff:
             target=None if outcome.ticket else target,
             ticket_failure=outcome.ticket_failure,
         )
+
+
+def request_lines(result: HandOffResult, who: str, escape: Callable[[str], str] = str) -> list[str]:
+    """The hand-off request as the escalation target reads it, one line per part;
+    `escape` is the surface's text escaping (Slack mrkdwn), applied to user text."""
+    lines = [
+        messages.HANDOFF_REQUEST.format(who=who),
+        messages.HANDOFF_QUESTION.format(question=escape(result.question)),
+        messages.HANDOFF_ANSWER.format(answer=escape(result.answer))
+        if result.answer
+        else messages.HANDOFF_NO_ANSWER,
+    ]
+    if result.thread_url:
+        lines.append(messages.HANDOFF_THREAD.format(url=result.thread_url))
+    return lines

@@ -21,7 +21,7 @@ from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import Directory
 from bot.adapters.slack.feedback import escalation_mention
 from bot.adapters.slack.render import escape
-from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus
+from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
 from bot.models import Asker
 
@@ -38,16 +38,7 @@ def target_channel(target: str) -> str | None:
 
 
 def request_text(result: HandOffResult, who: str) -> str:
-    lines = [
-        messages.HANDOFF_REQUEST.format(who=who),
-        messages.HANDOFF_QUESTION.format(question=escape(result.question)),
-        messages.HANDOFF_ANSWER.format(answer=escape(result.answer))
-        if result.answer
-        else messages.HANDOFF_NO_ANSWER,
-    ]
-    if result.thread_url:
-        lines.append(messages.HANDOFF_THREAD.format(url=result.thread_url))
-    return "\n".join(lines)
+    return "\n".join(request_lines(result, who, escape))
 
 
 class SlackHandOff:

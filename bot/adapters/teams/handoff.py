@@ -21,7 +21,7 @@ from botbuilder.schema import Activity, Attachment, ConversationAccount, Convers
 from bot import messages
 from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.retry import with_retry
-from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus
+from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
 from bot.models import Asker
 
@@ -76,16 +76,7 @@ def thread_link(thread: str, tenant_id: str | None) -> str:
 
 
 def request_text(result: HandOffResult, who: str) -> str:
-    lines = [
-        messages.HANDOFF_REQUEST.format(who=who),
-        messages.HANDOFF_QUESTION.format(question=result.question),
-        messages.HANDOFF_ANSWER.format(answer=result.answer)
-        if result.answer
-        else messages.HANDOFF_NO_ANSWER,
-    ]
-    if result.thread_url:
-        lines.append(messages.HANDOFF_THREAD.format(url=result.thread_url))
-    return "\n\n".join(lines)
+    return "\n\n".join(request_lines(result, who))
 
 
 class TeamsHandOff:
