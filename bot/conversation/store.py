@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.conversation.legacy import migrate_old_feedback
 from bot.conversation.tables import (
     answer_feedback,
     answered_threads,
@@ -27,6 +28,7 @@ class ChatStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        migrate_old_feedback(engine)
 
     # ------------------------------------------------------------------ deliveries
     def remember_event(self, event_key: str) -> bool:
