@@ -3,7 +3,8 @@
 Jira's plain-text body otherwise), 400 `{"errorMessages": [], "errors": {field: msg}}`
 for an unknown project, issue type or a non-ADF description, 201 `{"id", "key",
 "self"}`. Faults can be injected (status, body, `Retry-After`, a delay) for the next
-requests; every created issue and request is recorded."""
+requests; `hold` makes the site slow (every request waits until the test releases it);
+every created issue and request is recorded."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class FakeJira:
         self.issues: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
+        self.hold: threading.Event | None = None  # set: requests are answered (a slow site)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
 
@@ -118,6 +120,8 @@ def _handler(site: FakeJira) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             site.requests.append((self.path, raw.decode("utf-8", "replace")))
+            if site.hold is not None:
+                site.hold.wait(timeout=30.0)
             expected = base64.b64encode(f"{site.email}:{site.token}".encode()).decode()
             if self.headers.get("Authorization") != f"Basic {expected}":
                 self.send(401, "Client must be authenticated to access this resource.",

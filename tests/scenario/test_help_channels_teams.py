@@ -1,20 +1,26 @@
 """Help channels on Teams, end to end through botbuilder and the fake connector: channel
 messages received with the RSC permission (no @mention) are auto-answered only when
 grounded, in a channel with auto-answer on; settings from chat (admins only); "Ask a
-person" posts to the escalation channel; the gap report in a channel has no DM
-question. Teams has no ephemeral messages: an ungrounded question gets no reply."""
+person" posts to the escalation channel or files a Jira ticket — out of band, after
+the click's request has ended, so a slow ticket API never holds it; the gap report in a
+channel has no DM question. Teams has no ephemeral messages: an ungrounded question
+gets no reply."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import messages
-from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources
+from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
 from connectors.embedder import OnnxEmbedding
+from tests.fakes.jira_server import FakeJira
 from tests.scenario.teams_harness import (
     ALICE,
     BOT_ID,
@@ -219,6 +225,90 @@ async def test_ask_a_person_posts_to_the_escalation_channel_and_tells_the_asker(
         assert told.text == messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
         (row,) = [r for r in services.chat.escalations() if r["target"] == SUPPORT]
         assert row["ticket"] is None
+
+
+@pytest.fixture
+def jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
+    site = FakeJira().start()
+    monkeypatch.setenv("JIRA_BASE_URL", site.url)
+    monkeypatch.setenv("JIRA_EMAIL", site.email)
+    monkeypatch.setenv("JIRA_API_TOKEN", site.token)
+    yield site
+    if site.hold is not None:
+        site.hold.set()
+    site.stop()
+
+
+async def answered(teams: TeamsHarness, channel: str) -> tuple[dict[str, Any], int]:
+    """A grounded question auto-answered in `channel`: the post and the answer's id."""
+    post = channel_post(teams.service_url, channel, GROUNDED)
+    await teams.post(post)
+    (answer,) = teams.connector.messages(post["conversation"]["id"])
+    return post, handoff_answer_id(answer.activity)
+
+
+async def test_a_slow_ticket_api_is_called_after_the_click_was_acknowledged_once(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding, jira: FakeJira
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT,
+                  ticket=parse_ticket("jira:IT"))  # fmt: skip
+        post, answer_id = await answered(teams, channel)
+        conv = post["conversation"]["id"]
+        jira.hold = threading.Event()  # Jira answers only when the test lets it
+        click = card_action(answer_id, post)
+        response = await teams.post(click, settle=False)
+        # the click's request is over: acknowledged (typing, empty 202), no ticket yet
+        assert response.status == 202 and await response.read() == b""
+        assert [s.type for s in teams.connector.in_conversation(conv)] == ["message", "typing"]
+        # the Bot Framework redelivers the click while Jira is still slow
+        again = await teams.post(click, settle=False)
+        assert again.status == 202
+        for _ in range(200):  # the ticket call is in flight, after both requests ended
+            if jira.requests:
+                break
+            await asyncio.sleep(0.05)
+        assert len(jira.requests) == 1 and jira.issues == []
+        jira.hold.set()
+        assert await teams.bot.drain(wait=60.0)
+        (issue,) = jira.issues
+        assert issue["fields"]["summary"] == GROUNDED
+        _answer, told = teams.connector.messages(conv)
+        assert told.text == messages.HANDOFF_TICKET.format(
+            system="Jira", key="IT-1", url=f"{jira.url}/browse/IT-1"
+        )
+        assert told.reply_to_id == click["id"]  # in the question's reply chain
+        assert teams.connector.messages(SUPPORT) == []  # a ticket instead
+        # a second click (a new activity) files nothing more and says so
+        await teams.post(card_action(answer_id, post))
+        assert len(jira.issues) == 1 and len(jira.requests) == 1
+        assert teams.connector.messages(conv)[-1].text == messages.HANDOFF_ALREADY
+        (row,) = [r for r in services.chat.escalations() if r["ticket"] == "IT-1"]
+        assert row["answer_id"] == answer_id
+
+
+async def test_a_failing_ticket_api_falls_back_to_the_escalation_channel(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding, jira: FakeJira
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT,
+                  ticket=parse_ticket("jira:IT"))  # fmt: skip
+        post, answer_id = await answered(teams, channel)
+        jira.fail(500, times=5)
+        await teams.post(card_action(answer_id, post))
+        assert jira.issues == []
+        told = teams.connector.messages(post["conversation"]["id"])[-1]
+        assert told.text == (
+            messages.TICKET_UNAVAILABLE.format(system="Jira", status=500)
+            + " "
+            + messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
+        )
+        (handed,) = teams.connector.messages(SUPPORT)
+        assert GROUNDED in handed.text and "27 days" in handed.text  # nothing lost
 
 
 async def test_gaps_in_a_channel_leave_out_dm_questions(

@@ -8,7 +8,8 @@ an activity becomes an `ev.InboundMessage`; the service's events become Teams ac
   ChannelMessage.Read.Group) → the conversation service decides: a follow-up in a chain
   it answered, or a help channel's unprompted question (answered only when grounded;
   Teams has no ephemeral messages, so otherwise nothing at all);
-- "Ask a person" (the Adaptive Card action on every answer) → the hand-off;
+- "Ask a person" (the Adaptive Card action on every answer) → the hand-off, out of band
+  (a ticket call may be slow): typing and 202 in the request, the reply proactively;
 - group chat @mention → answer in the chat, public documents only;
 - 1:1 chat (`conversationType: personal`, explicitly) → every message is a question,
   streamed; answered with the asker's permissions only on `msteams` in our tenant
@@ -107,15 +108,25 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         personal = is_personal(activity)
         text = question_text(activity, strip_mention=not personal)
         msg = await self._inbound(turn_context, personal, text)
+        reference = TurnContext.get_conversation_reference(activity)
         answer_id = handoff_request(activity)
         if answer_id is not None:
-            if self.handoff is not None and self.conversation.allowed_here(msg):
-                await self.handoff.run(
-                    turn_context, answer_id, await self._identified(turn_context, msg)
+            # "Ask a person": acknowledged here (typing, then an empty 202); the ticket
+            # call and the replies happen out of band. A redelivered click does nothing.
+            handoff = self.handoff
+            if (
+                handoff is not None
+                and self.conversation.allowed_here(msg)
+                and await self.conversation.first_delivery(msg)
+            ):
+                asker = await self._identified(turn_context, msg)
+                await self._typing(turn_context, msg)
+                self.background.spawn(
+                    handoff.run(reference, answer_id, asker),
+                    name=f"teams-handoff-{msg.message_id}",
                 )
             return
         command = is_admin_command(text) if personal else msg.addressed
-        reference = TurnContext.get_conversation_reference(activity)
         if self.admin is not None and command and (personal or is_help_channel_command(text)):
             if self.conversation.allowed_here(msg) and await self.conversation.first_delivery(msg):
                 place = Place(channel_id=msg.channel_id, private=msg.is_dm)

@@ -11,8 +11,8 @@ question in an auto-answer channel gets no offer at all (nothing others would se
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from botbuilder.core import BotAdapter, TurnContext
@@ -20,6 +20,7 @@ from botbuilder.schema import Activity, Attachment, ConversationAccount, Convers
 
 from bot import messages
 from bot.adapters.teams.activities import text_activity
+from bot.adapters.teams.delivery import proactive
 from bot.adapters.teams.retry import with_retry
 from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
@@ -80,6 +81,12 @@ def request_text(result: HandOffResult, who: str) -> str:
 
 
 class TeamsHandOff:
+    """The hand-off of one click, out of band: the click (an `Action.Submit` message
+    activity, acknowledged in its request with the typing indicator and an empty 202 —
+    no invoke body) starts `run` in a background task; the ticket call (a slow Jira or
+    Zendesk, with its retries) and the posts happen after the request has ended, and
+    the asker is told in the thread through the proactive `continue_conversation`."""
+
     def __init__(
         self,
         conversation: ConversationService,
@@ -97,32 +104,52 @@ class TeamsHandOff:
         self.tenant_id = tenant_id
         self.support_hint = support_hint
 
-    async def run(self, turn_context: TurnContext, answer_id: int, asker: Asker) -> None:
+    async def run(self, reference: ConversationReference, answer_id: int, asker: Asker) -> None:
+        """Escalate and tell the asker in the conversation `reference` names (replying to
+        the click). Never raises: a failure ends as the generic apology and a log line."""
+        try:
+            text = await self._escalate(reference, answer_id, asker)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("teams hand-off failed answer_id=%d", answer_id)
+            text = messages.GENERIC_APOLOGY
+
+        async def reply(ctx: TurnContext) -> None:
+            await with_retry(lambda: ctx.send_activity(text_activity(text)), what="handoff")
+
+        try:
+            await proactive(self.adapter, self.app_id, reference, reply)
+        except Exception as exc:
+            log.error(
+                "teams hand-off reply not delivered answer_id=%d error=%s",
+                answer_id,
+                type(exc).__name__,
+            )
+
+    async def _escalate(
+        self, reference: ConversationReference, answer_id: int, asker: Asker
+    ) -> str:
+        """The hand-off itself; the text telling the asker what happened."""
         ref = await self.conversation.find_answer(PLATFORM, answer_id=answer_id)
         if ref is None:
-            await self._reply(turn_context, messages.HANDOFF_GONE)
-            return
+            return messages.HANDOFF_GONE
         link = thread_link(ref.thread, self.tenant_id)
         result = await self.handoff.escalate(PLATFORM, answer_id, asker, link)
         if result.status is HandOffStatus.UNKNOWN:
-            await self._reply(turn_context, messages.HANDOFF_GONE)
-        elif result.status is HandOffStatus.ALREADY:
-            await self._reply(turn_context, messages.HANDOFF_ALREADY)
-        elif result.ticket is not None:
+            return messages.HANDOFF_GONE
+        if result.status is HandOffStatus.ALREADY:
+            return messages.HANDOFF_ALREADY
+        if result.ticket is not None:
             ticket = result.ticket
-            await self._reply(
-                turn_context,
-                messages.HANDOFF_TICKET.format(
-                    system=ticket.system.capitalize(), key=ticket.key, url=ticket.url
-                ),
+            return messages.HANDOFF_TICKET.format(
+                system=ticket.system.capitalize(), key=ticket.key, url=ticket.url
             )
-        else:
-            prefix = f"{result.ticket_failure} " if result.ticket_failure else ""
-            text = await self._to_target(turn_context, result, asker)
-            await self._reply(turn_context, prefix + text)
+        prefix = f"{result.ticket_failure} " if result.ticket_failure else ""
+        return prefix + await self._to_target(reference, result, asker)
 
     async def _to_target(
-        self, turn_context: TurnContext, result: HandOffResult, asker: Asker
+        self, reference: ConversationReference, result: HandOffResult, asker: Asker
     ) -> str:
         """Post to the target channel; the text telling the asker what happened."""
         if not result.target:
@@ -132,11 +159,10 @@ class TeamsHandOff:
             return messages.HANDOFF_TARGET_UNREACHABLE.format(
                 target=messages.HANDOFF_TEAMS_TARGET, support_hint=self.support_hint
             )
-        activity = turn_context.activity
-        reference = ConversationReference(
-            channel_id=activity.channel_id,
-            service_url=activity.service_url,
-            bot=activity.recipient,
+        target = ConversationReference(
+            channel_id=reference.channel_id,
+            service_url=reference.service_url,
+            bot=reference.bot,
             conversation=ConversationAccount(
                 id=result.target,
                 is_group=True,
@@ -150,15 +176,10 @@ class TeamsHandOff:
             await with_retry(lambda: ctx.send_activity(text_activity(text)), what="handoff")
 
         try:
-            await self.adapter.continue_conversation(reference, post, self.app_id)
+            await self.adapter.continue_conversation(target, post, self.app_id)
         except Exception as exc:
             log.error("teams hand-off post failed target=%s error=%s", result.target, exc)
             return messages.HANDOFF_TARGET_UNREACHABLE.format(
                 target=messages.HANDOFF_TEAMS_TARGET, support_hint=self.support_hint
             )
         return messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
-
-    async def _reply(self, turn_context: TurnContext, text: str) -> Any:
-        return await with_retry(
-            lambda: turn_context.send_activity(text_activity(text)), what="handoff"
-        )
