@@ -24,7 +24,7 @@ from llama_index.core.vector_stores.types import MetadataFilters
 
 from bot import messages
 from bot.answering.context import with_neighbours
-from bot.answering.dialogue import combined_query, is_english, is_follow_up
+from bot.answering.dialogue import amounts_as_written, combined_query, is_english, is_follow_up
 from bot.answering.extractive import scored_excerpt
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.relevance import answers, confident
@@ -172,20 +172,20 @@ class AnswerEngine:
         """The search query and its passages. Without an LLM a message is searched on its
         own first; it is read with the previous question only when it opens with a
         connective, or refers back / is too short and does not retrieve confidently alone."""
-        query = await self.search_query(question)
+        query = amounts_as_written(await self.search_query(question))
         passages = await self.retrieve(
             query, scope, restrict=restrict, min_similarity=min_similarity
         )
         history = [t for t in question.thread_history if t.text.strip()]
         if self.generator is None and history and is_follow_up(query, confident(query, passages)):
-            combined = combined_query(query, history)
+            combined = amounts_as_written(combined_query(query, history))
             passages = await self.retrieve(
                 combined, scope, restrict=restrict, min_similarity=min_similarity
             )
             query = combined
         elif history and not answers(query, passages) and is_follow_up(question.text, False):
             # a rewrite that did not resolve the follow-up: read it with the previous question
-            combined = combined_query(question.text, history)
+            combined = amounts_as_written(combined_query(question.text, history))
             retried = await self.retrieve(
                 combined, scope, restrict=restrict, min_similarity=min_similarity
             )

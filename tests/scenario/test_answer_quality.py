@@ -23,6 +23,8 @@ def test_dev_set_in_extractive_mode(onnx_embedder: OnnxEmbedding) -> None:
     assert summary["checks"]["no_restricted_fact"]["rate"] == 1.0, summary["failed"]
     assert summary["categories"]["non_english"]["rate"] == 1.0
     assert summary["categories"]["topic_switch"]["rate"] == 1.0
+    # 4/8 before a follow-up replaced the slot it changes; fu-paris waits on the per-diem row
+    assert summary["categories"]["follow_up"]["passed"] >= 7
     assert summary["categories"]["not_found"]["rate"] >= 0.8
     assert summary["overall"]["rate"] >= OVERALL_FLOOR, summary
 

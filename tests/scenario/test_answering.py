@@ -275,6 +275,43 @@ def test_extractive_follow_up_uses_the_previous_question(extractive: Services) -
     assert "files:hr/contractor-policy.md" in [c.doc_id for c in answer.citations]
 
 
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "searched", "shown", "page"),
+    [
+        (
+            "who approves an expense claim of 800 euros?",
+            "and above 5000?",
+            "who approves an expense claim above 5,000?",
+            "Financial Controller",
+            "files:finance/expenses-policy.md",
+        ),
+        (
+            "can I work from another country for a while?",
+            "what if it's outside the EU?",
+            "can I work outside the EU for a while?",
+            "**4 weeks**",
+            "files:hr/remote-work-policy.md",
+        ),
+        (
+            "how do I set up the VPN on Windows?",
+            "what about linux?",
+            "how do I set up the VPN on linux?",
+            "nwconnect",
+            "files:it/vpn-setup-linux.md",
+        ),
+    ],
+)
+def test_extractive_follow_up_changes_one_slot_of_the_previous_question(
+    extractive: Services, previous: str, follow_up: str, searched: str, shown: str, page: str
+) -> None:
+    first, _ = ask(extractive.engine, previous)
+    history = (Turn("user", previous), Turn("assistant", first.text))
+    answer, _ = ask(extractive.engine, follow_up, history=history)
+    assert answer.grounded and answer.search_query == searched
+    assert shown in answer.text
+    assert page in [c.doc_id for c in answer.citations]
+
+
 def test_dm_scope_includes_the_askers_groups_and_channel_scope_does_not(
     extractive: Services,
 ) -> None:
