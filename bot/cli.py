@@ -9,13 +9,16 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from bot import messages
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 app = typer.Typer(
     add_completion=False,
@@ -55,7 +58,7 @@ def _check_as(as_user: str | None) -> None:
         raise typer.Exit(2)
 
 
-def _refuse_empty_index(settings: Settings, services: Any | None = None) -> None:
+def _refuse_empty_index(settings: Settings, services: Services | None = None) -> None:
     """Asking before any sync: say so (exit 1) instead of answering from nothing. A fresh
     embedded install is recognised before anything is opened, so nothing is written."""
     if services is None:
@@ -78,10 +81,10 @@ def _logging(settings: Settings, quiet: bool = True) -> None:
     logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)
 
 
-def _services(settings: Settings) -> Any:
+def _services(settings: Settings, answering: bool = True) -> Services:
     from bot.services import build_services
 
-    return build_services(settings)
+    return build_services(settings, answering=answering)
 
 
 @app.command()
@@ -140,7 +143,6 @@ def chat(
 ) -> None:
     """A terminal chat with the bot; the conversation is context for follow-ups."""
     from bot.adapters.terminal import chat_loop
-    from connectors.registry import configured_sources
 
     _check_as(as_user)
     settings = _settings()
@@ -157,7 +159,7 @@ def chat(
         else messages.CLI_MODE_EXTRACTIVE
     )
     banner = messages.CLI_CHAT_BANNER.format(
-        sources=", ".join(configured_sources(settings)) or "-", who=who, mode=mode
+        sources=", ".join(services.sources) or "-", who=who, mode=mode
     )
     try:
         asyncio.run(chat_loop(services.conversation, as_user, banner))
@@ -174,7 +176,7 @@ def status(
 
     settings = _settings()
     _logging(settings)
-    services = _services(settings)
+    services = _services(settings, answering=False)
     report = collect_status(services)
     typer.echo(json.dumps(report, default=str) if as_json else render_status(report))
 
@@ -266,16 +268,20 @@ def serve() -> None:
 def worker() -> None:
     """Run the sync scheduler and serve reindex requests (production worker process)."""
     from bot.checks import check_sources
-    from bot.conversation.store import ChatStore
+    from bot.services import build_services
     from connectors.registry import configured_sources
-    from connectors.worker import run_worker
+    from connectors.worker import run_until_signalled
 
     settings = _settings(check_sources)
     _logging(settings, quiet=False)
     if not configured_sources(settings):
         typer.echo(messages.CLI_NO_SOURCES, err=True)
         raise typer.Exit(2)
-    run_worker(settings, retention=lambda state: ChatStore(state.engine).prune)
+    services = build_services(settings, answering=False)
+    try:
+        run_until_signalled(services.worker())
+    finally:
+        services.close()
 
 
 def _register_help_channels() -> None:

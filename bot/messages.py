@@ -61,16 +61,6 @@ CLI_SYNC_SUMMARY = (
     "{failed} failed, {chunks_embedded} chunks embedded in {seconds:.1f}s"
 )
 CLI_SYNC_FAILED = "{source}: sync failed: {error}"
-CLI_SYNC_BUSY = (
-    "{source}: another sync of this source is running (a worker or another `helpdesk sync`); "
-    "nothing was changed. Try again when it has finished (`helpdesk status`)."
-)
-CLI_SYNC_BUSY_HOLDER = (
-    "{source}: another sync of this source is running ({holder}, lease held until "
-    "{until} UTC); nothing was changed. Try again when it has finished (`helpdesk status`)."
-)
-CLI_SYNC_HOLDER_PROCESS = "process {pid} on {host}"
-CLI_SYNC_HOLDER_OWNER = "held by {owner}"
 CLI_SYNC_STOPPING = (
     "Ctrl-C: stopping the {source} sync once the batch in hand is indexed, keeping what is "
     "indexed so far (press Ctrl-C again to stop at once)…"
@@ -335,7 +325,6 @@ TEAMS_TRUNCATED = "(Answer shortened to fit Teams' message size limit — see th
 EMPTY_QUESTION = "What would you like to know? Ask me a question after the @mention."
 SLACK_TRUNCATED = "_(Answer shortened to fit Slack's message size limit — see the sources.)_"
 SLACK_SOURCES_LINE = "[{number}] {title} — {source}, {updated}"
-SLACK_FEEDBACK_PROMPT = "Was this helpful?"
 SLACK_FEEDBACK_UP = "👍 Helpful"
 SLACK_FEEDBACK_DOWN = "👎 Not helpful"
 FEEDBACK_THANKS = "Thanks for the feedback!"

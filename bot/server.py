@@ -66,15 +66,6 @@ def check_slack_settings(settings: Settings) -> None:
         )
 
 
-def _admin(services: Services) -> Any:
-    try:
-        from bot.admin import AdminCommands
-    except ImportError:  # pragma: no cover - only while the admin module is missing
-        log.warning("bot.admin is not available: /helpdesk admin commands disabled")
-        return None
-    return AdminCommands(services)
-
-
 def create_app(
     services: Services,
     *,
@@ -88,7 +79,7 @@ def create_app(
     check_teams(settings)
     app = web.Application()
     app[SERVICES_KEY] = services
-    admin = _admin(services)
+    admin = services.admin
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "mode": services.engine.mode})
@@ -199,19 +190,7 @@ def _socket_mode(slack: SlackBot, app_token: str) -> Any:
 
 def _embedded_worker(services: Services) -> Any:
     async def context(_app: web.Application) -> AsyncIterator[None]:
-        try:
-            from connectors.worker import Worker
-        except ImportError:  # pragma: no cover - only while the worker module is missing
-            log.warning("connectors.worker is not available: no in-process sync (RUN_WORKER)")
-            yield
-            return
-        worker = Worker(
-            services.settings,
-            services.state,
-            services.index,
-            services.embedder,
-            retention=services.chat.prune,
-        )
+        worker = services.worker()
         await asyncio.to_thread(worker.start)
         try:
             yield

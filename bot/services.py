@@ -1,10 +1,20 @@
-"""The composition root: builds the state store, index, embedder and answer engine
-from the settings, once, and hands them to the CLI, the server and the worker."""
+"""The composition root: the one place that builds the process from the settings.
+
+settings → state store, index, embedder (opened once, here) → answer engine → services
+(conversation, admin, hand-off, help-channel settings) and the sync side (connectors,
+the sync job, the worker). `helpdesk serve`, `worker`, `chat`, `ask`, `status` and `sync`
+call `build_services` and take what they need from the result; none of them opens
+the state, the index or the embedder, or builds a worker or a connector, itself.
+
+The chat side is built on first use: a process that only syncs (`helpdesk sync`,
+`helpdesk worker`) never builds the answer engine or imports the Claude SDK.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.embeddings import BaseEmbedding
@@ -20,75 +30,168 @@ from bot.helpchannels.tickets import TicketSettings
 from bot.settings import Settings
 from connectors.embedder import make_embedder
 from connectors.index import ChunkIndex, open_configured_index
+from connectors.leases import make_owner
 from connectors.no_telemetry import disable_library_telemetry
+from connectors.registry import configured_sources, connector_factories
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
+from connectors.sync_job import ConnectorFactory, SyncJob
+from connectors.worker import Worker
 
 if TYPE_CHECKING:
+    from bot.admin import AdminCommands
     from bot.answering.claude import ClaudeGenerator
 
 log = logging.getLogger(__name__)
 
+ClaudeFactory = Callable[[], "ClaudeGenerator"]
 
-@dataclass
+
 class Services:
-    settings: Settings
-    state: StateStore
-    index: ChunkIndex
-    embedder: BaseEmbedding
-    engine: AnswerEngine
-    chat: ChatStore
-    conversation: ConversationService
-    channels: ChannelSettingsRepository
-    handoff: HandOff
+    """Everything one process uses, built once from the settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        state: StateStore,
+        index: ChunkIndex,
+        embedder: BaseEmbedding,
+        *,
+        claude: ClaudeFactory | None = None,
+        generator: LazyClaude | None = None,
+        tickets: TicketSettings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.state = state
+        self.index = index
+        self.embedder = embedder
+        self._claude = claude
+        self._generator = generator
+        self._tickets = tickets or TicketSettings()
+
+    # ------------------------------------------------------------------ sync side
+    @property
+    def sources(self) -> list[str]:
+        """The configured sources, in the order they sync."""
+        return configured_sources(self.settings)
+
+    def connectors(self, names: list[str] | None = None) -> dict[str, ConnectorFactory]:
+        """How each source's connector is built (default: every configured source)."""
+        return connector_factories(self.settings, self.state, names)
 
     def sync_engine(self) -> SyncEngine:
         return SyncEngine(self.index, self.state, self.embedder)
+
+    def sync_job(self, owner: str | None = None) -> SyncJob:
+        """One leased sync of one source: what the worker runs, and `helpdesk sync`."""
+        return SyncJob(
+            self.state,
+            self.index,
+            self.embedder,
+            owner=owner or make_owner(),
+            lease_seconds=self.settings.worker_lease_seconds,
+        )
+
+    def worker(self, connectors: dict[str, ConnectorFactory] | None = None, **kw: Any) -> Worker:
+        """The sync scheduler on this process's state and index (`helpdesk worker`, or
+        embedded in `helpdesk serve`); it prunes the chat store too. `connectors`
+        overrides the configured sources (tests feed in-memory ones)."""
+        return Worker(
+            self.settings.worker_settings(),
+            self.state,
+            self.index,
+            self.embedder,
+            connectors=self.connectors() if connectors is None else connectors,
+            retention=self.chat.prune,
+            **kw,
+        )
+
+    # ------------------------------------------------------------------ chat side
+    @cached_property
+    def engine(self) -> AnswerEngine:
+        generator = self._generator
+        if generator is None and self._claude is not None:
+            generator = LazyClaude(self._claude)
+        settings = self.settings
+        return AnswerEngine(
+            self.index,
+            self.embedder,
+            self.state,
+            generator,
+            top_k=settings.retrieval_top_k,
+            min_similarity=settings.retrieval_min_score,
+            support_hint=settings.support_hint,
+        )
+
+    @cached_property
+    def chat(self) -> ChatStore:
+        return ChatStore(self.state.engine)
+
+    @cached_property
+    def channels(self) -> ChannelSettingsRepository:
+        return ChannelSettingsRepository(self.state.engine)
+
+    @cached_property
+    def _channel_lookup(self) -> ChannelSettingsLookup:
+        return ChannelSettingsLookup(self.channels)
+
+    @cached_property
+    def conversation(self) -> ConversationService:
+        return ConversationService(
+            self.engine,
+            self.chat,
+            allow_external_channels=self.settings.allow_external_channels,
+            help_channels=HelpChannels(self._channel_lookup, self.state.document_urls),
+            auto_answer_min_score=self.settings.auto_answer_min_score,
+        )
+
+    @cached_property
+    def handoff(self) -> HandOff:
+        return HandOff(
+            self.chat,
+            self._channel_lookup,
+            self._tickets,
+            default_targets={"slack": self.settings.slack_escalation_mention},
+        )
+
+    @cached_property
+    def admin(self) -> AdminCommands:
+        """The admin commands both chat adapters call."""
+        from bot.admin import AdminCommands  # it builds on these services
+
+        return AdminCommands(self)
+
+    def close(self) -> None:
+        self.state.dispose()
 
 
 def build_services(
     settings: Settings,
     *,
+    answering: bool = True,
     embedder: BaseEmbedding | None = None,
     anthropic_http_client: Any = None,
     tickets: TicketSettings | None = None,
 ) -> Services:
+    """`answering=False` for a process that only syncs: the chat side is then built only
+    if something asks for it."""
     disable_library_telemetry()  # every process that answers or syncs builds these
-    generator = None
+    claude: ClaudeFactory | None = None
     if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
-        # `import anthropic` takes about a second: it runs in a background thread while
-        # the state, the index and the embedding model open (and the question is embedded)
-        generator = LazyClaude(lambda: _claude(settings, anthropic_http_client))
+
+        def claude() -> ClaudeGenerator:
+            return _claude(settings, anthropic_http_client)
+
+    # `import anthropic` takes about a second: it runs in a background thread while the
+    # state, the index and the embedding model open (and the question is embedded)
+    generator = LazyClaude(claude) if answering and claude is not None else None
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
-    index = open_configured_index(settings)
+    index = open_configured_index(settings.index_settings())
     embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
-    engine = AnswerEngine(
-        index,
-        embedder,
-        state,
-        generator,
-        top_k=settings.retrieval_top_k,
-        min_similarity=settings.retrieval_min_score,
-        support_hint=settings.support_hint,
+    return Services(
+        settings, state, index, embedder, claude=claude, generator=generator, tickets=tickets
     )
-    chat = ChatStore(state.engine)
-    channels = ChannelSettingsRepository(state.engine)
-    lookup = ChannelSettingsLookup(channels)
-    conversation = ConversationService(
-        engine,
-        chat,
-        allow_external_channels=settings.allow_external_channels,
-        help_channels=HelpChannels(lookup, state.document_urls),
-        auto_answer_min_score=settings.auto_answer_min_score,
-    )
-    handoff = HandOff(
-        chat,
-        lookup,
-        tickets or TicketSettings(),
-        default_targets={"slack": settings.slack_escalation_mention},
-    )
-    return Services(settings, state, index, embedder, engine, chat, conversation, channels, handoff)
 
 
 def _claude(settings: Settings, http_client: Any) -> ClaudeGenerator:

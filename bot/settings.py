@@ -13,6 +13,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
+from connectors.sync_settings import IndexSettings, WorkerSettings
 
 CsvList = Annotated[list[str], NoDecode]
 
@@ -165,9 +166,26 @@ class Settings(BaseSettings):
             retry_budget_seconds=self.sync_retry_budget_seconds,
         )
 
-    def sync_interval_minutes(self, source: str) -> float:
-        value = getattr(self, f"sync_interval_minutes_{source}", None)
-        return float(value) if value is not None else 10.0
+    def index_settings(self) -> IndexSettings:
+        key = self.weaviate_api_key
+        return IndexSettings(
+            data_dir=self.helpdesk_data_dir,
+            weaviate_url=self.weaviate_url,
+            weaviate_api_key=key.get_secret_value() if key else None,
+            collection=self.weaviate_collection,
+        )
+
+    def worker_settings(self) -> WorkerSettings:
+        return WorkerSettings(
+            lease_seconds=self.worker_lease_seconds,
+            poll_seconds=self.worker_poll_seconds,
+            retention_days=self.retention_days,
+            interval_minutes={
+                "confluence": self.sync_interval_minutes_confluence,
+                "drive": self.sync_interval_minutes_drive,
+                "files": self.sync_interval_minutes_files,
+            },
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

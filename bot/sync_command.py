@@ -1,4 +1,9 @@
-"""`helpdesk sync`: one sync of one source or of every configured source."""
+"""`helpdesk sync`: one sync of one source or of every configured source.
+
+Each source runs as the worker's job does (`SyncJob.run`, connectors/sync_job.py: the
+same lease, request claiming, run record and fail-closed rules); this module only adds
+what a terminal needs: the Ctrl-C handling, the progress bar and the printed or JSON
+summary."""
 
 from __future__ import annotations
 
@@ -9,18 +14,19 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot import messages
 from bot.settings import Settings
-from connectors.base import Connector, SyncMode
-from connectors.leases import Lease, make_owner
-from connectors.registry import build_connector, configured_sources, known_sources
-from connectors.reindex_requests import recover_stale
-from connectors.sync import SyncEngine, SyncProgress
-from connectors.worker import lease_name
+from connectors.base import SyncMode
+from connectors.registry import configured_sources, known_sources
+from connectors.sync import SyncProgress
+from connectors.sync_job import Busy, ConnectorFactory, StopSignal, SyncJob
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def _progress_bar(source: str) -> tuple[Any, Any]:
@@ -47,10 +53,10 @@ INTERRUPTED_EXIT = 130  # the shell's convention for a command ended by SIGINT
 
 
 @contextmanager
-def _ctrl_c(source: list[str]) -> Iterator[threading.Event]:
+def _ctrl_c(source: list[str]) -> Iterator[StopSignal]:
     """First Ctrl-C: stop after the document in hand (its batch is committed, the run ends
     "interrupted"). A second Ctrl-C stops at once (KeyboardInterrupt)."""
-    pressed = threading.Event()
+    pressed = StopSignal(reason=messages.CLI_SYNC_RUN_CTRL_C)
 
     def handler(_signum: int, _frame: FrameType | None) -> None:
         if pressed.is_set():
@@ -68,81 +74,63 @@ def _ctrl_c(source: list[str]) -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _run_one(
-    engine: SyncEngine,
-    connector: Connector,
-    mode: SyncMode,
-    name: str,
-    tty: bool,
-    lease: Lease,
-    pressed: threading.Event,
-) -> SyncProgress:
-    def stop() -> bool:
-        return lease.lost.is_set() or pressed.is_set()
-
-    run_id = engine.state.start_run(name, mode.value)
-    try:
-        if not tty:
-            progress = engine.run(connector, mode, should_stop=stop, run_id=run_id)
-        else:
-            bar, task = _progress_bar(name)
-
-            def on_progress(p: SyncProgress) -> None:
-                bar.update(task, completed=p.done, total=p.total)
-
-            with bar:
-                progress = engine.run(
-                    connector, mode, on_progress=on_progress, should_stop=stop, run_id=run_id
-                )
-        if progress.status == "interrupted" and pressed.is_set():
-            engine.state.update_run(run_id, error=messages.CLI_SYNC_RUN_CTRL_C)
-        return progress
-    except KeyboardInterrupt:
-        # stopped at once mid-batch: the dirty flags make the next run redo that batch
-        engine.state.finish_run(run_id, "interrupted", error=messages.CLI_SYNC_RUN_CTRL_C)
-        raise
+def _chosen_sources(settings: Settings, source: str | None) -> list[str] | None:
+    """The sources to sync, or None after saying why the request is a usage error."""
+    configured = configured_sources(settings)
+    if source is None:
+        if not configured:
+            typer.echo(messages.CLI_NO_SOURCES, err=True)
+            return None
+        return configured
+    if source not in known_sources():
+        typer.echo(
+            messages.CLI_UNKNOWN_SOURCE.format(
+                source=source, configured=", ".join(configured) or "none"
+            ),
+            err=True,
+        )
+        return None
+    if source not in configured:
+        typer.echo(
+            messages.CLI_NOT_CONFIGURED.format(
+                source=source, hint=messages.CLI_NOT_CONFIGURED_HINTS.get(source, "")
+            ),
+            err=True,
+        )
+        return None
+    return [source]
 
 
 def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: bool) -> int:
     from bot.services import build_services
 
-    configured = configured_sources(settings)
-    if source is not None:
-        if source not in known_sources():
-            typer.echo(
-                messages.CLI_UNKNOWN_SOURCE.format(
-                    source=source, configured=", ".join(configured) or "none"
-                ),
-                err=True,
-            )
-            return 2
-        if source not in configured:
-            typer.echo(
-                messages.CLI_NOT_CONFIGURED.format(
-                    source=source, hint=messages.CLI_NOT_CONFIGURED_HINTS.get(source, "")
-                ),
-                err=True,
-            )
-            return 2
-        names = [source]
-    else:
-        names = configured
-    if not names:
-        typer.echo(messages.CLI_NO_SOURCES, err=True)
+    names = _chosen_sources(settings, source)
+    if names is None:
         return 2
-    services = build_services(settings)
-    engine = services.sync_engine()
+    services = build_services(settings, answering=False)
+    try:
+        return _sync(services, names, full=full, as_json=as_json)
+    finally:
+        services.close()
+
+
+def _sync(services: Services, names: list[str], *, full: bool, as_json: bool) -> int:
+    job = services.sync_job()
+    connectors = services.connectors(names)
     mode = SyncMode.FULL if full else SyncMode.INCREMENTAL
+    tty = sys.stderr.isatty() and not as_json
     results: list[dict[str, Any]] = []
     failed = False
-    tty = sys.stderr.isatty() and not as_json
     current = [names[0]]
     with _ctrl_c(current) as pressed:
         try:
-            failed = _sync_each(
-                settings, services, engine, names, mode, tty, pressed, current, results, as_json
-            )
-        except KeyboardInterrupt:
+            for name in names:
+                if pressed.is_set():
+                    break
+                current[0] = name
+                outcome = _run_one(job, name, connectors[name], mode, tty, pressed)
+                failed = _report(outcome, name, pressed, results, as_json) or failed
+        except KeyboardInterrupt:  # the second Ctrl-C: the job recorded the run
             pressed.set()
             typer.echo(messages.CLI_SYNC_INTERRUPTED_AT_ONCE.format(source=current[0]))
     if as_json:
@@ -156,87 +144,60 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
     return 1 if failed else 0
 
 
-def _sync_each(
-    settings: Settings,
-    services: Any,
-    engine: SyncEngine,
-    names: list[str],
-    mode: SyncMode,
-    tty: bool,
-    pressed: threading.Event,
-    current: list[str],
+def _run_one(
+    job: SyncJob, name: str, build: ConnectorFactory, mode: SyncMode, tty: bool, pressed: StopSignal
+) -> SyncProgress | Busy:
+    if not tty:
+        return job.run(name, build, mode, stop=pressed)
+    bar, task = _progress_bar(name)
+
+    def on_progress(p: SyncProgress) -> None:
+        bar.update(task, completed=p.done, total=p.total)
+
+    with bar:
+        return job.run(name, build, mode, stop=pressed, on_progress=on_progress)
+
+
+def _report(
+    outcome: SyncProgress | Busy,
+    name: str,
+    pressed: StopSignal,
     results: list[dict[str, Any]],
     as_json: bool,
 ) -> bool:
-    failed = False
-    for name in names:
-        if pressed.is_set():
-            break
-        current[0] = name
-        try:
-            connector = build_connector(name, settings, services.state)
-        except Exception as exc:  # a source that cannot even be built is a failed sync
-            failed = True
-            services.state.clear_source_memberships(name)  # fail closed, as a failed run
-            typer.echo(messages.CLI_SYNC_FAILED.format(source=name, error=exc), err=True)
-            results.append({"source": name, "error": str(exc)})
-            continue
-        # the same lease as the worker's: a source never syncs twice at once
-        lease = Lease(services.state, lease_name(name), make_owner(), settings.worker_lease_seconds)
-        if not lease.acquire():
-            failed = True
-            busy = _busy_message(name, lease)
-            typer.echo(busy, err=True)
-            results.append({"source": name, "error": busy})
-            continue
-        try:
-            with lease.kept_alive():
-                # holding the lease: a run still marked running belongs to a dead process
-                recover_stale(services.state, name)
-                progress = _run_one(engine, connector, mode, name, tty, lease, pressed)
-        finally:
-            lease.release()
-        summary = progress.summary()
-        if progress.status == "failed":
-            failed = True
-            summary["error"] = progress.error
-        if progress.status == "interrupted" and pressed.is_set():
-            summary["interrupted"] = True
-        results.append(summary)
-        if not as_json:
-            if progress.status == "interrupted" and pressed.is_set():
-                typer.echo(
-                    messages.CLI_SYNC_INTERRUPTED.format(
-                        source=name,
-                        done=progress.done,
-                        of_total=f" of {progress.total}" if progress.total else "",
-                    )
-                )
-            if progress.status == "failed":
-                typer.echo(messages.CLI_SYNC_FAILED.format(source=name, error=progress.error))
-            typer.echo(messages.CLI_SYNC_SUMMARY.format(**progress.summary()))
-            for failure in progress.failures[:10]:
-                typer.echo(
-                    messages.CLI_SYNC_FAILURE_LINE.format(
-                        title=failure.get("title") or failure.get("doc_id"),
-                        reason=failure.get("reason"),
-                    )
-                )
-            for note in [] if pressed.is_set() else progress.notes[:5]:
-                typer.echo(f"  · {note}")
-    return failed
-
-
-def _busy_message(source: str, lease: Lease) -> str:
-    """Who holds the source's lease (a process that may really be alive: a dead one on
-    this host was already taken over by `acquire`)."""
-    holder = lease.blocked_by
-    if holder is None:
-        return messages.CLI_SYNC_BUSY.format(source=source)
-    who = (
-        messages.CLI_SYNC_HOLDER_PROCESS.format(pid=holder.pid, host=holder.host)
-        if holder.pid is not None and holder.host
-        else messages.CLI_SYNC_HOLDER_OWNER.format(owner=holder.owner)
-    )
-    until = holder.expires_at.strftime("%H:%M:%S")
-    return messages.CLI_SYNC_BUSY_HOLDER.format(source=source, holder=who, until=until)
+    """Print (or keep for --json) one source's outcome; True when it failed."""
+    if isinstance(outcome, Busy):
+        typer.echo(outcome.message, err=True)
+        results.append({"source": name, "error": outcome.message})
+        return True
+    progress = outcome
+    stopped = progress.status == "interrupted" and pressed.is_set()
+    summary = progress.summary()
+    if progress.status == "failed":
+        summary["error"] = progress.error
+    if stopped:
+        summary["interrupted"] = True
+    results.append(summary)
+    if as_json:
+        return progress.status == "failed"
+    if stopped:
+        typer.echo(
+            messages.CLI_SYNC_INTERRUPTED.format(
+                source=name,
+                done=progress.done,
+                of_total=f" of {progress.total}" if progress.total else "",
+            )
+        )
+    if progress.status == "failed":
+        typer.echo(messages.CLI_SYNC_FAILED.format(source=name, error=progress.error))
+    typer.echo(messages.CLI_SYNC_SUMMARY.format(**progress.summary()))
+    for failure in progress.failures[:10]:
+        typer.echo(
+            messages.CLI_SYNC_FAILURE_LINE.format(
+                title=failure.get("title") or failure.get("doc_id"),
+                reason=failure.get("reason"),
+            )
+        )
+    for note in [] if pressed.is_set() else progress.notes[:5]:
+        typer.echo(f"  · {note}")
+    return progress.status == "failed"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from llama_index.core.schema import BaseNode, NodeWithScore
 from llama_index.core.vector_stores.types import (
@@ -33,6 +33,7 @@ from llama_index.core.vector_stores.types import (
 
 from connectors.base import Acl
 from connectors.chunk_metadata import KEYS
+from connectors.sync_settings import IndexSettings
 
 METADATA_KEYS = KEYS  # connectors/chunk_metadata.py
 
@@ -171,14 +172,13 @@ class ChunkIndex:
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def open_configured_index(config: Any) -> ChunkIndex:
-    """The index the settings describe (`config` is the Settings object, duck-typed)."""
-    key = config.weaviate_api_key
+def open_configured_index(settings: IndexSettings) -> ChunkIndex:
+    """The index the settings describe (`Settings.index_settings()`)."""
     return open_index(
-        config.helpdesk_data_dir,
-        weaviate_url=config.weaviate_url,
-        weaviate_api_key=key.get_secret_value() if key else None,
-        collection=config.weaviate_collection,
+        settings.data_dir,
+        weaviate_url=settings.weaviate_url,
+        weaviate_api_key=settings.weaviate_api_key,
+        collection=settings.collection,
     )
 
 

@@ -130,4 +130,19 @@ FILES_NOT_A_FOLDER = "FILES_PATH {path} is not a folder"
 
 # --- connectors/worker.py (a reindex request's error, shown by the admin commands) ---
 WORKER_SOURCE_NOT_CONFIGURED = "the source {source!r} is not configured"
-WORKER_SOURCE_SETUP_FAILED = "the source could not be set up: {error}"
+
+# --- connectors/sync_job.py (one sync run: the worker's job and `helpdesk sync`) ---
+# a run's error, shown by `helpdesk sync`, `helpdesk status` and the admin commands
+SYNC_SOURCE_SETUP_FAILED = "the source could not be set up: {error}"
+SYNC_STOPPED_AT_ONCE = "stopped at once; the batch in hand is redone by the next run"
+# the source's lease is held by another run (`helpdesk sync` prints it)
+SYNC_BUSY = (
+    "{source}: another sync of this source is running (a worker or another `helpdesk sync`); "
+    "nothing was changed. Try again when it has finished (`helpdesk status`)."
+)
+SYNC_BUSY_HOLDER = (
+    "{source}: another sync of this source is running ({holder}, lease held until "
+    "{until} UTC); nothing was changed. Try again when it has finished (`helpdesk status`)."
+)
+SYNC_HOLDER_PROCESS = "process {pid} on {host}"
+SYNC_HOLDER_OWNER = "held by {owner}"

@@ -1,4 +1,5 @@
-"""Source name -> connector. The CLI, the worker and the admin commands use this.
+"""Source name -> connector. The composition root (bot/services.py) hands the worker and
+`helpdesk sync` one factory per configured source (`connector_factories`).
 
 `config` is the application's settings object, seen through `SourceConfig` (connectors
 never import `bot/`): it hands each connector its own typed settings
@@ -73,3 +74,17 @@ def build_connector(name: str, config: SourceConfig, state: StateStore) -> Conne
         raise KeyError(name)
     builder, _ = SOURCES[name]
     return builder(config, state)
+
+
+def connector_factories(
+    config: SourceConfig, state: StateStore, names: list[str] | None = None
+) -> dict[str, Callable[[], Connector]]:
+    """One factory per source (`names`, default: the configured ones): a connector is
+    built when its run starts, so a source that cannot be built fails that run only."""
+
+    def factory(name: str) -> Callable[[], Connector]:
+        return lambda: build_connector(name, config, state)
+
+    return {
+        name: factory(name) for name in (configured_sources(config) if names is None else names)
+    }

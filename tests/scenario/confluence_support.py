@@ -17,7 +17,6 @@ from connectors.confluence import (
 )
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex
-from connectors.state import StateStore
 from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.confluence_server import Content, FakeConfluence
 
@@ -40,7 +39,6 @@ def make_site(deployment: str = "cloud") -> FakeConfluence:
 
 def connector(
     site: FakeConfluence,
-    state: StateStore,
     spaces: tuple[str, ...] = ("IT", "HR"),
     token: str = "secret",  # noqa: S107
     retry: RetryPolicy = FAST,

@@ -237,7 +237,7 @@ def test_eval_reports_three_retrievers(cli_env: dict[str, str], tmp_path: Path) 
 def test_sync_refuses_to_run_while_another_sync_holds_the_source(cli_env: dict[str, str]) -> None:
     from connectors.leases import Lease
     from connectors.state import StateStore
-    from connectors.worker import lease_name
+    from connectors.sync_job import lease_name
 
     state = StateStore(f"sqlite:///{Path(cli_env['HELPDESK_DATA_DIR']) / 'state.sqlite3'}")
     lease = Lease(state, lease_name("files"), "other-worker:1", 60)

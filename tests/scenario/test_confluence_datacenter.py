@@ -101,7 +101,7 @@ def test_a_deployment_setting_not_understood_is_refused_with_its_message(
     site: FakeConfluence, state: StateStore, fast_engine: SyncEngine, data_dir: Path
 ) -> None:
     page = site.add_page("IT", "Kept", "<p>kept text</p>")
-    run(fast_engine, connector(site, state))
+    run(fast_engine, connector(site))
     conf = settings(site, data_dir, confluence_pat=site.token, confluence_deployment="onprem")
 
     with pytest.raises(SourceError) as caught:
@@ -119,7 +119,7 @@ def test_an_older_server_without_the_permissions_resource_reads_the_expansion(
     site.legacy_permissions = True  # `space/{key}/permissions` answers 404
     leave = site.add_page("HR", "Leave policy", "<p>25 days.</p>")
 
-    progress = run(fast_engine, connector(site, state))
+    progress = run(fast_engine, connector(site))
 
     assert progress.failed == 0
     assert site.count("/rest/api/space/HR?expand=permissions") == 1
@@ -132,12 +132,12 @@ def test_space_permissions_that_cannot_be_read_hide_the_space(
     site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
 ) -> None:
     leave = site.add_page("HR", "Leave policy", "<p>25 days of leave.</p>")
-    run(fast_engine, connector(site, state))
+    run(fast_engine, connector(site))
     hr = frozenset({"group:confluence:hr"})
     assert doc(leave) in hits(index, "25 days of leave", hr)
     site.fail("/rest/api/space/HR/permissions", "malformed", times=10_000)
 
-    progress = fast_engine.run(connector(site, state))
+    progress = fast_engine.run(connector(site))
 
     assert progress.status == "partial"
     reasons = " ".join(f["reason"] for f in progress.failures)
@@ -184,7 +184,7 @@ def test_users_without_a_shown_email_are_named_by_username_and_never_widen(
     site.restrict(secret.id, users=["u1", "u3"])  # carol is not in hr
     site.add_page("HR", "Leave policy", "<p>25 days.</p>")  # the hr group's own page
 
-    run(fast_engine, connector(site, state))
+    run(fast_engine, connector(site))
 
     assert state.document(doc(secret)).acl == Acl(  # type: ignore[union-attr]
         public=False, principals=frozenset({"user:username:u1"})
@@ -204,7 +204,7 @@ def test_a_group_name_with_spaces_is_listed_through_its_encoded_path(
     page = site.add_page("IT", "Runbook", "<p>Escalate to tier two.</p>")
     site.restrict(page.id, groups=["IT Support EMEA"])
 
-    progress = run(fast_engine, connector(site, state))
+    progress = run(fast_engine, connector(site))
 
     assert progress.failed == 0
     assert site.count("/rest/api/group/it%20support%20emea/member") == 1

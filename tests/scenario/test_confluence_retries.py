@@ -51,7 +51,7 @@ def test_a_storm_of_twenty_429_and_503_in_a_row_loses_no_document(
     gave up and failed the documents; the default five-minute budget waits them out."""
     pages = [site.add_page("IT", f"Page {i}", f"<p>text {i}</p>") for i in range(6)]
     conn_waits: list[float] = []
-    conn = connector(site, state, retry=RetryPolicy(), sleep=conn_waits.append)
+    conn = connector(site, retry=RetryPolicy(), sleep=conn_waits.append)
     run(fast_engine, conn)
     site.edit(pages[2].id, body="<p>text 2, revised</p>")
     site.edit(pages[4].id, body="<p>text 4, revised</p>")
@@ -79,7 +79,7 @@ def test_429_storm_503_and_500s_are_survived_with_no_lost_pages(
     site.fail("content/search", 500, times=2)
     waits: list[float] = []
     policy = RetryPolicy(base_delay=0.001, max_delay=0.01, max_retry_after=30)
-    conn = connector(site, state, retry=policy, sleep=waits.append)
+    conn = connector(site, retry=policy, sleep=waits.append)
 
     progress = run(fast_engine, conn)
 
@@ -93,11 +93,11 @@ def test_retries_stop_when_the_time_budget_is_spent(
     site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
 ) -> None:
     it_tree(site)
-    run(fast_engine, connector(site, state))
+    run(fast_engine, connector(site))
     site.fail("content/search", 503, times=10_000)  # never recovers
     waits: list[float] = []
     budget = RetryPolicy(budget_seconds=5, base_delay=1, max_delay=2)
-    progress = fast_engine.run(connector(site, state, retry=budget, sleep=waits.append))
+    progress = fast_engine.run(connector(site, retry=budget, sleep=waits.append))
     assert 0 < sum(waits) <= 2 * 5  # two spaces' listings, each within its budget
     reasons = " ".join(f["reason"] for f in progress.failures)
     assert "Confluence did not answer" in reasons and "SYNC_RETRY_BUDGET_SECONDS" in reasons

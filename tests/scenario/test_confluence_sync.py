@@ -80,7 +80,7 @@ def test_full_sync_pages_blogposts_acls_breadcrumbs_and_paginated_listings(
     other = site.add_page("ARCH", "Not synced", "<p>other space</p>")
     site.v1_cap = site.v2_cap = 2  # every listing pages
 
-    progress = run(fast_engine, connector(site, state), SyncMode.FULL)
+    progress = run(fast_engine, connector(site), SyncMode.FULL)
 
     assert progress.added == 6 and progress.failed == 0
     indexed = set(state.known_documents("confluence"))
@@ -127,7 +127,7 @@ def test_scan_yields_documents_with_version_author_and_storage_text(
         '</tbody></table><ac:structured-macro ac:name="note"><ac:rich-text-body>'
         "<p>Badge required.</p></ac:rich-text-body></ac:structured-macro>",
     )
-    items = list(connector(site, state).scan(SyncRequest(SyncMode.FULL, None, {})))
+    items = list(connector(site).scan(SyncRequest(SyncMode.FULL, None, {})))
     docs = [i for i in items if isinstance(i, SourceDocument)]
     assert len(docs) == 1
     d = docs[0]
@@ -142,7 +142,7 @@ def test_incremental_picks_up_an_edit_through_the_cql_window(
     site: FakeConfluence, state: StateStore, fast_engine: SyncEngine, index: ChunkIndex
 ) -> None:
     _, _, mac = it_tree(site)
-    conn = connector(site, state)
+    conn = connector(site)
     run(fast_engine, conn)
     first_checkpoint = state.checkpoint("confluence")
     site.edit(mac.id, body="<p>Since macOS 15 use the System Settings VPN pane.</p>")
@@ -167,7 +167,7 @@ def test_delete_trash_archive_and_move_out_disappear_in_one_cycle(
 ) -> None:
     home, vpn, mac = it_tree(site)
     gone = [site.add_page("IT", f"Page {i}", f"<p>unique{i} words</p>") for i in range(4)]
-    conn = connector(site, state)
+    conn = connector(site)
     run(fast_engine, conn)
     site.content.pop(gone[0].id)  # deleted (purged)
     site.set_status(gone[1].id, "trashed")
@@ -186,7 +186,7 @@ def test_restricting_a_parent_removes_children_from_public_scope_without_reembed
     site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
 ) -> None:
     home, vpn, mac = it_tree(site)
-    conn = connector(site, state)
+    conn = connector(site)
     run(fast_engine, conn)
     assert doc(mac) in hits(index, "kernel extension")
 
@@ -208,7 +208,7 @@ def test_group_membership_changes_are_synced(
     site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
 ) -> None:
     site.add_page("HR", "Leave policy", "<p>25 days.</p>")
-    conn = connector(site, state)
+    conn = connector(site)
     run(fast_engine, conn)
     assert "group:confluence:hr" not in state.groups_of(["user:carol@example.com"])
     site.add_group("hr", ["u1", "u3"])
@@ -223,7 +223,7 @@ def test_an_unreadable_space_is_hidden_in_that_cycle_and_comes_back_without_reem
 ) -> None:
     _, _, mac = it_tree(site)
     leave = site.add_page("HR", "Leave policy", "<p>25 days of leave.</p>")
-    conn = connector(site, state)
+    conn = connector(site)
     run(fast_engine, conn)
     hr = frozenset({"group:confluence:hr"})
     assert doc(leave) in hits(index, "25 days of leave", hr)
@@ -251,7 +251,7 @@ def test_bad_credentials_give_the_clear_message_and_a_failed_run(
     site: FakeConfluence, state: StateStore, fast_engine: SyncEngine
 ) -> None:
     it_tree(site)
-    progress = fast_engine.run(connector(site, state, token="wrong"))
+    progress = fast_engine.run(connector(site, token="wrong"))
     expected = PAT_REJECTED if site.dc else CREDENTIALS_REJECTED
     assert progress.status == "failed"
     assert progress.error == expected
@@ -266,11 +266,11 @@ def test_a_malformed_body_is_one_failed_document(
 ) -> None:
     ok = site.add_page("IT", "Fine", "<p>fine</p>")
     bad = site.add_page("IT", "Broken", None)
-    progress = fast_engine.run(connector(site, state))
+    progress = fast_engine.run(connector(site))
     assert progress.status == "partial"
     assert progress.failed == 1 and progress.failures[0]["doc_id"] == doc(bad)
     assert set(state.known_documents("confluence")) == {doc(ok)}
-    items = list(connector(site, state).scan(SyncRequest(SyncMode.FULL, None, {})))
+    items = list(connector(site).scan(SyncRequest(SyncMode.FULL, None, {})))
     assert any(isinstance(i, DocumentFailure) and i.doc_id == doc(bad) for i in items)
 
 
@@ -342,7 +342,7 @@ def test_a_sync_killed_mid_way_resumes_without_duplicates(
     assert state.checkpoint("confluence") is not None
 
     engine = SyncEngine(index, state, HashingEmbedding())
-    progress = run(engine, connector(site, state, spaces=("IT",)))
+    progress = run(engine, connector(site, spaces=("IT",)))
 
     # only what was not committed is embedded again: nothing twice, nothing lost
     assert progress.added == 40 - len(rows)
@@ -358,6 +358,6 @@ def test_a_sync_killed_mid_way_resumes_without_duplicates(
         found = index.store.count(f"doc_id = '{doc(p)}'")
         assert found == row.chunk_count
     # a further cycle changes nothing
-    again = run(engine, connector(site, state, spaces=("IT",)))
+    again = run(engine, connector(site, spaces=("IT",)))
     assert (again.added, again.updated, again.deleted, again.chunks_embedded) == (0, 0, 0, 0)
     state.dispose()

@@ -23,7 +23,7 @@ import pytest
 from connectors.index import open_index
 from connectors.leases import Holder, holder
 from connectors.state import StateStore
-from connectors.worker import lease_name
+from connectors.sync_job import lease_name
 from tests.conftest import REPO
 
 DOCS = 400  # several batches of 64, so a kill lands between two commits

@@ -45,11 +45,7 @@ def services(data_dir: Path, kb: Path) -> Services:
 
 @pytest.fixture
 def worker(services: Services, kb: Path) -> Iterator[Worker]:
-    w = Worker(
-        services.settings,
-        services.state,
-        services.index,
-        services.embedder,
+    w = services.worker(
         connectors={"files": lambda: FilesConnector(kb)},
         sync_on_start=False,
         poll_seconds=0.2,

@@ -19,7 +19,8 @@ from bot.models import Asker
 from connectors import reindex_requests as queue
 from connectors.base import Connector
 from connectors.leases import holder
-from connectors.worker import Worker, lease_name
+from connectors.sync_job import lease_name
+from connectors.worker import Worker
 from tests import fixtures_pg
 from tests.conftest import SAMPLES
 from tests.scenario.test_worker_support import (

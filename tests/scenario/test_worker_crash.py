@@ -18,14 +18,15 @@ from connectors.embedder import HashingEmbedding
 from connectors.index import open_index
 from connectors.leases import holder
 from connectors.state import StateStore
-from connectors.worker import Worker, lease_name
+from connectors.sync_job import lease_name
+from connectors.worker import Worker
 from tests import fixtures_pg
 from tests.conftest import REPO
 from tests.scenario.test_worker_support import (
     MemoryConnector,
-    WorkerConfig,
     make_docs,
     wait_until,
+    worker_settings,
 )
 
 db_url = fixtures_pg.db_url  # fixture: each test runs on SQLite and on PostgreSQL
@@ -78,7 +79,7 @@ def test_killed_worker_lease_expires_and_the_next_run_resumes_exactly(
     connector = MemoryConnector("memory", make_docs(DOCS), checkpoint_every=3)
     index = open_index(data)
     worker = Worker(
-        WorkerConfig(worker_lease_seconds=LEASE_SECONDS),
+        worker_settings(lease_seconds=LEASE_SECONDS),
         state,
         index,
         HashingEmbedding(),

@@ -32,6 +32,7 @@ from connectors.base import (
 )
 from connectors.chunking import Chunker
 from connectors.embedder import HashingEmbedding
+from connectors.sync_settings import WorkerSettings
 from connectors.worker import Worker
 
 WHEN = datetime(2026, 1, 5, tzinfo=UTC)
@@ -158,18 +159,9 @@ class MemoryConnector:
             yield SeenAll()
 
 
-class WorkerConfig:
-    """The few settings the worker reads (duck-typed, as connectors/ never imports bot/)."""
-
-    def __init__(self, **values: Any) -> None:
-        self.sources: list[str] = []
-        self.worker_lease_seconds = 2.0
-        self.worker_poll_seconds = 0.2
-        self.interval_minutes = 60.0
-        self.__dict__.update(values)
-
-    def sync_interval_minutes(self, source: str) -> float:
-        return float(self.interval_minutes)
+def worker_settings(**values: Any) -> WorkerSettings:
+    """The worker's typed settings for a scenario: a short lease, a fast poll."""
+    return WorkerSettings(**{"lease_seconds": 2.0, "poll_seconds": 0.2, **values})
 
 
 class Chat:
@@ -210,14 +202,8 @@ def start_worker(
     services: Services, connectors: dict[str, Any] | None = None, **kwargs: Any
 ) -> Worker:
     """A worker on the same state and index (as `helpdesk worker` would be)."""
-    worker = Worker(
-        services.settings,
-        services.state,
-        services.index,
-        services.embedder,
-        connectors=connectors,
-        sync_on_start=kwargs.pop("sync_on_start", False),
-        **kwargs,
+    worker = services.worker(
+        connectors=connectors, sync_on_start=kwargs.pop("sync_on_start", False), **kwargs
     )
     worker.start()
     return worker
@@ -237,7 +223,7 @@ def child_main() -> None:
     state = StateStore(db_url)
     connector = MemoryConnector("memory", make_docs(n), delay=delay, checkpoint_every=3)
     worker = Worker(
-        WorkerConfig(worker_lease_seconds=3.0),
+        worker_settings(lease_seconds=3.0),
         state,
         open_index(data_dir),
         HashingEmbedding(),

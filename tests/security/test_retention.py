@@ -27,7 +27,7 @@ from connectors.index import open_index
 from connectors.state import StateStore, utcnow
 from connectors.worker import Worker
 from tests import fixtures_pg
-from tests.scenario.test_worker_support import WorkerConfig, wait_until
+from tests.scenario.test_worker_support import wait_until, worker_settings
 
 db_url = fixtures_pg.db_url  # fixture: each test runs on SQLite and on PostgreSQL
 
@@ -87,7 +87,7 @@ def test_the_worker_prunes_old_chat_records_and_keeps_recent_ones(
     assert Settings(_env_file=None).retention_days == 90
 
     worker = Worker(
-        WorkerConfig(retention_days=Settings(_env_file=None).retention_days),
+        Settings(_env_file=None).worker_settings(),
         state,
         open_index(tmp_path / "index"),
         HashingEmbedding(),
@@ -123,7 +123,7 @@ def test_the_worker_prunes_old_chat_records_and_keeps_recent_ones(
 def test_a_shorter_retention_prunes_more(state: StateStore, tmp_path: Path) -> None:
     chat = seed(state)
     worker = Worker(
-        WorkerConfig(retention_days=30),
+        worker_settings(retention_days=30),
         state,
         open_index(tmp_path / "index"),
         HashingEmbedding(),
