@@ -28,7 +28,7 @@ from bot.models import Asker, PermissionScope, Question, Surface
 from bot.services import Services
 from connectors import schedule
 from connectors.base import Acl, SyncMode
-from connectors.registry import configured_sources, known_sources
+from connectors.registry import known_sources
 from connectors.reindex_requests import (
     QUEUED,
     ReindexRequest,
@@ -67,7 +67,7 @@ class AdminCommands:
         return bool(admins & ids)
 
     def usage(self) -> str:
-        sources = ", ".join(f"`{s}`" for s in configured_sources(self.services.settings))
+        sources = ", ".join(f"`{s}`" for s in self.services.sources)
         return messages.ADMIN_USAGE.format(sources=sources or "-")
 
     async def handle(self, asker: Asker, text: str, place: Place | None = None) -> AdminReply:
@@ -117,7 +117,7 @@ class AdminCommands:
                 asker.user_id,
             )
             return AdminReply(messages.ADMIN_REFUSED)
-        configured = configured_sources(self.services.settings)
+        configured = self.services.sources
         mode = SyncMode.INCREMENTAL
         target: str | None = None
         for arg in args:

@@ -17,7 +17,6 @@ from bot.formatting import ago, source_name
 from bot.services import Services
 from connectors import schedule
 from connectors.base import Acl
-from connectors.registry import configured_sources
 from connectors.reindex_requests import QUEUED, pending_requests
 from connectors.state import SyncRun
 
@@ -73,7 +72,7 @@ def render_status(services: Services, now: datetime | None = None) -> str:
     """The `status` reply (blocking: call it in a thread from async code)."""
     now = now or datetime.now(UTC)
     state = services.state
-    configured = configured_sources(services.settings)
+    configured = services.sources
     docs = state.document_counts()
     chunks = state.chunk_counts()
     names = list(configured) + sorted(

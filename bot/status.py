@@ -14,7 +14,6 @@ from typing import Any
 from bot import messages
 from bot.formatting import ago
 from bot.services import Services
-from connectors.registry import configured_sources
 from connectors.state import StateStore, SyncRun
 
 FAILURES_SHOWN = 10
@@ -39,9 +38,7 @@ def collect_status(services: Services) -> dict[str, Any]:
     state = services.state
     docs = state.document_counts()
     chunks = state.chunk_counts()
-    names = sorted(
-        set(configured_sources(services.settings)) | set(docs) | set(state.sources_with_runs())
-    )
+    names = sorted(set(services.sources) | set(docs) | set(state.sources_with_runs()))
     sources = []
     for name in names:
         last = state.last_run(name)
