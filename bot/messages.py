@@ -335,8 +335,6 @@ SLACK_FEEDBACK_SORRY_NO_ESCALATION = (
     "Thanks for telling me. If you still need an answer, ask in {support_hint}."
 )
 SLACK_ASK_HUMAN = "Ask a human"
-SLACK_ESCALATION = "{mention} <@{user}> would like a person to help with this question."
-SLACK_ESCALATION_DONE = "I've asked {mention} to look at this thread."
 SLACK_ANSWER_GONE = "That answer is no longer on record, so I couldn't save the feedback."
 SLACK_ASK_USAGE = "Usage: `/helpdesk ask <question>`, e.g. `/helpdesk ask how do I reset my VPN?`"
 SLACK_ADMIN_UNAVAILABLE = "Admin commands are not available in this deployment yet."
