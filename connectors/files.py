@@ -91,6 +91,8 @@ class FilesConnector:
             try:
                 yield self._read(path, rel, doc_id, version, stat.st_mtime)
             except Exception as exc:
+                # boundary of one file (pypdf alone raises a dozen types on damaged
+                # PDFs): the file becomes readable by nobody, the run goes on
                 yield DocumentFailure(source=SOURCE, doc_id=doc_id, title=rel, reason=_reason(exc))
         yield SeenAll()
 

@@ -37,6 +37,7 @@ from llama_index.core.vector_stores.types import (
 )
 
 from connectors.chunk_metadata import LIST_KEYS, SCALAR_KEYS, ChunkMetadata
+from connectors.store_errors import index_errors
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ class LanceChunkStore(BasePydanticVectorStore):
         rows = table.count_rows()
         try:
             table.optimize(cleanup_older_than=timedelta(hours=1))
-        except Exception:  # compaction is an optimisation; never fail a sync for it
+        except index_errors():  # compaction is an optimisation; never fail a sync for it
             log.warning("index compaction failed", exc_info=True)
         indices = {i.name: i for i in table.list_indices()}
         if not any("text" in i.columns for i in indices.values()) and rows:
@@ -282,7 +283,7 @@ class LanceChunkStore(BasePydanticVectorStore):
             if not any(name in i.columns for i in indices.values()) and rows:
                 try:
                     table.create_scalar_index(name, replace=True)
-                except Exception:
+                except index_errors():
                     log.debug("scalar index on %s not created", name, exc_info=True)
 
     # ------------------------------------------------------------------ reads

@@ -174,6 +174,9 @@ class Lease:
                         return
                     last_ok = time.monotonic()
                 except Exception:
+                    # top of the renewal thread: an exception escaping it would end the
+                    # renewals silently while the job goes on writing; any failure is
+                    # retried until the ttl, then the lease is reported lost
                     log.warning("lease renewal failed name=%s", self.name, exc_info=True)
                     if time.monotonic() - last_ok > self.ttl.total_seconds():
                         self.lost.set()

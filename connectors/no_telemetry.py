@@ -57,5 +57,5 @@ def disable_onnxruntime_telemetry(ort: Any) -> None:
         return
     try:
         off()
-    except Exception:  # pragma: no cover - never fail start-up over it
+    except (RuntimeError, OSError):  # pragma: no cover - never fail start-up over it
         log.warning("could not disable onnxruntime telemetry", exc_info=True)

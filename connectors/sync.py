@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import TextNode
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import (
     Checkpoint,
@@ -43,6 +44,7 @@ from connectors.base import (
 from connectors.chunking import Chunker, indexed_hash
 from connectors.index import ChunkIndex
 from connectors.state import StateStore
+from connectors.store_errors import index_errors
 from connectors.sync_progress import (
     MAX_FAILURES_KEPT,
     Batch,
@@ -157,6 +159,9 @@ class SyncEngine:
             progress.status = "failed"
             progress.error = exc.message
         except Exception as exc:
+            # boundary of one sync run (the worker's job, `helpdesk sync`): whatever went
+            # wrong, the run ends `failed` with one log line and the source's group
+            # memberships are cleared below (fail closed); nothing escapes half-applied
             log.exception("sync crashed source=%s run=%s", source, run_id)
             progress.status = "failed"
             progress.error = f"unexpected error: {type(exc).__name__}"
@@ -167,7 +172,7 @@ class SyncEngine:
             progress.status = "partial" if progress.failed else "succeeded"
         try:
             self.index.prepare_for_readers()
-        except Exception:
+        except index_errors():
             log.warning("index upkeep after sync failed", exc_info=True)
         self.state.finish_run(
             run_id,
@@ -254,7 +259,7 @@ class SyncEngine:
     def _clear_memberships(self, source: str) -> None:
         try:
             self.state.clear_source_memberships(source)
-        except Exception:  # the run already failed; its error is what status shows
+        except SQLAlchemyError:  # the run already failed; its error is what status shows
             log.warning("clearing memberships failed source=%s", source, exc_info=True)
 
     def _take_unchanged(
@@ -293,7 +298,10 @@ class SyncEngine:
         for doc in list(batch.docs.values()):
             try:
                 nodes_by_doc[doc.doc_id] = self.chunker.chunk(doc)
-            except Exception as exc:  # a document that cannot be chunked is one failure
+            except Exception as exc:
+                # boundary of one document: whatever the splitters and the tokenizer
+                # raise on odd text, it fails this document only (kept out of the
+                # index, counted, named in status), never the run
                 batch.docs.pop(doc.doc_id)
                 progress.failed += 1
                 progress.failures.append(

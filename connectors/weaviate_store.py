@@ -46,7 +46,7 @@ from llama_index.core.vector_stores.types import (
 )
 from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, FilterReturn, HybridFusion, MetadataQuery
-from weaviate.exceptions import WeaviateQueryError
+from weaviate.exceptions import WeaviateBaseError, WeaviateQueryError
 
 from connectors.weaviate_client import build_client
 from connectors.weaviate_schema import (
@@ -100,7 +100,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         client = build_client(url, api_key)
         try:
             client.connect()
-        except Exception as exc:
+        except (WeaviateBaseError, OSError) as exc:
             client.close()
             raise ConnectionError(
                 f"cannot connect to Weaviate at {url}: {exc}. Check WEAVIATE_URL "
@@ -134,7 +134,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         if not self._ready():
             try:
                 self._spec.create(self._client)
-            except Exception:
+            except WeaviateBaseError:
                 # another process may have created it first; anything else re-raises
                 if not self._client.collections.exists(self.collection_name):
                     raise

@@ -319,7 +319,10 @@ class ConfluenceConnector:
         doc_id = _doc_id(entry.id)
         try:
             text = storage_to_text(body.storage)
-        except Exception as exc:  # one malformed body is one failed document
+        except Exception as exc:
+            # boundary of one page's body (BeautifulSoup and the recursive renderer on
+            # arbitrary XHTML): a failure is this page's, under its current permissions;
+            # crashing the run instead would leave its old, perhaps wider, ACL in place
             return DocumentFailure(
                 SOURCE,
                 f"unreadable body: {exc}"[:300],

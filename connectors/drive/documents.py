@@ -100,7 +100,10 @@ class FileReader:
             return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=exc.message))]
         except SourceError:
             raise
-        except Exception as exc:  # a permission list that is not one
+        except Exception as exc:
+            # boundary of one file's permissions: whatever reading them raises (a list
+            # that is not one, a parser surprise) must restrict this file to nobody, never
+            # crash the run and leave the file readable by its old, perhaps wider, ACL
             log.warning("drive permissions of %s unreadable", doc_id, exc_info=True)
             why = f"unreadable answer ({type(exc).__name__})"
             return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=why))]
@@ -121,6 +124,9 @@ class FileReader:
         except SourceError:
             raise
         except Exception as exc:
+            # boundary of one file's body: a failure keeps the old text under the
+            # permissions just read (the current, perhaps narrower, readers); crashing
+            # the run instead would leave the old ACL in place
             log.warning("drive file %s failed", doc_id, exc_info=True)
             return [self._failure(doc_id, title, f"{type(exc).__name__}: {exc}"[:300], acl)]
 

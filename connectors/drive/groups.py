@@ -103,7 +103,7 @@ class GroupDirectory:
         except SourceError as exc:  # token grant refused, or the API did not answer
             log.warning("drive group %s members not read: %s", email, exc.message)
             return GroupRead(none, exc.message)
-        except Exception as exc:  # a body that is not a member list
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # not a member list
             log.warning("drive group %s members not read", email, exc_info=True)
             return GroupRead(none, f"unreadable answer ({type(exc).__name__})")
 
