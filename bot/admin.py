@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from bot import messages
 from bot.admin_status import duration, elapsed, plain_error, render_status, running_line
+from bot.errors import DeliveryError
 from bot.formatting import source_name
 from bot.helpchannels.chat_commands import HelpChannelCommands, Place, is_help_channel_command
 from bot.models import Asker, PermissionScope, Question, Surface
@@ -216,7 +217,7 @@ class AdminCommands:
                 try:
                     await update(message_id, text)
                     shown, last_sent = text, now
-                except Exception:
+                except DeliveryError:
                     log.warning("progress update failed request=%s", request_id, exc_info=True)
                     if finished:
                         raise

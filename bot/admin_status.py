@@ -19,6 +19,7 @@ from connectors import schedule
 from connectors.base import Acl
 from connectors.reindex_requests import QUEUED, pending_requests
 from connectors.state import SyncRun
+from connectors.store_errors import index_errors
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def _index_line(services: Services) -> str:
     try:
         count = index.count()
         size = index.size_bytes()
-    except Exception:
+    except index_errors():
         log.warning("status: index unavailable backend=%s", index.backend, exc_info=True)
         return messages.ADMIN_STATUS_INDEX_UNAVAILABLE.format(backend=index.backend)
     size_text = messages.ADMIN_STATUS_INDEX_SIZE.format(mb=size / 1e6) if size else ""

@@ -30,3 +30,8 @@ class IndexUnavailableError(UserFacingError):
 
 class SyncFailedError(UserFacingError):
     """A sync of a whole source failed."""
+
+
+class DeliveryError(HelpdeskError):
+    """A chat platform did not take a message (post, update): the adapter raises it from
+    the platform's own errors so the platform-neutral code can catch it by name."""

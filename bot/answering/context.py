@@ -17,6 +17,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore
 from connectors.chunk_metadata import ChunkMetadata
 from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, scope_filters
+from connectors.store_errors import index_errors
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def with_neighbours(
         try:
             nodes = get_nodes(node_ids=sorted(wanted), filters=scope_filters(principals))
             found = {n.node_id: n for n in nodes}
-        except Exception:
+        except index_errors():  # passages without their neighbours: less context, same scope
             log.debug("neighbour chunks unavailable", exc_info=True)
     out = []
     for hit in passages:

@@ -203,7 +203,7 @@ class ConversationService:
             )
             yield Failed(exc.user_message)
             return
-        except Exception:
+        except Exception:  # boundary: one question's answer (one log line, the apology)
             log.exception("%s answer failed %s", msg.platform, ref)
             yield Failed(messages.GENERIC_APOLOGY)
             return
@@ -250,7 +250,7 @@ class ConversationService:
                 answer_id = await asyncio.to_thread(self._record_unanswered, question, answer)
             else:
                 answer_id = await asyncio.to_thread(self._record, question, answer)
-        except Exception:
+        except Exception:  # boundary: an auto-answer nobody asked for fails silently, logged
             log.exception("%s auto-answer failed %s", msg.platform, ref)
             return
         log.info(

@@ -183,3 +183,21 @@ async def test_documents_that_failed_are_listed_without_restricted_titles(
     # one restricted page, one never indexed (its permissions are unknown): no titles
     assert lines[at + 1 : at + 3] == [messages.ADMIN_FAILURE_HIDDEN] * 2
     assert "Title of doc-001" not in text and "Title of doc-003" not in text
+
+
+async def test_a_damaged_index_is_shown_as_unavailable_and_the_rest_still_shows(
+    tmp_path: Path, workers: list[Worker]
+) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "vpn.md").write_text("# VPN\n\nInstall the VPN client from the portal.\n")
+    services = make_services(f"sqlite:///{tmp_path / 'state.sqlite3'}", tmp_path)
+    worker = start_worker(services)
+    workers.append(worker)
+    progress = worker.run_once("files")
+    assert progress is not None and progress.status == "succeeded"
+    for versions in (tmp_path / "data" / "index").rglob("_versions"):
+        shutil.rmtree(versions)  # the table's manifests are gone: every read fails
+
+    text = (await AdminCommands(services).handle(ANYONE, "status")).text
+    assert messages.ADMIN_STATUS_INDEX_UNAVAILABLE.format(backend="lancedb") in text
+    assert "(`files`): 1 documents" in text and "Chat answers in the last 24 h" in text

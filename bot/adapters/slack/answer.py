@@ -140,7 +140,7 @@ class Responder:
                 envelope_external=incoming.ext_shared,
             )
             await self._render(incoming, msg, received)
-        except Exception:
+        except Exception:  # boundary: the event's handler (one log line)
             log.exception(
                 "slack event failed event=%s channel=%s ts=%s",
                 incoming.event_id,
@@ -183,7 +183,7 @@ class Responder:
                     await self._fail(stream, event.text, msg.thread)
                 elif isinstance(event, ev.Offer):
                     await self._offer(incoming, event)
-        except Exception:
+        except Exception:  # boundary: this answer's rendering (one log line, an apology)
             log.exception("slack answer failed thread=%s ts=%s", msg.thread, incoming.ts)
             await self._fail(stream, messages.GENERIC_APOLOGY, msg.thread)
 

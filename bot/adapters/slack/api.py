@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import FormData
-from slack_sdk.errors import SlackApiError
+from aiohttp import ClientError, FormData
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
@@ -13,6 +13,10 @@ NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
 # Slack methods that post a message and accept the unfurl flags (chat.postEphemeral,
 # chat.update and the chat.*Stream methods take none: they do not unfurl)
 UNFURLING_METHODS = frozenset({"chat.postMessage", "chat.scheduleMessage"})
+# what a Web API or response_url call raises when Slack did not take it: Slack's error
+# answer or a request the SDK refused (SlackClientError), the HTTP layer (aiohttp), the
+# network or a timeout (OSError)
+SLACK_CALL_ERRORS: tuple[type[Exception], ...] = (SlackClientError, ClientError, OSError)
 
 
 class SlackClient(AsyncWebClient):

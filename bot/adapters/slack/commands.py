@@ -19,10 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack.answer import PLATFORM, Responder
-from bot.adapters.slack.api import slack_error
+from bot.adapters.slack.api import SLACK_CALL_ERRORS, slack_error
 from bot.adapters.slack.conversations import NO_INSTALLATION, Directory, Installation
 from bot.adapters.slack.render import escape
 from bot.admin import AdminCommands
+from bot.errors import DeliveryError
 from bot.helpchannels.chat_commands import Place
 from bot.models import Asker
 
@@ -67,7 +68,7 @@ class HelpdeskCommand:
                 await self._ask(question, user, channel, installation, respond)
             else:
                 await self._admin(text.strip(), user, channel, respond)
-        except Exception:
+        except Exception:  # boundary: the slash command's handler (one log line, an apology)
             log.exception("slack /helpdesk failed user=%s channel=%s", user, channel)
             await self._ephemeral(channel, user, escape(messages.GENERIC_APOLOGY), respond=respond)
 
@@ -145,13 +146,16 @@ class HelpdeskCommand:
             return str(resp.get("ts"))
 
         async def update(message_id: str, text: str) -> None:
-            await self.client.chat_update(
-                channel=target["channel"], ts=message_id, text=escape(text)
-            )
+            try:
+                await self.client.chat_update(
+                    channel=target["channel"], ts=message_id, text=escape(text)
+                )
+            except SLACK_CALL_ERRORS as exc:
+                raise DeliveryError(f"chat.update: {type(exc).__name__}") from exc
 
         try:
             await self.admin.follow(request_id, post, update, interval=self.follow_interval)
-        except Exception:
+        except Exception:  # top of the follow-up's background task: one log line
             log.exception("slack reindex follow failed request=%s channel=%s", request_id, channel)
 
     async def _ephemeral(
@@ -178,5 +182,5 @@ class HelpdeskCommand:
             log.info("slack ephemeral via response_url channel=%s error=%s", channel, error)
         try:
             await respond(text=text, blocks=blocks, response_type="ephemeral")
-        except Exception:
+        except SLACK_CALL_ERRORS:
             log.exception("slack respond failed channel=%s", channel)

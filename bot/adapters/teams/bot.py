@@ -52,14 +52,17 @@ from bot.adapters.teams.parsing import (
     mentions_bot,
     question_text,
 )
-from bot.adapters.teams.retry import with_retry
+from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
+from bot.errors import DeliveryError
 from bot.helpchannels.chat_commands import Place, is_help_channel_command
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
+# TeamsInfo also raises TypeError/ValueError for a conversation it cannot look a member up in
+MEMBER_LOOKUP_ERRORS: tuple[type[Exception], ...] = (*TEAMS_SEND_ERRORS, TypeError)
 
 PLATFORM = "teams"
 MEMBER_CACHE_SECONDS = 600.0
@@ -148,7 +151,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 first = await anext(events)
             except StopAsyncIteration:
                 return
-            except Exception:
+            except Exception:  # boundary: this request's answer (one log line, an apology)
                 log.exception("teams answer failed conv=%s id=%s", msg.thread, msg.message_id)
                 await self._send(turn_context, text_activity(messages.GENERIC_APOLOGY))
                 return
@@ -174,7 +177,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     async def _typing(self, turn_context: TurnContext, msg: ev.InboundMessage) -> None:
         try:
             await self._send(turn_context, typing_activity())
-        except Exception as exc:  # the answer does not depend on the indicator
+        except TEAMS_SEND_ERRORS as exc:  # the answer does not depend on the indicator
             log.warning("teams typing not sent conv=%s error=%s", msg.thread, type(exc).__name__)
 
     async def _inbound(
@@ -236,7 +239,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             member = await with_retry(
                 lambda: TeamsInfo.get_member(turn_context, member_id), what="get_member"
             )
-        except Exception as exc:
+        except MEMBER_LOOKUP_ERRORS as exc:
             # without a verified address the asker sees public documents only
             log.warning("teams member lookup failed user=%s error=%s", member_id, exc)
             return None
@@ -255,7 +258,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         try:
             reply = await self.admin.handle(asker, text, place)
             reply_text = reply.text
-        except Exception:
+        except Exception:  # top of the admin command's background task: a log line, an apology
             log.exception("teams admin command failed user=%s", asker.user_id)
             reply_text = messages.GENERIC_APOLOGY
 
@@ -264,7 +267,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
 
         try:
             await proactive(self.adapter, self.app_id, reference, respond)
-        except Exception as exc:
+        except Exception as exc:  # still the top of the admin command's background task
             log.error("teams admin reply not delivered error=%s", type(exc).__name__)
             return
         request_id = getattr(reply, "follow_request_id", None)
@@ -296,13 +299,16 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 activity.id = message_id
                 await with_retry(lambda: ctx.update_activity(activity), what="update")
 
-            await self.adapter.continue_conversation(reference, edit, self.app_id)
+            try:
+                await self.adapter.continue_conversation(reference, edit, self.app_id)
+            except TEAMS_SEND_ERRORS as exc:
+                raise DeliveryError(f"update: {type(exc).__name__}") from exc
 
         try:
             # admin commands run in the admin's 1:1 chat: failures may name the files
             # this admin may read (never others' restricted ones)
             await self.admin.follow(request_id, post, update, private=True, viewer=asker)
-        except Exception:
+        except Exception:  # top of the follow-up's background task: one log line
             log.exception("teams reindex follow failed request=%d", request_id)
 
     async def drain(self, wait: float = SHUTDOWN_DRAIN_SECONDS) -> bool:

@@ -153,7 +153,7 @@ async def answer_out_of_band(
             )
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception:  # boundary: this answer's rendering (one log line, an apology)
             log.exception("teams answer failed conv=%s id=%s", conv, reference.activity_id)
             await send(ctx, text_activity(messages.GENERIC_APOLOGY))
 
@@ -162,7 +162,7 @@ async def answer_out_of_band(
     except asyncio.CancelledError:
         log.warning("teams answer cancelled at shutdown conv=%s id=%s", conv, reference.activity_id)
         raise
-    except Exception as exc:
+    except Exception as exc:  # top of the answer's background task: one log line
         log.error(
             "teams answer not delivered conv=%s id=%s error=%s",
             conv,

@@ -9,12 +9,22 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from aiohttp import ClientError
+from msrest.exceptions import ClientException, HttpOperationError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 MAX_WAIT_SECONDS = 30.0
+
+# what sending to the Bot Framework connector raises when it did not take an activity:
+# the connector's error answer or a request that did not go out (msrest's
+# ClientException: ErrorResponseException, ClientRequestError...), the HTTP layer
+# (aiohttp), the network, a timeout or a refused token (OSError: PermissionError is what
+# botframework raises when MSAL gets no token), a malformed answer (ValueError)
+TEAMS_SEND_ERRORS: tuple[type[Exception], ...] = (ClientException, ClientError, OSError, ValueError)
 
 
 def _status_and_retry_after(exc: BaseException) -> tuple[int | None, float | None]:
@@ -35,7 +45,7 @@ async def with_retry(
     for attempt in range(1, attempts + 1):
         try:
             return await call()
-        except Exception as exc:
+        except HttpOperationError as exc:  # the connector answered with an error status
             status, retry_after = _status_and_retry_after(exc)
             if status != 429 or attempt == attempts:
                 raise

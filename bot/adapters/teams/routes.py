@@ -26,6 +26,7 @@ from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.bot import TeamsHelpdeskBot
 from bot.adapters.teams.credentials import CachedCredentialFactory
 from bot.adapters.teams.handoff import TeamsHandOff
+from bot.adapters.teams.retry import TEAMS_SEND_ERRORS
 from bot.services import Services
 from bot.settings import Settings
 
@@ -80,7 +81,7 @@ def build_adapter(settings: Settings, *, token_http_client: Any = None) -> tuple
         if activity.type == ActivityTypes.message:
             try:
                 await turn_context.send_activity(text_activity(messages.GENERIC_APOLOGY))
-            except Exception as exc:
+            except TEAMS_SEND_ERRORS as exc:
                 log.warning("teams apology not delivered error=%s", type(exc).__name__)
 
     adapter.on_turn_error = on_turn_error
@@ -116,7 +117,7 @@ def add_teams_routes(
             return web.json_response({"error": "expected an activity object"}, status=400)
         try:
             activity = Activity().deserialize(body)
-        except Exception:
+        except ValueError:  # msrest's DeserializationError
             return web.json_response({"error": "not a Bot Framework activity"}, status=400)
         if not activity.type:
             return web.json_response({"error": "activity without a type"}, status=400)
@@ -129,7 +130,7 @@ def add_teams_routes(
             authenticated = await adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
             )
-        except Exception as exc:
+        except Exception as exc:  # boundary: authentication of this request
             log.warning(
                 "teams request rejected: authentication failed id=%s reason=%s",
                 activity.id,
