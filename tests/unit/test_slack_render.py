@@ -14,9 +14,11 @@ from bot.adapters.slack.render import (
     SECTION_LIMIT,
     answer_blocks,
     escape,
+    escape_markdown,
     fallback_text,
     final_blocks,
     link,
+    safe_cut,
     source_line,
     split_text,
     to_mrkdwn,
@@ -264,3 +266,47 @@ def test_an_underscore_before_a_link_does_not_expose_the_link_to_a_cut() -> None
         "see file_name",
         "<https://wiki.example/a_b|the long label here> ok",
     ]
+
+
+def test_links_with_brackets_and_parentheses_stay_whole() -> None:
+    # a source title or URL with `]`, `)`, `|`, `<`, `>`, `&` cannot end the link early
+    assert link("https://wiki.example/Foo_(bar)?q=[1]&r=2", "Guide [v2] (draft) | <old> & new") == (
+        "<https://wiki.example/Foo_(bar)?q=[1]&amp;r=2|Guide [v2] (draft) ¦ &lt;old&gt; &amp; new>"
+    )
+    # the same in an answer's Markdown: balanced brackets in the text, parentheses in the URL
+    assert to_mrkdwn(
+        "See [Guide [v2]](https://wiki.example/Foo_(bar)) & [x](https://a.example/b)."
+    ) == ("See <https://wiki.example/Foo_(bar)|Guide [v2]> &amp; <https://a.example/b|x>.")
+    # a link that is not to a web page stays text
+    assert to_mrkdwn("[run](javascript:alert(1))") == "[run](javascript:alert(1))"
+
+
+def test_streamed_markdown_is_escaped_like_the_fallback_but_keeps_block_quotes() -> None:
+    answer = "> | Who | Q&A <draft> |\n> > nested <!channel>\n   >indented\nx > y & <@U0ADMIN>"
+    assert escape_markdown(answer) == (
+        "> | Who | Q&amp;A &lt;draft&gt; |\n> > nested &lt;!channel&gt;\n   >indented\n"
+        "x &gt; y &amp; &lt;@U0ADMIN&gt;"
+    )
+    # the same characters as the mrkdwn fallback's one escaping function
+    assert escape_markdown("a <b> & c") == escape("a <b> & c") == fallback_text("a <b> & c")
+    # mid-line, a `>` is text; after indentation alone it opens a quote
+    assert escape_markdown("> q", after="some text ") == "&gt; q"
+    assert escape_markdown("> q", after="  ") == "> q"
+    assert escape_markdown("    > code") == "    &gt; code"
+
+
+def test_streamed_pieces_escape_the_same_wherever_the_text_is_cut() -> None:
+    answer = "Intro & more\n> quoted <b>\n>> deeper\ntext > x <!here>\n\n> last"
+    whole = escape_markdown(answer)
+    for cut in range(len(answer) + 1):
+        first, second = answer[:cut], answer[cut:]
+        line = first.rpartition("\n")[2]
+        assert escape_markdown(first) + escape_markdown(second, after=line) == whole, cut
+
+
+def test_a_cut_never_splits_an_escaped_character() -> None:
+    escaped = escape_markdown("ab<&>")  # "ab&lt;&amp;&gt;"
+    assert [escaped[: safe_cut(escaped, n)] for n in range(2, 16)] == [
+        "ab", "ab", "ab", "ab", "ab&lt;", "ab&lt;", "ab&lt;", "ab&lt;", "ab&lt;",
+        "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;&gt;",
+    ]  # fmt: skip

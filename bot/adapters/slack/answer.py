@@ -25,7 +25,13 @@ from bot.adapters.slack.conversations import (
     Installation,
 )
 from bot.adapters.slack.events import Incoming
-from bot.adapters.slack.render import answer_blocks, fallback_text, final_blocks, offer_blocks
+from bot.adapters.slack.render import (
+    answer_blocks,
+    escape,
+    fallback_text,
+    final_blocks,
+    offer_blocks,
+)
 from bot.adapters.slack.streaming import AnswerStream
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
@@ -239,7 +245,7 @@ class Responder:
             await self.client.chat_postEphemeral(
                 channel=incoming.channel,
                 user=incoming.user,
-                text=offer.text,
+                text=escape(offer.text),
                 blocks=offer_blocks(offer.text, offer.answer_id),
             )
         except SlackApiError as exc:
@@ -250,7 +256,7 @@ class Responder:
     async def _post(self, incoming: Incoming, text: str) -> None:
         try:
             await self.client.chat_postMessage(
-                channel=incoming.channel, thread_ts=incoming.thread_ts, text=text
+                channel=incoming.channel, thread_ts=incoming.thread_ts, text=escape(text)
             )
         except SlackApiError as exc:
             log.warning("slack post failed channel=%s error=%s", incoming.channel, slack_error(exc))
@@ -270,7 +276,7 @@ class Responder:
         msg = await self.command_message(user, channel, installation, text, private_reply=True)
         async for event in self.conversation.handle(msg):
             if isinstance(event, ev.Reply | ev.Failed):
-                await post([], event.text)
+                await post([], escape(event.text))
             elif isinstance(event, ev.Final):
                 answer = event.answer
                 await post(answer_blocks(answer, notices=event.notices), fallback_text(answer.text))

@@ -30,7 +30,9 @@ ACTION_HANDOFF = "helpdesk_handoff"  # "Ask a person" on every answer and on the
 Block = dict[str, Any]
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+# a Markdown link to a web page: its text may hold one level of balanced brackets and
+# its target one level of balanced parentheses (`…/wiki/Foo_(bar)`), as in CommonMark
+_LINK = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\]\((https?://(?:[^()\s]|\([^()\s]*\))+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 
@@ -39,6 +41,40 @@ def escape(text: str) -> str:
     """Slack's three control characters. The one escaping function for every piece of
     user or document text we send as Slack text (mrkdwn, plain-text fallbacks, usage)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# block-quote markers at the start of a line (up to three spaces of indent, nested `>`)
+_QUOTE_MARKERS = re.compile(r"^[ ]{0,3}(?:>[ ]?)+", re.MULTILINE)
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape_markdown(text: str, *, after: str = "") -> str:
+    """`text` for Slack's standard-Markdown fields (the chat streaming API's
+    `markdown_text`): the three characters `escape` escapes — Markdown reads `&amp;`,
+    `&lt;` and `&gt;` as the characters themselves, so the text shows as the mrkdwn
+    fallback does and a `<!channel>` or `<@U…>` in a document is never a mention —
+    except the `>` that open a block quote (Markdown syntax; harmless without a `<`).
+    `after`: the text already sent on the current line (a streamed piece may start
+    mid-line), so a `>` is a quote marker only where it starts a line."""
+    whole = after + text
+    out: list[str] = []
+    pos = 0
+    for m in _QUOTE_MARKERS.finditer(whole):
+        out.append(escape(whole[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(escape(whole[pos:]))
+    escaped = "".join(out)
+    return escaped[len(escape_markdown(after)) :] if after else escaped
+
+
+def safe_cut(escaped: str, limit: int) -> int:
+    """Where to cut escaped text at most `limit` characters long without splitting an
+    `&amp;`, `&lt;` or `&gt;`."""
+    if len(escaped) <= limit:
+        return len(escaped)
+    tail = _ENTITY_TAIL.search(escaped, max(0, limit - 4), limit)
+    return tail.start() if tail is not None else limit
 
 
 def link_target(url: str) -> str | None:

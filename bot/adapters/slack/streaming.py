@@ -6,6 +6,11 @@ the answer begin) and later text at most every `interval` seconds, which keeps t
 number of calls well inside the rate limits. If streaming is refused (an old workspace,
 an expired stream), the answer is posted — or the streamed message replaced — with
 `chat.postMessage` / `chat.update` instead.
+
+`markdown_text` is standard Markdown (Slack: "Accepts message text formatted in
+markdown", like the markdown block), not mrkdwn: the answer's Markdown goes out as it
+is, with `&`, `<` and `>` escaped by `render.escape_markdown` — the same escaping as
+the mrkdwn fallback, so a document's `<!channel>` is text on both paths.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack.api import slack_error
-from bot.adapters.slack.render import MAX_TEXT
+from bot.adapters.slack.render import MAX_TEXT, escape, escape_markdown, safe_cut
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,8 @@ class AnswerStream:
         self.interval = interval
         self.flush_chars = flush_chars
         self._stream: AsyncChatStream | None = None
-        self._pending = ""
+        self._pending = ""  # escaped, not sent yet
+        self._line = ""  # the raw text of the current (last) line so far
         self._sent = 0
         self._last_flush = 0.0
         self._broken = False  # streaming refused or interrupted: finish with post/update
@@ -65,13 +71,16 @@ class AnswerStream:
         return self.ts is not None
 
     async def add(self, text: str) -> None:
+        """Append the answer's Markdown (raw: escaped here)."""
         if self._truncated or not text:
             return
-        room = STREAM_TEXT_LIMIT - self._sent - len(self._pending)
-        if len(text) > room:
-            text = text[: max(room, 0)]
+        escaped = escape_markdown(text, after=self._line)
+        self._line = (self._line + text).rpartition("\n")[2]
+        room = max(STREAM_TEXT_LIMIT - self._sent - len(self._pending), 0)
+        if len(escaped) > room:
+            escaped = escaped[: safe_cut(escaped, room)]
             self._truncated = True
-        self._pending += text
+        self._pending += escaped
         due = (
             not self.started
             or len(self._pending) >= self.flush_chars
@@ -123,7 +132,8 @@ class AnswerStream:
         """Stop the stream with `blocks` under the text (sources, buttons). When
         streaming failed, post (or replace the streamed message with) `fallback_blocks`,
         the whole answer as one message. Returns the answer message's ts."""
-        tail = self._pending + (("\n\n" + messages.SLACK_TRUNCATED) if self._truncated else "")
+        note = "\n\n" + escape_markdown(messages.SLACK_TRUNCATED) if self._truncated else ""
+        tail = self._pending + note
         self._pending = ""
         if not self._broken:
             stream = await self._open()
@@ -158,18 +168,24 @@ class AnswerStream:
         """End with an error message: appended to a started stream, else posted."""
         if self.started and not self._broken and self._stream is not None:
             try:
-                await self._stream.stop(markdown_text="\n\n" + text)
+                await self._stream.stop(markdown_text="\n\n" + escape_markdown(text))
                 return
             except SlackApiError:
                 log.warning("chat.stopStream failed channel=%s", self.channel)
         if self.started:
-            await self.client.chat_update(channel=self.channel, ts=str(self.ts), text=text)
+            await self.client.chat_update(channel=self.channel, ts=str(self.ts), text=escape(text))
             return
         await self.client.chat_postMessage(
-            channel=self.channel, thread_ts=self.thread_ts, text=text
+            channel=self.channel, thread_ts=self.thread_ts, text=escape(text)
         )
 
 
 def _pieces(text: str) -> list[str]:
-    """Raw slices (whitespace between them matters in streamed Markdown)."""
-    return [text[i : i + APPEND_LIMIT] for i in range(0, len(text), APPEND_LIMIT)]
+    """Slices of escaped text within the append limit, never inside an `&…;` entity
+    (whitespace between them matters in streamed Markdown, so nothing is trimmed)."""
+    pieces: list[str] = []
+    while text:
+        cut = safe_cut(text, APPEND_LIMIT)
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces
