@@ -9,14 +9,18 @@ in every activity). Records what the bot sends, answers like the real service:
 - every call's `Authorization` header is recorded (`authorizations`).
 
 It also enforces Teams' streaming rules (sequence from 1 and increasing, no sequence on
-the final message, nothing after the final message, text required) with the service's
-error answers, so a bot that breaks them fails the test.
+the final message, nothing after the final message, text required, and the two-minute
+limit on one stream — `stream_max_seconds`, after which every post on the stream, the
+final message too, is a 403 `ContentStreamNotAllowed` "Content stream finished due to
+exceeded streaming time.") with the service's error answers, so a bot that breaks them
+fails the test.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +59,8 @@ class Sent:
 class _Stream:
     last_sequence: int = 0
     ended: bool = False
+    started: float = field(default_factory=time.monotonic)
+    timed_out: bool = False
 
 
 @dataclass
@@ -66,6 +72,7 @@ class FakeTeamsConnector:
     requests: int = 0
     authorizations: list[str] = field(default_factory=list)  # each call's Authorization
     retry_after: str = "1"
+    stream_max_seconds: float = 120.0  # Teams: "the strict time limit of two minutes"
     _throttle_next: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_001))
     _streams: dict[str, _Stream] = field(default_factory=dict)
@@ -167,6 +174,15 @@ class FakeTeamsConnector:
         stream = self._streams.get(str(stream_id))
         if stream is None:
             return self._error(400, "BadRequest", "unknown streamId")
+        if stream.timed_out or (
+            not stream.ended and time.monotonic() - stream.started > self.stream_max_seconds
+        ):
+            stream.ended = stream.timed_out = True
+            return self._error(
+                403,
+                "ContentStreamNotAllowed",
+                "Content stream finished due to exceeded streaming time.",
+            )
         if stream.ended:
             return self._error(
                 403,

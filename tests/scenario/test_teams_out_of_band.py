@@ -148,3 +148,47 @@ async def test_unaddressed_channel_message_gets_no_typing_indicator(
         response = await teams.post(activity)
         assert response.status == 202
         assert teams.connector.sent == []
+
+
+async def test_a_stream_open_too_long_ends_with_the_whole_answer_as_a_message(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    """Teams ends a stream after two minutes; the bot stops streaming before that (here
+    after 1.5 s instead of 100 s) and sends the final answer as a message of its own."""
+    claude = ClaudeFake(delay=0.3)
+    services = make_services(synced_dir, onnx_embedder, claude)
+    async with TeamsHarness(services) as teams:
+        teams.bot.stream_interval, teams.bot.stream_max_seconds = 0.2, 1.5
+        chat = "a:1personal-alice-long-stream"
+        await teams.post(personal_message(teams.service_url, "How do I reset my password?",
+                                          ALICE, chat))  # fmt: skip
+        assert teams.connector.rejected == []
+        ack, informative, *updates, final = teams.connector.in_conversation(chat)
+        assert ack.type == informative.type == "typing"
+        assert all(u.type == "typing" and u.streaminfo for u in updates)
+        assert final.type == "message" and final.streaminfo is None and final.status == 201
+        assert "[1]" in final.text and final.entity("https://schema.org/Message")
+        assert len(teams.connector.messages(chat)) == 1
+        # 👍/👎 on that message reach the answer
+        assert services.chat.answer_by_message("teams", str(final.activity_id)) is not None
+
+
+async def test_a_stream_teams_ended_for_its_age_still_delivers_the_answer_once(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    claude = ClaudeFake(delay=0.3)
+    services = make_services(synced_dir, onnx_embedder, claude)
+    async with TeamsHarness(services) as teams:
+        teams.connector.stream_max_seconds = 1.0  # Teams' two minutes, shortened
+        teams.bot.stream_interval = 0.2
+        chat = "a:1personal-alice-timed-out"
+        await teams.post(personal_message(teams.service_url, "How do I reset my password?",
+                                          ALICE, chat))  # fmt: skip
+        timed_out = (
+            "ContentStreamNotAllowed: Content stream finished due to exceeded streaming time."
+        )
+        assert teams.connector.rejected == [(403, timed_out)]  # refused once, then not tried
+        messages_sent = teams.connector.messages(chat)
+        (final,) = messages_sent
+        assert final.streaminfo is None and "[1]" in final.text
+        assert services.chat.answer_by_message("teams", str(final.activity_id)) is not None

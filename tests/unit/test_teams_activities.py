@@ -150,6 +150,39 @@ async def test_stream_is_paced_and_buffers_text_between_updates() -> None:
     assert slept and all(0 < s <= 1.0 for s in slept)
 
 
+async def test_a_stream_open_too_long_ends_with_the_final_as_a_message_of_its_own() -> None:
+    now = [0.0]
+    sent: list[dict[str, Any]] = []
+    ids = iter(["stream-1", None, "final-9"])
+
+    class Response:
+        def __init__(self) -> None:
+            self.id = next(ids)
+
+    async def send(activity: Activity) -> Response:
+        sent.append(wire(activity))
+        return Response()
+
+    async def no_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    stream = TeamsStream(send, interval=1.0, max_seconds=100.0, clock=lambda: now[0],
+                         sleep=no_sleep)  # fmt: skip
+    await stream.informative("Searching…")
+    now[0] = 50.0
+    await stream.push("The first half ")
+    now[0] = 100.0  # Teams ends a stream at 120 s: no more updates after 100 s
+    await stream.push("and the rest.")
+    final = Activity(type="message", text="The first half and the rest.")
+    final.channel_data = {"feedbackLoop": {"type": "default"}}
+    await stream.finish(final)
+    assert [b["type"] for b in sent] == ["typing", "typing", "message"]
+    last = sent[-1]
+    assert last["text"] == "The first half and the rest."
+    assert "entities" not in last and last["channelData"] == {"feedbackLoop": {"type": "default"}}
+    assert stream.message_id == "final-9" and stream.stream_id == "stream-1"
+
+
 def test_package_has_the_app_id_and_the_icons(tmp_path: Path) -> None:
     out = tmp_path / "helpdesk.zip"
     app_id = "0f2c1d7e-1111-2222-3333-444444444444"

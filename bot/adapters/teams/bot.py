@@ -53,6 +53,7 @@ from bot.adapters.teams.parsing import (
     question_text,
 )
 from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
+from bot.adapters.teams.streaming import STREAM_MAX_SECONDS
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
@@ -89,6 +90,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         *,
         tenant_id: str | None = None,
         stream_interval: float = 1.0,
+        stream_max_seconds: float = STREAM_MAX_SECONDS,
         handoff: TeamsHandOff | None = None,
     ) -> None:
         super().__init__()
@@ -99,6 +101,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         self.app_id = app_id
         self.tenant_id = tenant_id
         self.stream_interval = stream_interval
+        self.stream_max_seconds = stream_max_seconds  # Teams ends a stream after 2 minutes
         self._emails: dict[str, tuple[str | None, float]] = {}
         self.background = Background()  # answers and admin replies: drained on shutdown
         self.follows = Background()  # reindex progress: cancelled on shutdown
@@ -169,6 +172,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 events,
                 streamed=personal,
                 stream_interval=self.stream_interval,
+                stream_max_seconds=self.stream_max_seconds,
                 card=handoff_card if self.handoff else None,
             ),
             name=f"teams-answer-{msg.message_id}",

@@ -24,7 +24,7 @@ from botbuilder.schema import Activity, Attachment, ConversationReference
 from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
 from bot.adapters.teams.retry import with_retry
-from bot.adapters.teams.streaming import TeamsStream
+from bot.adapters.teams.streaming import STREAM_MAX_SECONDS, TeamsStream
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
 
@@ -89,10 +89,13 @@ async def render(
     *,
     streamed: bool,
     stream_interval: float,
+    stream_max_seconds: float = STREAM_MAX_SECONDS,
     card: Callable[[int], Attachment] | None = None,
 ) -> None:
     """`card(answer_id)`: the attachment under each answer ("Ask a person")."""
-    stream = TeamsStream(lambda a: send(ctx, a), interval=stream_interval)
+    stream = TeamsStream(
+        lambda a: send(ctx, a), interval=stream_interval, max_seconds=stream_max_seconds
+    )
     async for event in events:
         if isinstance(event, ev.Reply):
             await send(ctx, text_activity(event.text))
@@ -114,7 +117,7 @@ async def render(
             )
             if streamed:
                 response = await stream.finish(final)
-                message_id = stream.stream_id or getattr(response, "id", None) or ""
+                message_id = stream.message_id or getattr(response, "id", None) or ""
             else:
                 response = await send(ctx, final)
                 message_id = getattr(response, "id", None) or ""
@@ -135,6 +138,7 @@ async def answer_out_of_band(
     *,
     streamed: bool,
     stream_interval: float,
+    stream_max_seconds: float = STREAM_MAX_SECONDS,
     card: Callable[[int], Attachment] | None = None,
 ) -> None:
     """The rest of a message's events, sent proactively. Never raises: a failure ends as
@@ -149,6 +153,7 @@ async def answer_out_of_band(
                 events,
                 streamed=streamed,
                 stream_interval=stream_interval,
+                stream_max_seconds=stream_max_seconds,
                 card=card,
             )
         except asyncio.CancelledError:
