@@ -21,7 +21,7 @@ from botbuilder.schema import Activity, Attachment, ConversationAccount, Convers
 from bot import messages
 from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.delivery import proactive
-from bot.adapters.teams.retry import with_retry
+from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
 from bot.models import Asker
@@ -111,7 +111,7 @@ class TeamsHandOff:
             text = await self._escalate(reference, answer_id, asker)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception:  # top of the hand-off's background task: a log line, an apology
             log.exception("teams hand-off failed answer_id=%d", answer_id)
             text = messages.GENERIC_APOLOGY
 
@@ -120,7 +120,7 @@ class TeamsHandOff:
 
         try:
             await proactive(self.adapter, self.app_id, reference, reply)
-        except Exception as exc:
+        except Exception as exc:  # still the top of the hand-off's background task
             log.error(
                 "teams hand-off reply not delivered answer_id=%d error=%s",
                 answer_id,
@@ -177,7 +177,7 @@ class TeamsHandOff:
 
         try:
             await self.adapter.continue_conversation(target, post, self.app_id)
-        except Exception as exc:
+        except TEAMS_SEND_ERRORS as exc:
             log.error("teams hand-off post failed target=%s error=%s", result.target, exc)
             return messages.HANDOFF_TARGET_UNREACHABLE.format(
                 target=messages.HANDOFF_TEAMS_TARGET, support_hint=self.support_hint
