@@ -18,6 +18,7 @@ from bot import messages
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.answering.claude_process import ClaudeWorker
     from bot.services import Services
 
 app = typer.Typer(
@@ -81,10 +82,20 @@ def _logging(settings: Settings, quiet: bool = True) -> None:
     logging.getLogger("googleapiclient.http").setLevel(logging.ERROR)
 
 
-def _services(settings: Settings, answering: bool = True) -> Services:
+def _services(
+    settings: Settings, answering: bool = True, claude_worker: ClaudeWorker | None = None
+) -> Services:
     from bot.services import build_services
 
-    return build_services(settings, answering=answering)
+    return build_services(settings, answering=answering, claude_worker=claude_worker)
+
+
+def _claude_worker(settings: Settings) -> ClaudeWorker | None:
+    """With Claude configured, its helper process, started before the heavy imports so
+    `import anthropic` runs on another core meanwhile (see bot/answering/claude_process)."""
+    from bot.answering.claude_process import start_worker
+
+    return start_worker(settings)
 
 
 @app.command()
@@ -117,16 +128,17 @@ def ask(
     ] = None,
 ) -> None:
     """Answer one question (public documents only, as in a channel, unless --as)."""
-    from bot.adapters.terminal import TerminalSession, answer_json
-
     if not question.strip():
         typer.echo(messages.CLI_ASK_EMPTY, err=True)
         raise typer.Exit(2)
     _check_as(as_user)
     settings = _settings()
     _logging(settings)
+    worker = _claude_worker(settings)
+    from bot.adapters.terminal import TerminalSession, answer_json
+
     _refuse_empty_index(settings)
-    services = _services(settings)
+    services = _services(settings, claude_worker=worker)
     _refuse_empty_index(settings, services)
     session = TerminalSession(services.conversation, as_user, echo=not as_json)
     answer = asyncio.run(session.ask(question))
@@ -147,8 +159,9 @@ def chat(
     _check_as(as_user)
     settings = _settings()
     _logging(settings)
+    worker = _claude_worker(settings)
     _refuse_empty_index(settings)
-    services = _services(settings)
+    services = _services(settings, claude_worker=worker)
     _refuse_empty_index(settings, services)
     who = (
         messages.CLI_CHAT_AS_USER.format(email=as_user) if as_user else messages.CLI_CHAT_AS_PUBLIC

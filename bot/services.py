@@ -41,6 +41,7 @@ from connectors.worker import Worker
 if TYPE_CHECKING:
     from bot.admin import AdminCommands
     from bot.answering.claude import ClaudeGenerator
+    from bot.answering.claude_process import ClaudeWorker
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ def build_services(
     embedder: BaseEmbedding | None = None,
     anthropic_http_client: Any = None,
     tickets: TicketSettings | None = None,
+    claude_worker: ClaudeWorker | None = None,
 ) -> Services:
     """`answering=False` for a process that only syncs: the chat side is then built only
     if something asks for it."""
@@ -182,9 +184,9 @@ def build_services(
         def claude() -> ClaudeGenerator:
             return _claude(settings, anthropic_http_client)
 
-    # `import anthropic` takes about a second: it runs in a background thread while the
-    # state, the index and the embedding model open (and the question is embedded)
-    generator = LazyClaude(claude) if answering and claude is not None else None
+    # `import anthropic` takes over a second: in `claude_worker`'s process when the caller
+    # started one (`helpdesk ask`/`chat`), else in a background thread (see claude_lazy)
+    generator = LazyClaude(claude, claude_worker) if answering and claude is not None else None
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
     index = open_configured_index(settings.index_settings())
