@@ -223,7 +223,14 @@ def bench_query_embedding(embedder: OnnxEmbedding) -> None:
     print(f"query embedding: p50 {statistics.median(times[20:]):.1f} ms (target < 10 ms)")
 
 
-def bench_start_to_answer(tmp: Path) -> None:
+START_TARGET_S = 3.0
+
+
+def bench_start_to_answer(tmp: Path, runs: int = 3) -> None:
+    """`helpdesk ask` from process start to the answer on stdout, extractive and with
+    Claude (a local fake answering at once, over HTTP), the two modes alternating so
+    both see the same machine load. With Claude, `import anthropic` (~1.5 s of CPU)
+    runs in the helper process `claude_worker`, on the other core."""
     data = tmp / "startup"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")},
@@ -233,46 +240,54 @@ def bench_start_to_answer(tmp: Path) -> None:
     }
     cmd = [sys.executable, "-m", "bot.cli"]
     subprocess.run([*cmd, "sync"], env=env, check=True, capture_output=True)
-    ready, exited = _time_ask(cmd, env)
-    extractive = ready
-    print(
-        f"process start to first answer ready (helpdesk ask, extractive): "
-        f"median {ready:.2f} s (target < 3 s); process exit after {exited:.2f} s"
-    )
     from tests.fakes.claude import FakeClaude
     from tests.fakes.claude_server import serve
 
     fake = FakeClaude()
     fake.reply([("Reset it in Okta", (0, "Okta"))])
+    times: dict[str, list[tuple[float, float]]] = {"extractive": [], "claude": []}
     with serve(fake) as url:
         claude_env = {**env, "ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": url}
-        ready, exited = _time_ask(cmd, claude_env)
+        for _ in range(runs):
+            times["extractive"].append(_time_ask(cmd, env, '"mode": "extractive"'))
+            times["claude"].append(_time_ask(cmd, claude_env, '"mode": "claude"'))
+    extractive, extractive_exit = _medians(times["extractive"])
+    claude, claude_exit = _medians(times["claude"])
     print(
-        f"process start to first answer ready (helpdesk ask, Claude fake answering at once): "
-        f"median {ready:.2f} s (target < 3 s; {ready - extractive:+.2f} s, "
-        f"{ready / extractive:.2f}x the extractive {extractive:.2f} s of this run; "
-        f"`import anthropic` overlaps index opening and query embedding); "
-        f"process exit after {exited:.2f} s"
+        f"process start to first answer ready (helpdesk ask, median of {runs}, the two "
+        f"modes alternating):\n"
+        f"  extractive: {extractive:.2f} s (target < {START_TARGET_S:.0f} s: "
+        f"{_verdict(extractive)}); process exit after {extractive_exit:.2f} s\n"
+        f"  Claude (fake answering at once): {claude:.2f} s (target < "
+        f"{START_TARGET_S:.0f} s: {_verdict(claude)}); {claude - extractive:+.2f} s, "
+        f"{claude / extractive:.2f}x the extractive {extractive:.2f} s of this run; "
+        f"process exit after {claude_exit:.2f} s"
     )
 
 
-def _time_ask(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    ready: list[float] = []
-    exited: list[float] = []
-    for _ in range(3):
-        t = time.perf_counter()
-        proc = subprocess.Popen(
-            [*cmd, "ask", "How do I reset my password?", "--json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert proc.stdout is not None
-        proc.stdout.readline()  # the answer is printed: it is ready
-        ready.append(time.perf_counter() - t)
-        proc.wait()
-        exited.append(time.perf_counter() - t)
-    return statistics.median(ready), statistics.median(exited)
+def _verdict(seconds: float) -> str:
+    return "met" if seconds < START_TARGET_S else "MISSED"
+
+
+def _medians(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r for r, _ in samples), statistics.median(e for _, e in samples)
+
+
+def _time_ask(cmd: list[str], env: dict[str, str], expect: str) -> tuple[float, float]:
+    """(seconds to the answer on stdout, seconds to the process exit) of one run."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [*cmd, "ask", "How do I reset my password?", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()  # the answer is printed: it is ready
+    ready = time.perf_counter() - t
+    proc.wait()
+    assert expect in line, f"not answered in the expected mode: {line[:200]!r}"
+    return ready, time.perf_counter() - t
 
 
 def main() -> None:

@@ -77,6 +77,7 @@ class ClaudeWorker:
         self._pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]] = {}
         self._ids = itertools.count(1)
         self._gone = False
+        self._ready = threading.Event()
         atexit.register(self.close)
         # the key goes through the pipe, never argv or the environment
         self._write(
@@ -88,6 +89,10 @@ class ClaudeWorker:
             }
         )
         threading.Thread(target=self._read, name="claude-worker-reader", daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     def _write(self, message: dict[str, Any]) -> None:
         assert self._proc.stdin is not None
@@ -108,6 +113,8 @@ class ClaudeWorker:
             if "failed" in message:
                 log.warning("claude worker could not start: %s", message["failed"])
                 break
+            if message.get("ready"):
+                self._ready.set()
             with self._lock:
                 target = self._pending.get(message.get("id", 0))
             if target is not None:
@@ -143,13 +150,13 @@ class ClaudeWorker:
                 self._pending.pop(rid, None)
 
     def close(self) -> None:
-        """At exit: close its stdin (it exits on that); stop it if it is still loading."""
-        try:
+        """At exit: close its stdin, on which it exits by itself (not waited for: that
+        would hold up this process's exit); stopped outright if still loading."""
+        with contextlib.suppress(OSError):
             if self._proc.stdin is not None:
                 self._proc.stdin.close()
-            self._proc.wait(timeout=0.2)
-        except (OSError, subprocess.TimeoutExpired):
-            self._proc.terminate()
+            if not self._ready.is_set():
+                self._proc.terminate()
 
 
 def _deliver(target: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]], msg: Any) -> None:
