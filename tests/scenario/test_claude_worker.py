@@ -111,6 +111,7 @@ async def test_a_helper_gone_before_answering_leaves_the_answer_to_this_process(
     assert len(fake.streamed_requests) == 1, "asked once, in this process"
 
 
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
 def test_the_key_is_not_in_the_helpers_command_line_or_environment(
     worker: ClaudeWorker,
 ) -> None:
