@@ -46,11 +46,24 @@ def _render(s: ChannelSettings) -> str:
 
 
 def _drive_note(s: ChannelSettings) -> None:
-    narrowed = [str(x) for x in s.sources if x.source == "drive" and x.narrowed_to]
-    if narrowed and not any(x.source == "drive" and not x.narrowed_to for x in s.sources):
-        typer.echo(
-            messages.CHANNEL_DRIVE_NARROWING_NOTE.format(specs=", ".join(narrowed)), err=True
-        )
+    """A Drive folder narrowing on an index that predates Drive folder ids matches
+    nothing until a full Drive sync: say so (and what to run) when that is the case."""
+    if not any(x.source == "drive" and x.narrowed_to for x in s.sources):
+        return
+    from bot.cli import _settings
+    from connectors.index import embedded_index_missing, open_configured_index
+    from connectors.store_errors import index_errors
+
+    settings = _settings()
+    if embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url):
+        return  # nothing indexed yet: the first sync records the folder ids
+    try:
+        notice = getattr(open_configured_index(settings).store, "upgrade_notice", None)
+        text = notice() if callable(notice) else None
+    except (*index_errors(), ConnectionError):  # the index cannot be opened now: the setting is saved all the same
+        return
+    if text:
+        typer.echo(messages.CHANNEL_DRIVE_NARROWING_NOTE.format(notice=text), err=True)
 
 
 @channels_app.command("set")

@@ -126,6 +126,7 @@ CLI_STATUS_ANSWERS = (
     "{answers} (👍 {up} · 👎 {down})"
 )
 CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"
+CLI_STATUS_INDEX_UPGRADE = "  needs attention: {notice}"
 CLI_SERVE_NO_PLATFORM = (
     "Neither Slack (SLACK_BOT_TOKEN) nor Teams (MicrosoftAppId) is configured: serving "
     "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
@@ -392,11 +393,7 @@ CHANNEL_LIST_HEADER = "channel                          auto-answer  sources / e
 CHANNEL_LIST_ROW = "{channel_id:<32} {auto_answer:<12} {sources} / {escalate_to} / {ticket}"
 CHANNEL_SAVED = "Saved. A running `helpdesk serve` uses the new settings within 5 seconds."
 CHANNEL_TURNED_OFF = "Auto-answer is off in {channel_id} (its other settings are kept)."
-CHANNEL_DRIVE_NARROWING_NOTE = (
-    "Note: Drive narrowings ({specs}) cannot be applied yet — the index does not record a "
-    "file's folder or shared drive — so answers in this channel will use no Drive documents "
-    "until it does. Use plain 'drive' to allow all of Drive."
-)
+CHANNEL_DRIVE_NARROWING_NOTE = "Note: {notice}."
 # tickets (bot/helpchannels/tickets.py): shown to the asker; the caller then falls back to
 # the channel's escalation target
 TICKET_AUTH = (

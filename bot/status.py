@@ -30,6 +30,13 @@ def last_finished_run(state: StateStore, source: str) -> SyncRun | None:
     return max(ended, key=lambda r: r.id) if ended else None
 
 
+def index_upgrade_notice(services: Services) -> str | None:
+    """The index's own word on what to run because it predates a metadata key (e.g.
+    `helpdesk sync drive --full` for Drive folder ids); None when nothing is needed."""
+    notice = getattr(services.index.store, "upgrade_notice", None)
+    return notice() if callable(notice) else None
+
+
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
@@ -86,6 +93,8 @@ def collect_status(services: Services) -> dict[str, Any]:
             "location": services.index.location,
             "chunks": services.index.count(),
             "size_bytes": size,
+            # what to run because the index predates a metadata key (None: nothing)
+            "upgrade": index_upgrade_notice(services),
         },
         # answers recorded by the Slack and Teams adapters; `helpdesk ask`/`chat` are not
         "chat_answers_24h": services.chat.answer_stats(datetime.now(UTC) - timedelta(hours=24)),
@@ -158,5 +167,7 @@ def render_status(report: dict[str, Any]) -> str:
             backend=idx["backend"], location=idx["location"], chunks=idx["chunks"], size=size
         )
     )
+    if idx.get("upgrade"):
+        lines.append(messages.CLI_STATUS_INDEX_UPGRADE.format(notice=idx["upgrade"]))
     lines.append(messages.CLI_STATUS_ANSWERS.format(**report["chat_answers_24h"]))
     return "\n".join(lines)

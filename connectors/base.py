@@ -68,10 +68,17 @@ def domain_principal(domain: str) -> str:
     return f"domain:{domain.strip().lower()}"
 
 
-def content_hash(title: str, text: str, breadcrumbs: tuple[str, ...] = ()) -> str:
-    """Hash of what gets embedded: an ACL change never changes it."""
+def content_hash(
+    title: str, text: str, breadcrumbs: tuple[str, ...] = (), ancestor_ids: tuple[str, ...] = ()
+) -> str:
+    """Hash of what gets embedded and where it sits: an ACL change never changes it; a
+    move to another folder does (its chunks are rewritten with the new `ancestor_ids`).
+    Without ancestor ids the hash is what it was before they existed."""
     h = hashlib.sha256()
-    for part in (title, "\x1f".join(breadcrumbs), text):
+    parts = [title, "\x1f".join(breadcrumbs), text]
+    if ancestor_ids:
+        parts.append("\x1f".join(ancestor_ids))
+    for part in parts:
         h.update(part.encode("utf-8"))
         h.update(b"\x1e")
     return h.hexdigest()
@@ -90,12 +97,13 @@ class SourceDocument:
     breadcrumbs: tuple[str, ...] = ()
     version: str | None = None  # source's own version marker (skip re-fetching bodies)
     content_hash: str = field(default="")
+    # ids of the places it sits in (Drive: shared drive and every folder above, top first)
+    ancestor_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.content_hash:
-            object.__setattr__(
-                self, "content_hash", content_hash(self.title, self.text, self.breadcrumbs)
-            )
+            digest = content_hash(self.title, self.text, self.breadcrumbs, self.ancestor_ids)
+            object.__setattr__(self, "content_hash", digest)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,15 @@
 
 Every chunk of every source carries the same flat metadata (the embedded store fixes
 its schema): `source, doc_id, title, url, updated_at, acl_public, acl_principals,
-content_hash, breadcrumbs` (+ `chunk_index`). The chunker builds it (`to_metadata`),
+content_hash, breadcrumbs, ancestor_ids` (+ `chunk_index`). The chunker builds it (`to_metadata`),
 the stores write it (`stored`) and read it back (`from_row`), and the answering side
 reads it from a node (`of`); nothing else reads metadata by string key.
+
+`ancestor_ids` are the ids of the places a document sits in, for a source that has
+them (Drive: its shared drive and every folder above it, top first); a help channel's
+`drive:FOLDER_OR_DRIVE_ID` scope matches on them. The key came later than the others
+(`LATER_KEYS`): an index built before it has no such column or property, and a filter
+on it must then match nothing (each store reads the missing key as SQL's NULL).
 
 Fail closed: a missing or malformed ACL parses as not public with no principals, so a
 chunk whose metadata is not understood can only be seen by fewer people.
@@ -17,9 +23,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from llama_index.core.schema import BaseNode
+from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
 
 SCALAR_KEYS = ("source", "doc_id", "title", "url", "updated_at", "content_hash")
-LIST_KEYS = ("acl_principals", "breadcrumbs")
+LIST_KEYS = ("acl_principals", "breadcrumbs", "ancestor_ids")
 KEYS = (
     "source",
     "doc_id",
@@ -30,7 +37,10 @@ KEYS = (
     "acl_principals",
     "content_hash",
     "breadcrumbs",
+    "ancestor_ids",
 )
+# keys an index written by an older version may lack (see the module docstring)
+LATER_KEYS = ("ancestor_ids",)
 CHUNK_INDEX = "chunk_index"
 _SIMILARITY = "similarity"  # set by retrieval on a hit, never stored
 
@@ -53,6 +63,7 @@ class ChunkMetadata:
     content_hash: str
     breadcrumbs: tuple[str, ...]
     chunk_index: int | None = None
+    ancestor_ids: tuple[str, ...] = ()  # Drive: shared drive + every folder above, top first
 
     def to_metadata(self) -> dict[str, Any]:
         """The flat dict a LlamaIndex node and both stores carry."""
@@ -66,6 +77,7 @@ class ChunkMetadata:
             "acl_principals": list(self.acl_principals),
             "content_hash": self.content_hash,
             "breadcrumbs": list(self.breadcrumbs),
+            "ancestor_ids": list(self.ancestor_ids),
         }
         if self.chunk_index is not None:
             md[CHUNK_INDEX] = self.chunk_index
@@ -86,6 +98,7 @@ class ChunkMetadata:
             acl_principals=_strings(row.get("acl_principals")),
             content_hash=str(row.get("content_hash") or ""),
             breadcrumbs=_strings(row.get("breadcrumbs")),
+            ancestor_ids=_strings(row.get("ancestor_ids")),
             chunk_index=None if index is None or isinstance(index, str) else int(index),
         )
 
@@ -113,3 +126,12 @@ def similarity(node: BaseNode) -> float | None:
 
 def set_similarity(node: BaseNode, value: float) -> None:
     node.metadata[_SIMILARITY] = round(value, 4)
+
+
+def filter_keys(f: MetadataFilter | MetadataFilters | None) -> frozenset[str]:
+    """Every metadata key a filter reads."""
+    if f is None:
+        return frozenset()
+    if isinstance(f, MetadataFilter):
+        return frozenset({f.key})
+    return frozenset().union(*(filter_keys(sub) for sub in f.filters))

@@ -69,6 +69,7 @@ class Chunker:
             acl_principals=tuple(acl_readers(doc.acl)),
             content_hash=doc.content_hash,
             breadcrumbs=tuple(doc.breadcrumbs),
+            ancestor_ids=tuple(doc.ancestor_ids),
         )
         nodes = []
         for i, piece in enumerate(pieces):

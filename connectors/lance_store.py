@@ -6,11 +6,17 @@ metadata in one struct (so an ACL change would have to rewrite the serialised no
 it has no ANY filter, raises on empty results and rebuilds the FTS index from readers.
 Here every metadata key is a flat column, so:
 
-- the permission filter is plain SQL (`acl_public OR array_has_any(acl_principals, [...])`)
-  applied as a pre-filter, before the top-k cut;
+- the permission filter is plain SQL (`array_has_any(acl_principals, [...])`, see
+  `connectors.lance_filters`) applied as a pre-filter, before the top-k cut;
 - an ACL change is one `UPDATE ... WHERE doc_id = ...`, never a re-embedding;
 - the worker (writer) builds the full-text index and compacts; readers never write,
   they open with `read_consistency_interval=0` and see every commit.
+
+The table's schema is fixed when it is created. A table from before a metadata key
+existed (`LATER_KEYS`: `ancestor_ids`) is detected on every read: filters on the key
+match nothing (fail closed), `upgrade_notice` tells the admin what to run, and the
+first write appends the column (NULL in the rows already there, which no filter on it
+keeps) so that `helpdesk sync drive --full` can fill it in.
 """
 
 from __future__ import annotations
@@ -27,16 +33,15 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     BasePydanticVectorStore,
-    FilterCondition,
-    FilterOperator,
-    MetadataFilter,
     MetadataFilters,
     VectorStoreQuery,
     VectorStoreQueryMode,
     VectorStoreQueryResult,
 )
 
-from connectors.chunk_metadata import LIST_KEYS, SCALAR_KEYS, ChunkMetadata
+from connectors import messages
+from connectors.chunk_metadata import LATER_KEYS, ChunkMetadata, filter_keys
+from connectors.lance_filters import filters_to_sql, principals_sql, sql_str
 from connectors.store_errors import index_errors
 
 log = logging.getLogger(__name__)
@@ -45,22 +50,7 @@ TABLE = "chunks"
 ANN_INDEX_MIN_ROWS = 20_000  # below this an exact scan is faster than maintaining an index
 
 
-def sql_str(value: str) -> str:
-    """A SQL string literal for Lance/DataFusion: single quotes, doubled inside."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(sql_str(v) for v in values) + "]"
-
-
-def principals_sql(principals: Sequence[str]) -> str:
-    """The `acl_principals` value as SQL. An empty list is typed explicitly: LanceDB
-    cannot infer the type of a bare `[]` ("concat requires input of at least one
-    array"), and "readable by nobody" is exactly the update that must never fail."""
-    if not principals:
-        return "arrow_cast(make_array(), 'List(Utf8)')"
-    return sql_list(sorted(str(p) for p in principals))
+LATER_FIELDS = (pa.field("ancestor_ids", pa.list_(pa.string()), nullable=True),)
 
 
 def schema(dimensions: int) -> pa.Schema:
@@ -79,55 +69,10 @@ def schema(dimensions: int) -> pa.Schema:
             pa.field("content_hash", pa.string()),
             pa.field("breadcrumbs", pa.list_(pa.string())),
             pa.field("chunk_index", pa.int32()),
+            # LATER_KEYS last: a table from before them gets them appended, same order
+            *LATER_FIELDS,
         ]
     )
-
-
-def _filter_sql(f: MetadataFilter | MetadataFilters) -> str:
-    if isinstance(f, MetadataFilters):
-        parts = [_filter_sql(sub) for sub in f.filters]
-        if not parts:
-            return "true"
-        joiner = " OR " if f.condition == FilterCondition.OR else " AND "
-        sql = "(" + joiner.join(parts) + ")"
-        return f"NOT {sql}" if f.condition == FilterCondition.NOT else sql
-    key, op, value = f.key, f.operator, f.value
-    if key not in (*LIST_KEYS, *SCALAR_KEYS, "acl_public", "chunk_index"):
-        raise ValueError(f"unknown metadata key {key!r}")
-    if op == FilterOperator.ANY:
-        assert isinstance(value, list)
-        if not value:
-            return "false"
-        return f"array_has_any({key}, {sql_list([str(v) for v in value])})"
-    if op == FilterOperator.CONTAINS:
-        return f"array_has({key}, {sql_str(str(value))})"
-    if op in (FilterOperator.IN, FilterOperator.NIN):
-        assert isinstance(value, list)
-        if not value:
-            return "false" if op == FilterOperator.IN else "true"
-        neg = "NOT " if op == FilterOperator.NIN else ""
-        return f"{key} {neg}IN ({', '.join(sql_str(str(v)) for v in value)})"
-    symbol = {
-        FilterOperator.EQ: "=",
-        FilterOperator.NE: "!=",
-        FilterOperator.GT: ">",
-        FilterOperator.GTE: ">=",
-        FilterOperator.LT: "<",
-        FilterOperator.LTE: "<=",
-    }.get(op)
-    if symbol is None:
-        raise ValueError(f"filter operator {op} is not supported by the embedded index")
-    if isinstance(value, bool):
-        literal = "true" if value else "false"
-    elif isinstance(value, int | float):
-        literal = repr(value)
-    else:
-        literal = sql_str(str(value))
-    return f"{key} {symbol} {literal}"
-
-
-def filters_to_sql(filters: MetadataFilters | None) -> str | None:
-    return None if filters is None or not filters.filters else _filter_sql(filters)
 
 
 def _node_from_row(row: dict[str, Any]) -> TextNode:
@@ -168,6 +113,8 @@ class LanceChunkStore(BasePydanticVectorStore):
     _db: Any = PrivateAttr()
     _table: Any = PrivateAttr(default=None)
     _executor: ThreadPoolExecutor | None = PrivateAttr(default=None)
+    _complete: bool = PrivateAttr(default=False)  # the table has every LATER_KEYS column
+    _warned: bool = PrivateAttr(default=False)
 
     def __init__(self, uri: str | Path, dimensions: int = 384) -> None:
         super().__init__(stores_text=True, uri=str(uri), dimensions=dimensions)
@@ -207,6 +154,55 @@ class LanceChunkStore(BasePydanticVectorStore):
     def table(self) -> Any:
         return self._open(create=False)
 
+    def missing_keys(self) -> frozenset[str]:
+        """Metadata keys the table has no column for (it predates them). Re-read on each
+        call until complete: the writer may append them while a reader has it open."""
+        table = self.table
+        if table is None or self._complete:
+            return frozenset()
+        missing = frozenset(k for k in LATER_KEYS if k not in table.schema.names)
+        self._complete = not missing
+        return missing
+
+    def _upgrade(self, table: Any) -> None:
+        """Writer only: append the LATER_KEYS columns a table from before them lacks."""
+        missing = self.missing_keys()
+        if not missing:
+            return
+        fields = [f for f in LATER_FIELDS if f.name in missing]
+        try:
+            table.add_columns(fields if len(fields) > 1 else fields[0])
+        except index_errors():
+            if self.missing_keys():  # not another writer having just done it
+                raise
+        self._complete = False
+        log.warning(
+            "index upgraded: added column(s) %s; %s",
+            ", ".join(sorted(missing)),
+            messages.INDEX_LACKS_ANCESTOR_IDS,
+        )
+
+    def upgrade_notice(self) -> str | None:
+        """What the admin must run because the index predates a metadata key (None: all
+        good). Shown by `helpdesk status`."""
+        table = self.table
+        if table is None:
+            return None
+        if self.missing_keys():
+            return messages.INDEX_LACKS_ANCESTOR_IDS
+        old = self.count("source = 'drive' AND ancestor_ids IS NULL")
+        if old:
+            return messages.INDEX_DRIVE_CHUNKS_WITHOUT_ANCESTOR_IDS.format(count=old)
+        return None
+
+    def _where(self, filters: MetadataFilters | None) -> str | None:
+        """The SQL of `filters` on this table: keys it lacks read as NULL (match nothing)."""
+        missing = self.missing_keys() if filters is not None else frozenset()
+        if missing & filter_keys(filters) and not self._warned:
+            self._warned = True
+            log.warning("index query on a missing column: %s", messages.INDEX_LACKS_ANCESTOR_IDS)
+        return filters_to_sql(filters, missing)
+
     # ------------------------------------------------------------------ writes
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
         if not nodes:
@@ -223,6 +219,7 @@ class LanceChunkStore(BasePydanticVectorStore):
                 }
             )
         table = self._open(create=True)
+        self._upgrade(table)
         table.add(pa.Table.from_pylist(rows, schema=schema(self.dimensions)))
         return [node.node_id for node in nodes]
 
@@ -261,6 +258,7 @@ class LanceChunkStore(BasePydanticVectorStore):
         if self._open() is not None:
             self._db.drop_table(TABLE)
         self._table = None
+        self._complete = False
 
     def prepare_for_readers(self) -> None:
         """Writer-side upkeep after a sync: compaction, FTS and (when large) ANN index."""
@@ -312,10 +310,12 @@ class LanceChunkStore(BasePydanticVectorStore):
         clauses = []
         if node_ids:
             clauses.append(f"id IN ({', '.join(sql_str(i) for i in node_ids)})")
-        where = filters_to_sql(filters)
+        where = self._where(filters)
         if where:
             clauses.append(where)
-        q = table.search().select([c for c in schema(self.dimensions).names if c != "vector"])
+        missing = self.missing_keys()
+        names = [c for c in schema(self.dimensions).names if c != "vector" and c not in missing]
+        q = table.search().select(names)
         if clauses:
             q = q.where(" AND ".join(clauses))
         rows = q.limit(None).to_list()
@@ -350,7 +350,7 @@ class LanceChunkStore(BasePydanticVectorStore):
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         if self.table is None:
             return VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
-        where = filters_to_sql(query.filters)
+        where = self._where(query.filters)
         k = query.similarity_top_k
         mode = query.mode
         if mode == VectorStoreQueryMode.TEXT_SEARCH:

@@ -146,3 +146,15 @@ SYNC_BUSY_HOLDER = (
 )
 SYNC_HOLDER_PROCESS = "process {pid} on {host}"
 SYNC_HOLDER_OWNER = "held by {owner}"
+
+# --- connectors/lance_store.py, connectors/weaviate_store.py (an index from before a key) ---
+INDEX_LACKS_ANCESTOR_IDS = (
+    "the index was built before Drive folder ids were recorded: help channels limited to "
+    "drive:FOLDER_OR_DRIVE_ID get nothing from Drive until `helpdesk sync drive --full` "
+    "rewrites its documents"
+)
+INDEX_DRIVE_CHUNKS_WITHOUT_ANCESTOR_IDS = (
+    "{count} Drive chunk(s) were indexed before Drive folder ids were recorded: help "
+    "channels limited to drive:FOLDER_OR_DRIVE_ID get nothing from them until "
+    "`helpdesk sync drive --full` rewrites them"
+)

@@ -12,6 +12,10 @@
   travel as typed gRPC values, never as query text, so quotes in ids need no escaping.
   Unlike `llama_index.vector_stores.weaviate`, it handles IN/NIN/CONTAINS, and empty
   `MetadataFilters` or empty `ANY` lists fold to constants instead of invalid filters.
+- A collection created before a metadata key existed (`LATER_KEYS`: `ancestor_ids`)
+  lacks its property: `missing_later_keys` names it, the writer adds it, and until then
+  `weaviate_filter(..., missing=...)` folds a filter on it to "matches nothing", as
+  SQL's NULL would (Weaviate refuses a filter on an unknown property).
 
 Weaviate 1.30 has no `Not` / `ContainsNone` filter operators (1.33+), so negation is
 pushed down to the leaves (EQ<->NE, IN<->NIN, GT<->LTE, ...); negating ANY/ALL/CONTAINS
@@ -21,6 +25,7 @@ is refused rather than answered wrongly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,7 +48,7 @@ from weaviate.classes.config import (
 from weaviate.classes.query import Filter, FilterReturn
 from weaviate.util import generate_uuid5
 
-from connectors.chunk_metadata import LIST_KEYS, SCALAR_KEYS, ChunkMetadata
+from connectors.chunk_metadata import LATER_KEYS, LIST_KEYS, SCALAR_KEYS, ChunkMetadata
 
 DEFAULT_COLLECTION = "HelpdeskChunks"
 VECTOR_NAME = "default"
@@ -132,8 +137,16 @@ def collection_spec(name: str = DEFAULT_COLLECTION) -> CollectionSpec:
     )
 
 
+def missing_later_keys(spec: CollectionSpec, existing: Sequence[Any]) -> frozenset[str]:
+    """The `LATER_KEYS` an existing collection has no property for (it predates them):
+    not a problem, the writer adds them (`CollectionSpec.property`)."""
+    have = {p.name for p in existing}
+    return frozenset(p.name for p in spec.properties if p.name in LATER_KEYS) - have
+
+
 def schema_problems(spec: CollectionSpec, existing: Sequence[Any]) -> list[str]:
     """How an existing collection's properties differ from `spec` (empty: usable).
+    A missing `LATER_KEYS` property is not a problem (`missing_later_keys`).
 
     Tokenization matters for security, not only for search: a word-tokenized
     `acl_principals` would let `group:files:it` match `group:files:hr` by its words.
@@ -143,7 +156,8 @@ def schema_problems(spec: CollectionSpec, existing: Sequence[Any]) -> list[str]:
     for want in spec.properties:
         got = have.get(want.name)
         if got is None:
-            problems.append(f"{want.name}: missing")
+            if want.name not in LATER_KEYS:
+                problems.append(f"{want.name}: missing")
         elif got.data_type != want.dataType:
             problems.append(f"{want.name}: {got.data_type.value}, not {want.dataType.value}")
         elif want.tokenization is not None and got.tokenization != want.tokenization:
@@ -215,11 +229,13 @@ def _combine(parts: Sequence[Where], any_of: bool) -> Where:
     return Filter.all_of(real) if real else True
 
 
-def _leaf(f: MetadataFilter, negate: bool) -> Where:
+def _leaf(f: MetadataFilter, negate: bool, missing: AbstractSet[str]) -> Where:
     key, value = f.key, f.value
     kind = _KINDS.get(key)
     if kind is None:
         raise ValueError(f"unknown metadata key {key!r}")
+    if key in missing:
+        return False  # no such property yet: unknown, which is kept neither way round
     op = FilterOperator(f.operator)
     prop = Filter.by_property(key)
     if kind == "list":
@@ -270,9 +286,11 @@ def _leaf(f: MetadataFilter, negate: bool) -> Where:
     raise ValueError(f"filter operator {op.value!r} is not supported on key {key!r}")
 
 
-def _translate(f: MetadataFilter | MetadataFilters, negate: bool) -> Where:
+def _translate(
+    f: MetadataFilter | MetadataFilters, negate: bool, missing: AbstractSet[str]
+) -> Where:
     if isinstance(f, MetadataFilter):
-        return _leaf(f, negate)
+        return _leaf(f, negate, missing)
     condition = f.condition or FilterCondition.AND
     if condition == FilterCondition.NOT:
         # NOT (a AND b ...), as the embedded store reads it
@@ -280,19 +298,22 @@ def _translate(f: MetadataFilter | MetadataFilters, negate: bool) -> Where:
     any_of = condition == FilterCondition.OR
     if negate:  # De Morgan: push the negation down to the leaves
         any_of = not any_of
-    return _combine([_translate(sub, negate) for sub in f.filters], any_of)
+    return _combine([_translate(sub, negate, missing) for sub in f.filters], any_of)
 
 
-def weaviate_filter(filters: MetadataFilters | None) -> Where:
+def weaviate_filter(
+    filters: MetadataFilters | None, missing: AbstractSet[str] = frozenset()
+) -> Where:
     """Our `MetadataFilters` as a Weaviate filter.
 
     `True` means no restriction (no or empty filters), `False` means nothing can match
     (e.g. `ANY []`); callers skip the query then. Raises ValueError on unknown keys and
-    operators, as the embedded store does.
+    operators, as the embedded store does. `missing`: keys the collection has no
+    property for yet; a condition on one is never true, negated or not (fail closed).
     """
     if filters is None or not filters.filters:
         return True
-    return _translate(filters, negate=False)
+    return _translate(filters, negate=False, missing=missing)
 
 
 # --------------------------------------------------------------------------- nodes

@@ -16,7 +16,8 @@ Its one useful piece, `FilterOperator.ANY` -> `contains_any`, is the one line of
 `weaviate_filter` (`connectors.weaviate_schema`).
 
 The collection schema, the filter translation and the node <-> properties mapping live
-in `connectors.weaviate_schema`; building the client from `WEAVIATE_URL` lives in
+in `connectors.weaviate_schema`; the read requests (paging, the searches) in
+`connectors.weaviate_reads`; building the client from `WEAVIATE_URL` lives in
 `connectors.weaviate_client`. What this module guarantees, like `LanceChunkStore`:
 
 - the collection is created by the first write, with the explicit schema, and an
@@ -25,7 +26,10 @@ in `connectors.weaviate_schema`; building the client from `WEAVIATE_URL` lives i
 - the permission filter is a Weaviate filter applied inside the vector index (ACORN
   filter strategy), before the top-k cut;
 - an ACL change rewrites two properties and sends the stored vector back unchanged;
-- readers never write: querying a collection that does not exist yet returns nothing.
+- readers never write: querying a collection that does not exist yet returns nothing;
+- a collection from before a metadata key (`LATER_KEYS`) is used as it is: filters on
+  the key match nothing, `upgrade_notice` tells the admin to run `helpdesk sync drive
+  --full`, and the first write adds the property (exact-match, like the others).
 """
 
 from __future__ import annotations
@@ -41,21 +45,24 @@ from llama_index.core.vector_stores.types import (
     BasePydanticVectorStore,
     MetadataFilters,
     VectorStoreQuery,
-    VectorStoreQueryMode,
     VectorStoreQueryResult,
 )
 from weaviate.classes.data import DataObject
-from weaviate.classes.query import Filter, FilterReturn, HybridFusion, MetadataQuery
+from weaviate.classes.query import Filter, FilterReturn
 from weaviate.exceptions import WeaviateBaseError, WeaviateQueryError
 
+from connectors import messages
+from connectors.chunk_metadata import filter_keys
 from connectors.weaviate_client import build_client
+from connectors.weaviate_reads import fetch_all, search
 from connectors.weaviate_schema import (
     DEFAULT_COLLECTION,
-    TEXT_KEY,
     VECTOR_NAME,
     CollectionSpec,
+    Where,
     _vector_of,
     collection_spec,
+    missing_later_keys,
     node_from_properties,
     node_properties,
     node_uuid,
@@ -67,8 +74,6 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 500  # objects per insert_many (~3 KB each with a 384-d vector)
 ID_BATCH = 500  # values per contains_any when deleting by doc id / fetching by node id
-PAGE = 1000  # objects per fetch page
-QUERY_MAXIMUM_RESULTS = 10_000  # Weaviate's default cap on offset + limit
 
 
 # --------------------------------------------------------------------------- the store
@@ -82,6 +87,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
     _client: weaviate.WeaviateClient = PrivateAttr()
     _spec: CollectionSpec = PrivateAttr()
     _exists: bool = PrivateAttr(default=False)
+    _missing: frozenset[str] = PrivateAttr(default=frozenset())  # LATER_KEYS it lacks
 
     def __init__(
         self, client: weaviate.WeaviateClient, collection: str = DEFAULT_COLLECTION
@@ -91,6 +97,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         self._client = client
         self._spec = spec
         self._exists = False
+        self._missing = frozenset()
 
     @classmethod
     def connect(
@@ -140,16 +147,59 @@ class WeaviateChunkStore(BasePydanticVectorStore):
                     raise
             self._check_schema()
             self._exists = True
-        return self._collection()
+        collection = self._collection()
+        if self._missing:
+            self._upgrade(collection)
+        return collection
 
     def _check_schema(self) -> None:
-        problems = schema_problems(self._spec, self._collection().config.get().properties)
+        properties = self._collection().config.get().properties
+        problems = schema_problems(self._spec, properties)
         if problems:
             raise RuntimeError(
                 f"Weaviate collection {self.collection_name!r} was not created by this bot "
                 f"({'; '.join(problems)}). Set WEAVIATE_COLLECTION to a new name, or delete "
                 "the collection and reindex."
             )
+        self._missing = missing_later_keys(self._spec, properties)
+
+    def _upgrade(self, collection: Any) -> None:
+        """Writer only: add the `LATER_KEYS` properties a collection from before them
+        lacks (another writer may have just done it: then the re-check is clean)."""
+        added = sorted(self._missing)
+        for name in added:
+            try:
+                collection.config.add_property(self._spec.property(name))
+            except WeaviateBaseError:
+                self._check_schema()
+                if name in self._missing:
+                    raise
+        self._check_schema()
+        log.warning(
+            "index upgraded: added property %s; %s",
+            ", ".join(added),
+            messages.INDEX_LACKS_ANCESTOR_IDS,
+        )
+
+    def missing_keys(self) -> frozenset[str]:
+        """Metadata keys the collection has no property for; re-read while any are, as
+        the writer (another process) may add them at any time."""
+        if self._ready() and self._missing:
+            self._check_schema()
+        return self._missing
+
+    def _where(self, filters: MetadataFilters | None) -> Where:
+        """`filters` on this collection: a property it lacks matches nothing."""
+        missing: frozenset[str] = frozenset()
+        if self._missing and filters is not None:
+            missing = self.missing_keys() & filter_keys(filters)
+        if missing:
+            log.warning("index query on a missing property: %s", messages.INDEX_LACKS_ANCESTOR_IDS)
+        return weaviate_filter(filters, missing)
+
+    def upgrade_notice(self) -> str | None:
+        """What the admin must run because the collection predates a metadata key."""
+        return messages.INDEX_LACKS_ANCESTOR_IDS if self.missing_keys() else None
 
     # ------------------------------------------------------------------ writes
     def add(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[str]:
@@ -195,7 +245,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         if (not node_ids and not filters) or not self._ready():
             return
         collection = self._collection()
-        where = weaviate_filter(filters)
+        where = self._where(filters)
         if where is False:
             return
         if not node_ids:
@@ -211,7 +261,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
 
     @staticmethod
     def _delete_where(collection: Any, where: FilterReturn) -> None:
-        # one call deletes at most QUERY_MAXIMUM_RESULTS objects: repeat until none match
+        # one call deletes at most Weaviate's result cap: repeat until none match
         while True:
             result = collection.data.delete_many(where=where)
             if result.failed:
@@ -229,7 +279,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
             return
         collection = self._collection()
         objects = []
-        for obj in self._fetch(collection, Filter.by_property("doc_id").equal(doc_id), True):
+        for obj in fetch_all(collection, Filter.by_property("doc_id").equal(doc_id), True):
             props = dict(obj.properties)
             props["acl_public"] = bool(public)
             props["acl_principals"] = sorted(str(p) for p in principals)
@@ -250,25 +300,6 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         """Nothing to do: Weaviate indexes on write and readers see every write."""
 
     # ------------------------------------------------------------------ reads
-    @staticmethod
-    def _fetch(collection: Any, where: FilterReturn | None, vectors: bool = False) -> list[Any]:
-        """All objects matching `where` (offset paging, up to Weaviate's result cap)."""
-        found: list[Any] = []
-        while True:
-            limit = min(PAGE, QUERY_MAXIMUM_RESULTS - len(found))
-            if limit <= 0:
-                log.warning("Weaviate fetch stopped at %d objects", len(found))
-                return found
-            page = collection.query.fetch_objects(
-                filters=where,
-                limit=limit,
-                offset=len(found),
-                include_vector=[VECTOR_NAME] if vectors else False,
-            ).objects
-            found.extend(page)
-            if len(page) < limit:
-                return found
-
     def count(self, where: str | MetadataFilters | None = None) -> int:
         """Number of chunks, optionally matching `MetadataFilters`.
 
@@ -278,7 +309,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
             raise ValueError("SQL where clauses only work on the embedded store")
         if not self._ready():
             return 0
-        flt = weaviate_filter(where)
+        flt = self._where(where)
         if flt is False:
             return 0
         result = self._collection().aggregate.over_all(
@@ -305,7 +336,7 @@ class WeaviateChunkStore(BasePydanticVectorStore):
     ) -> list[BaseNode]:
         if not self._ready():
             return []
-        where = weaviate_filter(filters)
+        where = self._where(filters)
         if where is False:
             return []
         collection = self._collection()
@@ -315,21 +346,23 @@ class WeaviateChunkStore(BasePydanticVectorStore):
                 ids = Filter.by_id().contains_any(
                     [node_uuid(n) for n in node_ids[start : start + ID_BATCH]]
                 )
-                objects.extend(self._fetch(collection, ids if where is True else ids & where))
+                objects.extend(fetch_all(collection, ids if where is True else ids & where))
         elif where is True:
             objects = list(collection.iterator())
         else:
-            objects = self._fetch(collection, where)
+            objects = fetch_all(collection, where)
         return [node_from_properties(dict(o.properties), str(o.uuid)) for o in objects]
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         empty = VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
-        where = weaviate_filter(query.filters)
-        if where is False or not self._ready():
+        if not self._ready():
+            return empty
+        where = self._where(query.filters)
+        if where is False:
             return empty
         filters = None if where is True else where
         try:
-            objects, scores = self._search(query, filters)
+            objects, scores = search(self._collection(), query, filters)
         except WeaviateQueryError:
             self._exists = False  # dropped by another process since we looked?
             if not self._ready():
@@ -341,53 +374,3 @@ class WeaviateChunkStore(BasePydanticVectorStore):
         return VectorStoreQueryResult(
             nodes=nodes, similarities=scores, ids=[n.node_id for n in nodes]
         )
-
-    def _search(
-        self, query: VectorStoreQuery, filters: FilterReturn | None
-    ) -> tuple[list[Any], list[float]]:
-        collection = self._collection()
-        k = query.similarity_top_k
-        text = (query.query_str or "").strip()
-        vector = list(query.query_embedding) if query.query_embedding is not None else None
-        common: dict[str, Any] = {
-            "limit": k,
-            "filters": filters,
-            "include_vector": [VECTOR_NAME],
-        }
-        mode = query.mode
-        if mode == VectorStoreQueryMode.HYBRID and (not text or vector is None):
-            # one side missing: what is left of the fusion is a single search
-            fallback = VectorStoreQueryMode.DEFAULT, VectorStoreQueryMode.TEXT_SEARCH
-            mode = fallback[0] if vector is not None else fallback[1]
-        if mode == VectorStoreQueryMode.TEXT_SEARCH:
-            if not text:
-                return [], []
-            res = collection.query.bm25(
-                text,
-                query_properties=[TEXT_KEY],
-                return_metadata=MetadataQuery(score=True),
-                **common,
-            )
-            return res.objects, [float(o.metadata.score or 0.0) for o in res.objects]
-        if vector is None:
-            raise ValueError("vector search needs query_embedding")
-        if mode == VectorStoreQueryMode.HYBRID:
-            res = collection.query.hybrid(
-                text,
-                vector=vector,
-                alpha=query.alpha if query.alpha is not None else 0.5,
-                query_properties=[TEXT_KEY],
-                fusion_type=HybridFusion.RELATIVE_SCORE,
-                target_vector=VECTOR_NAME,
-                return_metadata=MetadataQuery(score=True),
-                **common,
-            )
-            return res.objects, [float(o.metadata.score or 0.0) for o in res.objects]
-        res = collection.query.near_vector(
-            vector,
-            target_vector=VECTOR_NAME,
-            return_metadata=MetadataQuery(distance=True),
-            **common,
-        )
-        # cosine distance -> similarity, as the embedded store reports it
-        return res.objects, [1.0 - float(o.metadata.distance or 0.0) for o in res.objects]

@@ -1,8 +1,7 @@
 """A channel's source specs as an index filter, ANDed with the permission scope (which
 still wins: this can only narrow what a channel's answers may use, never widen it).
 
-What today's chunk metadata can express (`source, doc_id, title, url, updated_at,
-acl_public, acl_principals, content_hash, breadcrumbs`):
+What the chunk metadata (`connectors/chunk_metadata.py`) expresses:
 - `files` / `confluence` / `drive`: `source IN [...]`.
 - `confluence:SPACEKEY`: no metadata key holds the space key and neither backend
   offers a substring match on `url`; but the state store keeps every document's URL and
@@ -11,9 +10,13 @@ acl_public, acl_principals, content_hash, breadcrumbs`):
   resolved from the state store (refreshed with the channel settings). A page synced
   after the last refresh joins at the next one; a URL without a recognisable key is
   left out (narrower, never wider).
-- `drive:FOLDER_OR_DRIVE_ID`: not expressible. Drive chunks carry the folder *names*
-  (breadcrumbs), not folder or shared-drive ids, and the state store has no parents
-  either. Such a spec matches nothing (fail closed) and is reported in `unsupported`.
+- `drive:FOLDER_OR_DRIVE_ID`: `source = drive AND ancestor_ids ANY [ids]`. Drive
+  chunks carry the ids of their shared drive and of every folder above them (set at
+  sync), so a folder id matches everything below it, at any depth, and a shared
+  drive's id everything in it. An index written before `ancestor_ids` existed has no
+  such column (or property): the stores then match nothing for it (fail closed) and
+  `helpdesk status` says to run `helpdesk sync drive --full`.
+- A stored spec that cannot be read matches nothing and is reported in `unsupported`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,17 @@ from bot.helpchannels.channels import SourceSpec
 _SPACE_IN_URL = re.compile(r"/spaces/([^/?#]+)|/display/([^/?#]+)|[?&]spaceKey=([^&#]+)")
 
 DocumentUrls = Callable[[str], Mapping[str, str]]  # source -> {doc_id: url}
+
+
+def drive_scope(ids: Sequence[str]) -> MetadataFilters:
+    """Drive documents below any of `ids` (folder or shared-drive ids)."""
+    return MetadataFilters(
+        filters=[
+            MetadataFilter(key="source", value=["drive"], operator=FilterOperator.IN),
+            MetadataFilter(key="ancestor_ids", value=sorted(ids), operator=FilterOperator.ANY),
+        ],
+        condition=FilterCondition.AND,
+    )
 
 
 def space_key_of_url(url: str) -> str | None:
@@ -77,12 +91,14 @@ def source_restriction(
         )
         if doc_ids:
             parts.append(MetadataFilter(key="doc_id", value=doc_ids, operator=FilterOperator.IN))
-    unsupported = tuple(
-        s
+    folders = {
+        s.narrowed_to
         for s in specs
-        if (s.source == "drive" and s.narrowed_to and "drive" not in whole)
-        or s.source == "unreadable"
-    )
+        if s.source == "drive" and s.narrowed_to and "drive" not in whole
+    }
+    if folders:
+        parts.append(drive_scope(sorted(folders)))
+    unsupported = tuple(s for s in specs if s.source == "unreadable")
     if not parts:  # nothing expressible: match nothing rather than everything
         parts.append(MetadataFilter(key="source", value=[], operator=FilterOperator.IN))
     return SourceRestriction(

@@ -307,8 +307,8 @@ class DriveConnector:
         if file.get("trashed"):
             yield Deleted(doc_id)
             return
-        path = self.tree.locate(file)
-        if path is None:  # outside the configured folders and drives
+        place = self.tree.place(file)
+        if place is None:  # outside the configured folders and drives
             yield Deleted(doc_id)
             return
         if not is_supported(mime):
@@ -317,7 +317,12 @@ class DriveConnector:
                 yield Deleted(doc_id)
             return
         # over DRIVE_MAX_FILE_MB: the reader reports it with the permissions it reads
-        yield FileTask(file=file, path=path, limited=self.tree.limited_scope(file))
+        yield FileTask(
+            file=file,
+            path=place.names,
+            limited=self.tree.limited_scope(file),
+            ancestor_ids=place.ids,
+        )
 
     # ------------------------------------------------------------------ per file
     def _pipeline(self, entries: Iterator[_Entry]) -> Iterator[SyncItem]:

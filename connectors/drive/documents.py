@@ -47,16 +47,22 @@ class FileTask:
     file: Mapping[str, Any]
     path: tuple[str, ...]
     limited: frozenset[str] | None = None  # see FolderTree.limited_scope
+    ancestor_ids: tuple[str, ...] = ()  # see FolderTree.place
 
 
 def doc_id_of(file_id: str) -> str:
     return f"{SOURCE}:{file_id}"
 
 
-def version_of(file: Mapping[str, Any], path: tuple[str, ...]) -> str:
-    """modifiedTime plus a hash of name and path: a rename or move re-reads the file,
-    a sharing change (which bumps Drive's `version`, not `modifiedTime`) does not."""
+def version_of(
+    file: Mapping[str, Any], path: tuple[str, ...], ancestor_ids: tuple[str, ...] = ()
+) -> str:
+    """modifiedTime plus a hash of name, path and ancestor ids: a rename or move (even
+    between folders of the same name) re-reads the file, a sharing change (which bumps
+    Drive's `version`, not `modifiedTime`) does not."""
     key = "\x1f".join((str(file.get("name") or ""), *path))
+    if ancestor_ids:
+        key += "\x1d" + "\x1f".join(ancestor_ids)
     digest = hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
     return f"{file.get('modifiedTime') or file.get('version') or ''}#{digest}"
 
@@ -108,12 +114,12 @@ class FileReader:
             why = f"unreadable answer ({type(exc).__name__})"
             return [self._failure(doc_id, title, PERMISSIONS_NOT_READ.format(why=why))]
         try:
-            version = version_of(file, task.path)
+            version = version_of(file, task.path, task.ancestor_ids)
             prior = self.known.get(doc_id)
             if prior is not None and prior.version == version:
                 return [Unchanged(doc_id, acl=acl, version=version)]
             text = fetch_text(self.api, dict(file), self.max_bytes)
-            return [self.document(file, task.path, text, acl, version)]
+            return [self.document(file, task.path, text, acl, version, task.ancestor_ids)]
         except DriveApiError as exc:
             if exc.not_found:
                 return [Deleted(doc_id)]
@@ -143,7 +149,13 @@ class FileReader:
         return acl_from_permissions(permissions, self.public_domains, limited)
 
     def document(
-        self, file: Mapping[str, Any], path: tuple[str, ...], text: str, acl: Acl, version: str
+        self,
+        file: Mapping[str, Any],
+        path: tuple[str, ...],
+        text: str,
+        acl: Acl,
+        version: str,
+        ancestor_ids: tuple[str, ...] = (),
     ) -> SourceDocument:
         file_id = str(file["id"])
         owners = file.get("owners") or []
@@ -160,4 +172,5 @@ class FileReader:
             author=str(author) if author else None,
             breadcrumbs=path,
             version=version,
+            ancestor_ids=ancestor_ids,
         )

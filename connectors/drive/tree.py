@@ -3,8 +3,9 @@
 The scope is DRIVE_FOLDER_IDS (recursively) and DRIVE_SHARED_DRIVE_IDS (a shared drive's
 root folder has the drive's id), or everything the identity can read when neither is
 set. A file is in scope when walking up its parents reaches a root; the names met on
-the way (root first) are its path. Folder metadata is cached per connector; unknown
-folders are read with `files.get`.
+the way (root first) are its path, and the ids met on the way (plus its shared drive's
+id) are its place (`ancestor_ids`, what a help channel's `drive:ID` scope matches).
+Folder metadata is cached per connector; unknown folders are read with `files.get`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ from connectors.drive.permissions import is_limited
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a file sits: folder names (its breadcrumbs) and the ids of its shared drive
+    and of every folder above it, top first."""
+
+    names: tuple[str, ...]
+    ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -92,14 +102,25 @@ class FolderTree:
 
     def locate(self, file: Mapping[str, Any]) -> tuple[str, ...] | None:
         """The folder path of `file` (root first), or None when it is out of scope."""
+        place = self.place(file)
+        return place.names if place is not None else None
+
+    def place(self, file: Mapping[str, Any]) -> Place | None:
+        """The folder path and ancestor ids of `file`, or None when it is out of scope.
+        With several parents (legacy files), the first one in scope is its place."""
+        drive_id = str(file.get("driveId") or "")
         if self.scoped and not file.get("parents"):
-            drive_id = file.get("driveId")
-            return () if drive_id in self.roots and file.get("id") == drive_id else None
+            if drive_id in self.roots and file.get("id") == drive_id:
+                return Place((), (drive_id,))
+            return None
         parents: list[str | None] = [str(p) for p in file.get("parents") or ()] or [None]
         for parent in parents:
-            path = self._path_from(parent)
-            if path is not None:
-                return path
+            found = self._path_from(parent)
+            if found is not None:
+                names, ids = found
+                if drive_id and drive_id not in ids:
+                    ids = (drive_id, *ids)
+                return Place(names, ids)
         return None
 
     def limited_scope(self, file: Mapping[str, Any]) -> frozenset[str] | None:
@@ -129,19 +150,27 @@ class FolderTree:
             return None
         return frozenset(allowed | {str(file.get("id") or "")})
 
-    def _path_from(self, folder_id: str | None) -> tuple[str, ...] | None:
+    def _path_from(self, folder_id: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(names, ids) from the top down to `folder_id`, or None when out of scope."""
         names: list[str] = []
+        ids: list[str] = []
+
+        def top_first() -> tuple[tuple[str, ...], tuple[str, ...]]:
+            return tuple(reversed(names)), tuple(reversed(ids))
+
         current = folder_id
         for _ in range(MAX_DEPTH):
             if current is None:
-                return None if self.scoped else tuple(reversed(names))
+                return None if self.scoped else top_first()
             if current in self.roots:
                 names.append(self.name_of(current))
-                return tuple(reversed(names))
+                ids.append(current)
+                return top_first()
             info = self.get(current)
             if info is None or info.trashed:
-                return None if self.scoped else tuple(reversed(names))
+                return None if self.scoped else top_first()
             names.append(self.drive_names.get(current, info.name))
+            ids.append(current)
             current = info.parents[0] if info.parents else None
         log.warning("drive folder chain deeper than %d at %s", MAX_DEPTH, folder_id)
         return None

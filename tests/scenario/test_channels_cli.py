@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from bot import messages
+from connectors.lance_store import TABLE, LanceChunkStore, schema
 from tests.conftest import REPO
 
 
@@ -74,10 +76,21 @@ def test_bad_input_exits_2_with_the_reason_and_changes_nothing(env: dict[str, st
     assert shown["auto_answer"] is True and shown["sources"] == []  # nothing half-applied
 
 
-def test_a_drive_folder_narrowing_is_saved_with_a_warning(env: dict[str, str]) -> None:
+def test_a_drive_folder_narrowing_warns_only_on_an_index_without_folder_ids(
+    env: dict[str, str],
+) -> None:
+    done = helpdesk(["channels", "set", "C0HELP", "--sources", "drive:1FolderIdAbc"], env)
+    assert done.returncode == 0 and done.stderr == ""  # nothing indexed yet: no note
+    # an embedded index written before Drive folder ids were recorded
+    index = Path(env["HELPDESK_DATA_DIR"]) / "index"
+    store = LanceChunkStore(index)
+    old = pa.schema([f for f in schema(store.dimensions) if f.name != "ancestor_ids"])
+    store.client.create_table(TABLE, schema=old)
     done = helpdesk(["channels", "set", "C0HELP", "--sources", "drive:1FolderIdAbc"], env)
     assert done.returncode == 0
-    assert "cannot be applied yet" in " ".join(done.stderr.split())
+    assert "helpdesk sync drive --full" in " ".join(done.stderr.split()), done.stderr
+    shown = json.loads(helpdesk(["channels", "show", "C0HELP", "--json"], env).stdout)
+    assert shown["sources"] == ["drive:1FolderIdAbc"]  # saved all the same
 
 
 def test_gaps_json_contract(env: dict[str, str]) -> None:

@@ -3,13 +3,16 @@ permission scope (which still wins)."""
 
 from __future__ import annotations
 
-from llama_index.core.schema import TextNode
+import pyarrow as pa
+from llama_index.core.schema import BaseNode, TextNode
 
 from bot.helpchannels.channels import parse_sources
 from bot.helpchannels.scope import source_restriction, space_key_of_url
+from connectors import messages
 from connectors.base import Acl
 from connectors.embedder import HashingEmbedding
 from connectors.index import ChunkIndex, SearchMode, acl_readers
+from connectors.lance_store import TABLE, LanceChunkStore, schema
 
 DOCS = [
     # (doc_id, source, title, url, public)
@@ -30,11 +33,14 @@ DOCS = [
         False,
     ),
     ("drive:abc", "drive", "VPN one-pager", "https://docs.google.com/document/d/abc", True),
+    ("drive:def", "drive", "VPN runbook", "https://docs.google.com/document/d/def", True),
 ]
+# Drive ancestry as the connector records it: shared drive / folders, top first
+ANCESTORS = {"drive:abc": ["0AMyDrive", "1ItFolder", "1NetFolder"], "drive:def": ["0AEngDrive"]}
 
 
-def _index(index: ChunkIndex, embedder: HashingEmbedding) -> None:
-    nodes = []
+def _nodes(embedder: HashingEmbedding) -> list[BaseNode]:
+    nodes: list[BaseNode] = []
     for doc_id, source, title, url, public in DOCS:
         acl = Acl(public, frozenset() if public else frozenset({"group:confluence:hr-team"}))
         node = TextNode(
@@ -50,12 +56,17 @@ def _index(index: ChunkIndex, embedder: HashingEmbedding) -> None:
                 "acl_principals": acl_readers(acl),
                 "content_hash": "h",
                 "breadcrumbs": [],
+                "ancestor_ids": ANCESTORS.get(doc_id, []),
                 "chunk_index": 0,
             },
         )
         node.embedding = embedder.get_text_embedding(node.text)
         nodes.append(node)
-    index.store.add(nodes)
+    return nodes
+
+
+def _index(index: ChunkIndex, embedder: HashingEmbedding) -> None:
+    index.store.add(_nodes(embedder))
 
 
 def _titles(
@@ -79,10 +90,14 @@ def test_channel_sources_restrict_and_the_permission_scope_still_wins(
     index: ChunkIndex, hashing_embedder: HashingEmbedding
 ) -> None:
     _index(index, hashing_embedder)
-    everything = {"VPN setup", "VPN on macOS", "VPN for HR laptops", "VPN one-pager"}
+    everything = {"VPN setup", "VPN on macOS", "VPN for HR laptops", "VPN one-pager", "VPN runbook"}
     assert _titles(index, hashing_embedder, "all", set()) == everything
     assert _titles(index, hashing_embedder, "files", set()) == {"VPN setup"}
-    assert _titles(index, hashing_embedder, "files,drive", set()) == {"VPN setup", "VPN one-pager"}
+    assert _titles(index, hashing_embedder, "files,drive", set()) == {
+        "VPN setup",
+        "VPN one-pager",
+        "VPN runbook",
+    }
     # a space narrowing: only that space, and a restricted page only for its readers
     assert _titles(index, hashing_embedder, "confluence:HR", set()) == {"VPN for HR laptops"}
     assert _titles(index, hashing_embedder, "confluence:HR", {"group:confluence:hr-team"}) == {
@@ -95,15 +110,70 @@ def test_channel_sources_restrict_and_the_permission_scope_still_wins(
     }
 
 
-def test_a_drive_folder_narrowing_cannot_be_expressed_and_matches_nothing(
+def test_a_drive_narrowing_keeps_what_sits_below_that_folder_or_shared_drive(
     index: ChunkIndex, hashing_embedder: HashingEmbedding
 ) -> None:
     _index(index, hashing_embedder)
-    restriction = source_restriction(parse_sources("drive:1FolderId"), lambda source: {})
-    assert [str(s) for s in restriction.unsupported] == ["drive:1FolderId"]
-    assert _titles(index, hashing_embedder, "drive:1FolderId", set()) == set()
-    assert _titles(index, hashing_embedder, "drive:1FolderId,files", set()) == {"VPN setup"}
-    assert _titles(index, hashing_embedder, "confluence:NOPE", set()) == set()
+
+    def titles(spec: str) -> set[str]:
+        return _titles(index, hashing_embedder, spec, set())
+
+    assert titles("drive:1NetFolder") == {"VPN one-pager"}
+    assert titles("drive:1ItFolder") == {"VPN one-pager"}  # any depth below the folder
+    assert titles("drive:0AEngDrive") == {"VPN runbook"}  # a shared drive's id
+    assert titles("drive:1ItFolder,drive:0AEngDrive") == {"VPN one-pager", "VPN runbook"}
+    assert titles("drive:1ItFolder,files") == {"VPN one-pager", "VPN setup"}
+    assert titles("drive:1itfolder") == set()  # Drive ids are case-sensitive
+    assert titles("drive:1OtherFolder") == set()
+    assert titles("confluence:NOPE") == set()
+    restriction = source_restriction(parse_sources("drive:1ItFolder"), lambda source: {})
+    assert restriction.unsupported == ()
+    assert index.store.upgrade_notice() is None  # type: ignore[attr-defined]
+
+
+def test_an_index_from_before_drive_folder_ids_gives_a_drive_scoped_channel_nothing(
+    index: ChunkIndex, hashing_embedder: HashingEmbedding
+) -> None:
+    """A table created before `ancestor_ids` existed (LanceDB fixes the schema at the
+    first insert): a `drive:ID` channel gets nothing from Drive, never everything; the
+    rest works; status says what to run; the first write appends the column."""
+    store = index.store
+    assert isinstance(store, LanceChunkStore)
+    old = pa.schema([f for f in schema(store.dimensions) if f.name != "ancestor_ids"])
+    rows = []
+    for i, node in enumerate(_nodes(hashing_embedder)):
+        meta = {k: v for k, v in node.metadata.items() if k != "ancestor_ids"}
+        rows.append(
+            {
+                "id": node.node_id,
+                "text": node.get_content(),
+                "vector": node.embedding,
+                **meta,
+                "chunk_index": i,
+            }
+        )
+    store.client.create_table(TABLE, data=pa.Table.from_pylist(rows, schema=old))
+    reader = ChunkIndex(LanceChunkStore(index.location), "lancedb", index.location)
+
+    def titles(spec: str) -> set[str]:
+        return _titles(reader, hashing_embedder, spec, set())
+
+    assert titles("drive:1ItFolder") == set()
+    assert titles("drive:0AEngDrive,files") == {"VPN setup"}
+    assert titles("drive") == {"VPN one-pager", "VPN runbook"}
+    assert titles("confluence:HR") == {"VPN for HR laptops"}
+    notice = reader.store.upgrade_notice()  # type: ignore[attr-defined]
+    assert notice == messages.INDEX_LACKS_ANCESTOR_IDS
+    assert "helpdesk sync drive --full" in notice
+
+    # the writer (a sync) appends the column; the rows already there stay unknown
+    moved = [n for n in _nodes(hashing_embedder) if n.metadata["doc_id"] == "drive:abc"]
+    moved[0].id_ = "drive:abc#new#0"
+    index.replace_documents(["drive:abc"], moved)
+    assert titles("drive:1ItFolder") == {"VPN one-pager"}
+    assert titles("drive:0AEngDrive") == set()  # still from before: nothing, not all
+    notice = reader.store.upgrade_notice()  # type: ignore[attr-defined]
+    assert notice == messages.INDEX_DRIVE_CHUNKS_WITHOUT_ANCESTOR_IDS.format(count=1)
 
 
 def test_space_keys_from_every_confluence_url_shape() -> None:

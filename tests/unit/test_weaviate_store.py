@@ -31,6 +31,9 @@ from weaviate.proto.v1 import (
 )
 from weaviate.util import _ServerVersion
 
+from bot.helpchannels.channels import parse_sources
+from bot.helpchannels.scope import drive_scope, source_restriction
+from connectors import messages
 from connectors.base import Acl, SourceDocument
 from connectors.chunking import Chunker
 from connectors.index import METADATA_KEYS, ChunkIndex, IndexBackend, scope_filters
@@ -40,6 +43,7 @@ from connectors.weaviate_schema import (
     TEXT_KEY,
     VECTOR_NAME,
     collection_spec,
+    missing_later_keys,
     node_from_properties,
     node_properties,
     node_uuid,
@@ -190,6 +194,50 @@ def test_constant_filters_fold() -> None:
     assert (f.operator, f.value_text) == (Op.OPERATOR_EQUAL, "files")
 
 
+def test_a_drive_folder_scope_is_an_exact_match_on_ancestor_ids() -> None:
+    f = grpc(drive_scope(["1ItFolder", "0AEngDrive"]))
+    assert f.operator == Op.OPERATOR_AND
+    source, ancestors = f.filters
+    assert (source.operator, source.target.property) == (Op.OPERATOR_CONTAINS_ANY, "source")
+    assert list(source.value_text_array.values) == ["drive"]
+    assert (ancestors.operator, ancestors.target.property) == (
+        Op.OPERATOR_CONTAINS_ANY,
+        "ancestor_ids",
+    )
+    assert list(ancestors.value_text_array.values) == ["0AEngDrive", "1ItFolder"]
+    # a channel's whole restriction, ANDed with the permission scope as the index does
+    restriction = source_restriction(parse_sources("files,drive:1ItFolder"))
+    assert restriction.filters is not None
+    f = grpc(both(scope_filters(frozenset()), restriction.filters))
+    scope, sources = f.filters
+    assert scope.target.property == "acl_principals"
+    assert sources.operator == Op.OPERATOR_OR
+    files, drive = sources.filters
+    assert list(files.value_text_array.values) == ["files"]
+    assert [g.target.property for g in drive.filters] == ["source", "ancestor_ids"]
+
+
+def test_a_filter_on_a_property_an_old_collection_lacks_matches_nothing() -> None:
+    """Weaviate refuses a filter on an unknown property; like SQL's NULL, a condition on
+    it is never true, negated or not, so a `drive:ID` channel gets nothing from Drive."""
+    missing = frozenset({"ancestor_ids"})
+    scoped = drive_scope(["1ItFolder"])
+    assert weaviate_filter(scoped, missing) is False
+    assert weaviate_filter(both(scope_filters(frozenset()), scoped), missing) is False
+    kept = weaviate_filter(either(scoped, leaf("source", "files")), missing)
+    assert not isinstance(kept, bool)
+    f = _FilterToGRPC.convert(kept)
+    assert (f.operator, f.target.property, f.value_text) == (Op.OPERATOR_EQUAL, "source", "files")
+    # NOT (drive AND unknown) is true only where "drive" is false, as in SQL
+    negated = MetadataFilters(filters=[scoped], condition=FilterCondition.NOT)
+    outside = weaviate_filter(negated, missing)
+    assert not isinstance(outside, bool)
+    f = _FilterToGRPC.convert(outside)
+    assert (f.operator, f.value_text) == (Op.OPERATOR_NOT_EQUAL, "drive")
+    # without the key in `missing`, the same filter is sent
+    assert not isinstance(weaviate_filter(scoped), bool)
+
+
 def test_bad_filters_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown metadata key"):
         weaviate_filter(MetadataFilters(filters=[leaf("text", "x")]))
@@ -294,7 +342,18 @@ def test_an_existing_collection_must_match_the_schema() -> None:
     assert schema_problems(spec, worded) == ["acl_principals: tokenization word, not field"]
     assert schema_problems(spec, same[1:]) == ["text: missing"]
     llama_default = [ExistingProperty("text", DataType.TEXT, Tokenization.WORD, True)]
-    assert len(schema_problems(spec, llama_default)) == len(spec.properties) - 1
+    assert len(schema_problems(spec, llama_default)) == len(spec.properties) - 2
+    # a collection from before `ancestor_ids`: usable, the property is added by a write
+    before = [p for p in same if p.name != "ancestor_ids"]
+    assert schema_problems(spec, before) == []
+    assert missing_later_keys(spec, before) == {"ancestor_ids"}
+    assert missing_later_keys(spec, same) == frozenset()
+    ancestors = spec.property("ancestor_ids")
+    assert (ancestors.dataType, ancestors.tokenization, ancestors.indexFilterable) == (
+        DataType.TEXT_ARRAY,
+        Tokenization.FIELD,  # exact ids: `1AbC-d` must not match by its word `d`
+        True,
+    )
 
 
 # --------------------------------------------------------------------------- ids
@@ -320,6 +379,7 @@ def test_node_round_trip_matches_the_embedded_store_shape() -> None:
             "acl_principals": ["everyone"],
             "content_hash": "h",
             "breadcrumbs": ["IT"],
+            "ancestor_ids": ["0AMyDrive", "1ItFolder"],
             "chunk_index": 0,
         },
     )
@@ -645,3 +705,84 @@ def test_restricting_to_nobody_sends_an_empty_principal_list_and_keeps_the_batch
     (public,) = second.objects
     texts = {a.prop_name: list(a.values) for a in public.properties.text_array_properties}
     assert texts["acl_principals"] == ["everyone"]
+
+
+class OldCollectionConfig:
+    """`collection.config` of a collection created before `ancestor_ids`: `get()` lists
+    its properties (the fields `schema_problems` reads), `add_property` records."""
+
+    def __init__(self) -> None:
+        spec = collection_spec()
+        self.properties = [
+            ExistingProperty(p.name, p.dataType, p.tokenization, bool(p.indexFilterable))
+            for p in spec.properties
+            if p.name != "ancestor_ids"
+        ]
+        self.added: list[Any] = []
+
+    def get(self) -> Any:
+        return self
+
+    def add_property(self, prop: Any) -> None:
+        self.added.append(prop)
+        self.properties.append(
+            ExistingProperty(prop.name, prop.dataType, prop.tokenization, prop.indexFilterable)
+        )
+
+
+def old_collection(server: RecordingServer) -> tuple[WeaviateChunkStore, OldCollectionConfig]:
+    config = OldCollectionConfig()
+    collections: Any = server.client.collections
+    real_get = collections.get
+
+    class Collection:
+        def __init__(self, name: str) -> None:
+            self._real = real_get(name)
+            self.config = config
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._real, name)
+
+    collections.exists = lambda name: True
+    collections.get = Collection
+    return WeaviateChunkStore(server.client, "HelpdeskChunks"), config
+
+
+def test_an_old_collection_is_read_without_its_missing_property_and_upgraded_by_a_write(
+    server: RecordingServer,
+) -> None:
+    store, config = old_collection(server)
+    restriction = source_restriction(parse_sources("drive:1ItFolder"))
+    scoped = VectorStoreQuery(
+        query_embedding=[1.0],
+        query_str="vpn",
+        similarity_top_k=3,
+        filters=both(
+            scope_filters(frozenset()), restriction.filters or MetadataFilters(filters=[])
+        ),
+    )
+    assert store.query(scoped).nodes == []
+    assert server.searches == []  # nothing asked: never everything
+    assert store.upgrade_notice() == messages.INDEX_LACKS_ANCESTOR_IDS
+    plain = VectorStoreQuery(
+        query_embedding=[1.0], similarity_top_k=3, filters=scope_filters(frozenset())
+    )
+    store.query(plain)
+    assert len(server.searches) == 1  # other channels keep working
+
+    node = chunk("drive:abc#h#0", "drive:abc", [0.5, 0.5])
+    node.metadata["source"] = "drive"
+    node.metadata["ancestor_ids"] = ["0AMyDrive", "1ItFolder"]
+    store.add([node])
+    (added,) = config.added
+    assert (added.name, added.dataType, added.tokenization) == (
+        "ancestor_ids",
+        DataType.TEXT_ARRAY,
+        Tokenization.FIELD,
+    )
+    (batch,) = server.batches
+    texts = {a.prop_name: list(a.values) for a in batch.objects[0].properties.text_array_properties}
+    assert texts["ancestor_ids"] == ["0AMyDrive", "1ItFolder"]
+    assert store.upgrade_notice() is None
+    store.query(scoped)
+    assert server.searches[-1].filters.filters[1].filters[1].target.property == "ancestor_ids"
