@@ -5,19 +5,22 @@ It tries only for a new top-level message from a person, in a channel whose sett
 have auto-answer on, that reads as a question, from someone who has not had
 `per_minute` auto-answers in the last minute. Whether anything is then *posted* is the
 answer's business: only a grounded answer is, otherwise at most an ephemeral offer to
-ask a person. The rate limit is per process (per web replica).
+ask a person. The rate limit lives in the state store (`rate_limit.py`), so every web
+replica counts the same answers; when it cannot be read, nothing is auto-answered.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.helpchannels.channels import ChannelSettings, ChannelSettingsLookup
 from bot.helpchannels.detector import detect
+from bot.helpchannels.rate_limit import AutoAnswerRateLimit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,12 @@ class AutoAnswerGate:
         self,
         lookup: ChannelSettingsLookup,
         per_minute: int = 3,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        limiter: AutoAnswerRateLimit | None = None,
     ) -> None:
+        """`limiter` defaults to one on the settings' own database (the state store)."""
         self.lookup = lookup
-        self.per_minute = per_minute
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._recent: dict[str, deque[float]] = {}
+        self.limiter = limiter or AutoAnswerRateLimit(lookup.repository.engine, per_minute, clock)
 
     def decide(self, message: ChannelMessage) -> GateDecision:
         if message.from_bot:
@@ -68,15 +70,8 @@ class AutoAnswerGate:
         return GateDecision(True, detection.reason, settings)
 
     def _take(self, user_id: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            recent = self._recent.setdefault(user_id, deque())
-            while recent and now - recent[0] >= 60.0:
-                recent.popleft()
-            if len(recent) >= self.per_minute:
-                return False
-            recent.append(now)
-            if len(self._recent) > 10_000:  # forget idle users
-                for uid in [u for u, q in self._recent.items() if not q or now - q[-1] >= 60]:
-                    del self._recent[uid]
-            return True
+        try:
+            return self.limiter.take(user_id)
+        except Exception:  # fail closed: no unprompted answer without the shared count
+            log.warning("auto-answer rate limit unavailable user=%s", user_id, exc_info=True)
+            return False

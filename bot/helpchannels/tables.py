@@ -4,7 +4,19 @@ idempotent). Chat-side data, so they live in `bot/`; `connectors/` never reads t
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -20,6 +32,16 @@ channel_settings = Table(
     Column("ticket", String(256)),  # "jira:PROJECT_KEY" | "zendesk" | NULL
     Column("updated_by", String(256), nullable=False, default=""),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# the auto-answer rate limit, shared by every `serve` replica: each person has
+# `per_minute` slots; a slot is free again a minute after it was taken
+auto_answer_slots = Table(
+    "auto_answer_slots",
+    metadata,
+    Column("user_key", String(512), primary_key=True),  # the platform's user id
+    Column("slot", Integer, primary_key=True),
+    Column("taken_at", Float, nullable=False, index=True),  # epoch seconds
 )
 
 
