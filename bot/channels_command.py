@@ -57,10 +57,12 @@ def _drive_note(s: ChannelSettings) -> None:
     settings = _settings()
     if embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url):
         return  # nothing indexed yet: the first sync records the folder ids
+    errors: tuple[type[Exception], ...] = (*index_errors(), ConnectionError)
     try:
-        notice = getattr(open_configured_index(settings).store, "upgrade_notice", None)
+        index = open_configured_index(settings.index_settings())
+        notice = getattr(index.store, "upgrade_notice", None)
         text = notice() if callable(notice) else None
-    except (*index_errors(), ConnectionError):  # the index cannot be opened now: the setting is saved all the same
+    except errors:  # cannot be opened now: saved all the same
         return
     if text:
         typer.echo(messages.CHANNEL_DRIVE_NARROWING_NOTE.format(notice=text), err=True)

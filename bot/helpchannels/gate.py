@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.helpchannels.channels import ChannelSettings, ChannelSettingsLookup
 from bot.helpchannels.detector import detect
 from bot.helpchannels.rate_limit import AutoAnswerRateLimit
@@ -72,6 +74,6 @@ class AutoAnswerGate:
     def _take(self, user_id: str) -> bool:
         try:
             return self.limiter.take(user_id)
-        except Exception:  # fail closed: no unprompted answer without the shared count
+        except SQLAlchemyError:  # fail closed: no unprompted answer without the shared count
             log.warning("auto-answer rate limit unavailable user=%s", user_id, exc_info=True)
             return False
