@@ -83,6 +83,11 @@ class AutoAnswerRateLimit:
             )
         return bool(res.rowcount)
 
+    def reset(self) -> None:
+        """Forget every count: everyone may be auto-answered again at once."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(auto_answer_slots))
+
     def _prune(self, now: float) -> None:
         with self._lock:
             if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:

@@ -19,7 +19,9 @@ import pytest
 
 from bot import messages
 from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
+from bot.helpchannels.rate_limit import AutoAnswerRateLimit
 from connectors.embedder import OnnxEmbedding
+from connectors.state import StateStore
 from tests.fakes.jira_server import FakeJira
 from tests.scenario.teams_harness import (
     ALICE,
@@ -45,6 +47,15 @@ _channels = itertools.count(1)
 @pytest.fixture(scope="module")
 def synced_dir(tmp_path_factory: pytest.TempPathFactory, onnx_embedder: OnnxEmbedding) -> Path:
     return synced_samples(tmp_path_factory, onnx_embedder)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(synced_dir: Path) -> None:
+    """The same people post in every test, and the auto-answer limit lives in the
+    shared state database: each test starts with nobody's minute used up."""
+    state = StateStore(f"sqlite:///{(synced_dir / 'state.sqlite3').resolve()}")
+    AutoAnswerRateLimit(state.engine).reset()
+    state.dispose()
 
 
 def new_channel() -> str:
