@@ -10,8 +10,8 @@ from bot.answering.dev_eval import load_cases, run_answer_eval, summarize
 from bot.settings import Settings
 from connectors.embedder import OnnxEmbedding
 
-# measured: 56.1% before issue 12's work, 71.9% now (README, benchmarks)
-OVERALL_FLOOR = 0.70
+# measured: 56.1% before issue 12's work, 80.0% now (README, benchmarks)
+OVERALL_FLOOR = 0.78
 
 
 @pytest.mark.slow
@@ -25,7 +25,8 @@ def test_dev_set_in_extractive_mode(onnx_embedder: OnnxEmbedding) -> None:
     assert summary["categories"]["topic_switch"]["rate"] == 1.0
     # 4/8 before a follow-up replaced the slot it changes; fu-paris waits on the per-diem row
     assert summary["categories"]["follow_up"]["passed"] >= 7
-    assert summary["categories"]["not_found"]["rate"] >= 0.8
+    # the calibrated relevance gate (bot/answering/relevance.py): 20/21 refused
+    assert summary["categories"]["not_found"]["rate"] >= 0.9
     assert summary["overall"]["rate"] >= OVERALL_FLOOR, summary
 
 

@@ -195,6 +195,32 @@ def test_off_topic_questions_get_not_found_with_pages_to_look_at(extractive: Ser
     assert answered.grounded and "27 days" in answered.text
 
 
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        # few words in common with the page, but close in meaning: the calibrated gate
+        # answers (the fixed "2 shared words" gate refused both)
+        ("how much is the wellness budget?", "€600"),
+        ("how much does the company put into my pension?", "8%"),
+    ],
+)
+def test_the_relevance_gate_answers_a_short_question_the_pages_answer(
+    extractive: Services, question: str, fact: str
+) -> None:
+    answer, _ = ask(extractive.engine, question)
+    assert answer.grounded and fact in answer.text
+    assert "files:hr/benefits-overview.md" in [c.doc_id for c in answer.citations]
+
+
+def test_the_relevance_gate_refuses_a_near_miss_of_a_policy_page(extractive: Services) -> None:
+    # words of real pages (Christmas is a public holiday, budgets abound), no answer
+    for question in ("where is the christmas party this year?", "can I get paid in bitcoin?"):
+        answer, _ = ask(extractive.engine, question)
+        assert answer.text.startswith("I couldn't find anything"), answer.text
+        assert not answer.grounded and not answer.citations
+        assert ">" not in answer.text, "nothing is quoted as if it answered"
+
+
 def test_extractive_how_to_shows_the_steps_even_across_a_chunk_boundary(
     extractive: Services,
 ) -> None:
