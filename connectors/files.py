@@ -201,9 +201,19 @@ def html_to_text(raw: str) -> tuple[str, str]:
             h.insert_after("\n")
     for li in body.find_all("li"):
         li.insert_before("\n- ")
-    for row in body.find_all("tr"):
-        cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"])]
-        row.replace_with("\n| " + " | ".join(cells) + " |")
+    for table in body.find_all("table"):
+        # one line per row, no blank lines between them, a ruler under a header row:
+        # the same Markdown table the Confluence converter writes
+        rows: list[str] = []
+        for row in table.find_all("tr"):
+            cells = row.find_all(["td", "th"])
+            if not cells:
+                continue
+            texts = [c.get_text(" ", strip=True).replace("|", "\\|") for c in cells]
+            rows.append("| " + " | ".join(texts) + " |")
+            if len(rows) == 1 and all(c.name == "th" for c in cells):
+                rows.append("|" + "|".join(" --- " for _ in cells) + "|")
+        table.replace_with("\n" + "\n".join(rows) + "\n")
     for tag in body.find_all(["p", "div", "br", "pre", "table"]):
         tag.insert_after("\n")
     text = body.get_text()

@@ -23,16 +23,16 @@ from llama_index.core.schema import NodeWithScore
 from llama_index.core.vector_stores.types import MetadataFilters
 
 from bot import messages
-from bot.answering.context import with_neighbours
+from bot.answering.context import documents
 from bot.answering.dialogue import amounts_as_written, combined_query, is_english, is_follow_up
-from bot.answering.extractive import scored_excerpt
+from bot.answering.extractive import expanded
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.relevance import answers, confident
 from bot.answering.retrieval import ScopedRetriever
+from bot.answering.selection import DocumentText, UnitEmbeddings, choose
 from bot.errors import IndexUnavailableError
 from bot.models import Answer, Citation, PermissionScope, Question, Surface
 from connectors.chunk_metadata import ChunkMetadata
-from connectors.chunking import strip_header
 from connectors.index import ChunkIndex, SearchMode
 from connectors.state import StateStore
 
@@ -111,6 +111,7 @@ class AnswerEngine:
         self.top_k = top_k
         self.min_similarity = min_similarity
         self.support_hint = support_hint
+        self.unit_embeddings = UnitEmbeddings(embedder)
 
     @property
     def mode(self) -> str:
@@ -203,7 +204,7 @@ class AnswerEngine:
     ) -> list[NodeWithScore]:
         retriever = self.retriever(scope, restrict=restrict, min_similarity=min_similarity)
         try:
-            return await asyncio.to_thread(retriever.retrieve, query)
+            return await asyncio.to_thread(retriever.retrieve, expanded(query))
         except Exception as exc:
             log.exception("retrieval failed")
             raise IndexUnavailableError(messages.INDEX_UNAVAILABLE, log_detail=str(exc)) from exc
@@ -240,10 +241,7 @@ class AnswerEngine:
             yield Final(Answer(text=text, grounded=False, mode=self.mode, search_query=query))
             return
         if self.generator is None:
-            bodies = await asyncio.to_thread(
-                with_neighbours, self.index, passages, scope.principals
-            )
-            answer = extractive_answer(query, passages, self.mode, bodies)
+            answer = await asyncio.to_thread(self._extract, query, passages, scope)
             yield TextDelta(answer.text)
             yield Final(answer)
             return
@@ -275,6 +273,14 @@ class AnswerEngine:
             )
         )
 
+    def _extract(
+        self, query: str, passages: Sequence[NodeWithScore], scope: PermissionScope
+    ) -> Answer:
+        docs = documents(self.index, passages, scope.principals)
+        return extractive_answer(
+            query, passages, self.mode, docs, self.unit_embeddings, self.support_hint
+        )
+
     async def answer(self, question: Question) -> Answer:
         final: Answer | None = None
         async for event in self.stream(question):
@@ -301,35 +307,21 @@ def extractive_answer(
     query: str,
     passages: Sequence[NodeWithScore],
     mode: str,
-    bodies: Sequence[str] | None = None,
+    documents: Sequence[DocumentText],
+    embeddings: UnitEmbeddings | None = None,
+    support_hint: str = "#it-help",
 ) -> Answer:
-    """The best passages quoted as written: for each of the (at most three) best-ranked
-    documents, the excerpt of its retrieved chunks that matches the question best
-    (`bodies`: each passage's text read with its neighbouring chunks)."""
+    """The parts of the retrieved documents that answer the question, quoted as written
+    with their citations (`selection.choose`: a procedure whole, a row with its header)."""
     citations = _Citations(passages)
-    best: dict[str, tuple[float, int, str]] = {}
-    order: list[str] = []
-    for i, hit in enumerate(passages):
-        meta = ChunkMetadata.of(hit.node)
-        doc_id = meta.doc_id
-        body = (
-            bodies[i]
-            if bodies is not None
-            else strip_header(hit.node.get_content(), meta.title, list(meta.breadcrumbs))
-        )
-        score, excerpt = scored_excerpt(body, query)
-        if doc_id not in best:
-            order.append(doc_id)
-        if doc_id not in best or score > best[doc_id][0]:
-            best[doc_id] = (score, i, excerpt)
     lines = [messages.EXTRACTIVE_INTRO, ""]
-    top = max(score for score, _, _ in best.values())
-    # the best-ranked document always; others only when they match the question about as well
-    chosen = [d for i, d in enumerate(order) if i == 0 or best[d][0] >= 0.6 * top][:3]
-    for doc_id in chosen:
-        _, index, excerpt = best[doc_id]
-        number = citations.cite(index, excerpt)
-        quoted = excerpt.replace("\n", "\n> ")
+    excerpts = choose(query, documents, embeddings)
+    if not excerpts:
+        text = not_found_text(passages, support_hint)
+        return Answer(text=text, grounded=False, mode=mode, search_query=query)
+    for excerpt in excerpts:
+        number = citations.cite(excerpt.passage, excerpt.text)
+        quoted = excerpt.text.replace("\n", "\n> ")
         lines.append(f"> {quoted} [{number}]")
         lines.append("")
     return Answer(

@@ -64,7 +64,52 @@ _SYNONYMS = {
     "must": "require",
     "required": "require",
     "requirement": "require",
+    "server": "gateway",
+    "setup": "install",
+    "grandmother": "grandparent",
+    "grandfather": "grandparent",
+    "grandma": "grandparent",
+    "grandpa": "grandparent",
+    "died": "bereavement",
+    "passed": "bereavement",
+    "funeral": "bereavement",
+    "death": "bereavement",
+    "telephone": "phone",
+    "hotline": "phone",
+    "pr": "pull",
+    "annual": "year",
+    "yearly": "year",
 }
+
+# everyday words and the documentation's word for them, added to the search query so
+# that retrieval finds the page that never uses the asker's word ("maternity leave"
+# is in "Parental leave policy")
+_SEARCH_SYNONYMS = {
+    "maternity": "parental",
+    "paternity": "parental",
+    "vacation": "annual leave",
+    "pto": "annual leave",
+    "grandmother": "bereavement",
+    "grandfather": "bereavement",
+    "funeral": "bereavement",
+    "died": "bereavement",
+    "passed away": "bereavement",
+    "macbook": "mac",
+    "hotline": "phone",
+}
+_SEARCH_WORDS = re.compile(
+    r"\b(" + "|".join(re.escape(k) for k in _SEARCH_SYNONYMS) + r")\b", re.IGNORECASE
+)
+
+
+def expanded(query: str) -> str:
+    """The search query with the documentation's words for the asker's everyday ones."""
+    added = []
+    for match in _SEARCH_WORDS.finditer(query):
+        word = _SEARCH_SYNONYMS[match.group(1).lower()]
+        if word not in added and word.lower() not in query.lower():
+            added.append(word)
+    return f"{query} ({', '.join(added)})" if added else query
 
 
 def _stem(word: str) -> str:

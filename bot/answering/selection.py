@@ -1,0 +1,402 @@
+"""Extractive mode: which parts of the retrieved documents answer the question.
+
+Every unit of every retrieved document (`structure.parse`: a sentence, a list item, a
+step, a table row) is scored against the question by
+
+- the question's words it shows (rarer words weigh more; a row is read with its header
+  row, and the words of its section heading and page title count half),
+- its meaning: the cosine between the question and the unit (in its section) under the
+  same local embedder the index uses (`SEMANTIC_WEIGHT`), for the best lexical shortlist,
+- the kind of answer the question asks for: a phone number, an e-mail address, an
+  amount, a duration or a time of day (`ANSWER_TYPE_BONUS`); a range the question's
+  amount falls in ("€1,000–€5,000" for "5000"); the steps of a procedure for a how-to,
+- and a little of the document's own retrieval score.
+
+The best unit is shown as the structure it belongs to: a step with its whole numbered
+procedure under its heading, a row with its table's header row (and rows that score
+nearly as well), a line with its heading and the few lines of the same page that
+score nearly as well. A second page is quoted only when it scores nearly as well.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.embeddings import BaseEmbedding
+
+from bot.answering.extractive import is_how_to, terms
+from bot.answering.structure import Kind, Unit, block_of, heading_text, lead_in, parse
+
+SEMANTIC_WEIGHT = 2.0
+SHORTLIST = 40
+ANSWER_TYPE_BONUS = 0.4
+NUMBER_BONUS = 0.1
+RANGE_BONUS = 0.25
+STEP_BONUS = 0.2
+BULLET_BONUS = 0.067
+DOCUMENT_PRIOR = 0.2
+HEADING_SHARE = 0.5
+NEAR_ROWS = 0.3
+MAX_ROWS = 4
+HIGHLIGHT_MARGIN = 0.3
+MAX_HIGHLIGHTS = 3
+SECOND_DOCUMENT = 0.25
+MAX_CHARS = 1400
+
+_QUANTITY = re.compile(
+    r"\b(how (many|much|long|often|soon|far)|what time|what date|limit|allowance|cost|price|"
+    r"rate|deadline|budget|days?|hours?|ahead|advance|minimum|maximum|max|min)\b",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+_MARKER = re.compile(r"^\d+[.)]\s")  # a numbered step's number is not a quantity
+_NUMBER = re.compile(r"\d[\d,.]*")
+_RANGE = re.compile(
+    r"[€$£]?\s?(\d[\d,.]*)\s?(k\b)?\s*(?:–|—|-|to)\s*[€$£]?\s?(\d[\d,.]*)\s?(k\b)?", re.IGNORECASE
+)
+_OPEN_RANGE = re.compile(
+    r"\b(up to|under|below|less than|over|above|more than|from)\s+[€$£]?\s?(\d[\d,.]*)\s?(k\b)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _AnswerType:
+    asks: re.Pattern[str]
+    shows: re.Pattern[str]
+
+
+_ANSWER_TYPES = (
+    _AnswerType(  # a phone number
+        re.compile(r"\b(phone|call|hotline|telephone|ring|dial)\b", re.IGNORECASE),
+        re.compile(r"\+?\d[\d ()-]{7,}\d"),
+    ),
+    _AnswerType(  # an e-mail address
+        re.compile(r"\b(e-?mail|mail address|mailbox|contact address)\b", re.IGNORECASE),
+        re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+    ),
+    _AnswerType(  # an amount of money
+        re.compile(
+            r"\b(how much|cost|costs|price|budget|allowance|rate|rates|pay|paid|reimburs\w*|"
+            r"per.?diem|stipend|bonus|compensation|expense limit|spend)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"[€$£]\s?\d|\d\s?(eur|euro|usd|gbp)\b", re.IGNORECASE),
+    ),
+    _AnswerType(  # a duration or a count of days
+        re.compile(
+            r"\b(how long|how many (days|weeks|months|hours|years|minutes)|how soon|"
+            r"how far in advance|how much notice|notice period|within how|how quickly)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b\d+(\.\d+)?\s*(working |business |calendar )?"
+            r"(days?|weeks?|months?|hours?|years?|minutes?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    _AnswerType(  # a size or a count
+        re.compile(
+            r"\b(how (long|many|big|large)|minimum|maximum|at least|at most|max|min)\b", re.I
+        ),
+        re.compile(
+            r"\b\d+\s*(characters?|chars|digits?|letters|words|pages|people|guests|persons|"
+            r"attempts|times|devices|monitors|screens|approvals?|reviewers?|gb|mb|tb)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    _AnswerType(  # a time of day or opening hours
+        re.compile(r"\b(what time|opening hours|open|opens|closes|when does|until when)\b", re.I),
+        re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.IGNORECASE),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """One retrieved document's text (its retrieved chunks and their neighbours)."""
+
+    passage: int  # the index of its best-ranked passage: what its citation points at
+    title: str
+    text: str
+    score: float  # its best passage's retrieval score
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    passage: int
+    text: str
+    score: float
+
+
+class UnitEmbeddings:
+    """Unit vectors under the index's embedder, remembered across questions (the same
+    pages come back for many questions)."""
+
+    def __init__(self, embedder: BaseEmbedding, capacity: int = 20_000) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        self._cache: dict[str, np.ndarray] = {}
+
+    def query(self, text: str) -> np.ndarray:
+        return _unit(np.asarray(self.embedder.get_query_embedding(text), dtype=np.float32))
+
+    def texts(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            if len(self._cache) + len(missing) > self.capacity:
+                self._cache.clear()
+            vectors = self.embedder.get_text_embedding_batch(missing)
+            for text, vector in zip(missing, vectors, strict=True):
+                self._cache[text] = _unit(np.asarray(vector, dtype=np.float32))
+        return np.stack([self._cache[t] for t in texts])
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+@dataclass
+class _Candidate:
+    doc: int
+    unit: Unit
+    words: set[str]
+    context: set[str]  # heading and title words
+    lexical: float = 0.0
+    score: float = 0.0
+
+
+def _numbers(text: str) -> list[float]:
+    out = []
+    for raw in _NUMBER.findall(text):
+        value = _to_number(raw, None)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def _to_number(raw: str, thousands: str | None) -> float | None:
+    cleaned = raw.rstrip(".,").replace(",", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value * 1000 if thousands else value
+
+
+def _in_range(text: str, wanted: list[float]) -> bool:
+    """The unit states a range ("€1,000–€5,000", "up to 3 days") the question's number
+    falls in."""
+    for lo_raw, lo_k, hi_raw, hi_k in _RANGE.findall(text):
+        lo, hi = _to_number(lo_raw, lo_k), _to_number(hi_raw, hi_k)
+        if lo is not None and hi is not None and any(lo <= w <= hi for w in wanted):
+            return True
+    for word, raw, k in _OPEN_RANGE.findall(text):
+        bound = _to_number(raw, k)
+        if bound is None:
+            continue
+        below = word.lower() in ("up to", "under", "below", "less than")
+        if any((w <= bound) if below else (w >= bound) for w in wanted):
+            return True
+    return False
+
+
+def _shown(unit: Unit, units: list[Unit]) -> str:
+    """The unit's text as read: a row with its header row."""
+    if unit.kind is Kind.ROW and unit.header is not None:
+        return f"{units[unit.header].text}\n{unit.text}"
+    return unit.text
+
+
+def _in_context(unit: Unit, units: list[Unit], title: str) -> str:
+    """What the unit's meaning is measured on: its heading (or the title) and its text."""
+    head = heading_text(units[unit.section]) if unit.section is not None else title
+    return f"{head}: {_shown(unit, units)}"
+
+
+def choose(
+    query: str, documents: Sequence[DocumentText], embeddings: UnitEmbeddings | None
+) -> list[Excerpt]:
+    """The excerpts to quote, best first (one, or two when a second page scores nearly
+    as well). Empty when the documents have no text."""
+    parsed = [parse(d.text) for d in documents]
+    candidates: list[_Candidate] = []
+    for d, (doc, units) in enumerate(zip(documents, parsed, strict=True)):
+        title_words = terms(doc.title)
+        for unit in units:
+            if unit.kind in (Kind.HEADING, Kind.HEADER):
+                continue
+            head = units[unit.section].text if unit.section is not None else ""
+            candidates.append(
+                _Candidate(d, unit, terms(_shown(unit, units)), terms(head) | title_words)
+            )
+    if not candidates:
+        return []
+    _score_words(query, candidates)
+    _score_meaning(query, candidates, documents, parsed, embeddings)
+    _score_shape(query, candidates, parsed)
+    for c in candidates:
+        c.score += DOCUMENT_PRIOR * documents[c.doc].score
+    ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+    best = ranked[0]
+    excerpts = [_render(query, best, candidates, documents, parsed)]
+    second = next((c for c in ranked if c.doc != best.doc), None)
+    if second is not None and second.score >= best.score - SECOND_DOCUMENT:
+        excerpts.append(_render(query, second, candidates, documents, parsed))
+    return excerpts
+
+
+def _score_words(query: str, candidates: list[_Candidate]) -> None:
+    wanted = terms(query)
+    if not wanted:
+        return
+    n = len(candidates)
+    weight = {}
+    for t in wanted:
+        df = sum(1 for c in candidates if t in c.words)
+        weight[t] = 1.0 + math.log((n + 1) / (df + 1))
+    total = sum(weight.values())
+    for c in candidates:
+        own = wanted & c.words
+        around = (wanted & c.context) - own
+        c.lexical = (
+            sum(weight[t] for t in own) + HEADING_SHARE * sum(weight[t] for t in around)
+        ) / total
+        c.score = c.lexical
+
+
+def _score_meaning(
+    query: str,
+    candidates: list[_Candidate],
+    documents: Sequence[DocumentText],
+    parsed: list[list[Unit]],
+    embeddings: UnitEmbeddings | None,
+) -> None:
+    if embeddings is None:
+        return
+    shortlist = sorted(candidates, key=lambda c: c.lexical, reverse=True)[:SHORTLIST]
+    texts = [_in_context(c.unit, parsed[c.doc], documents[c.doc].title) for c in shortlist]
+    vectors = embeddings.texts(texts)
+    cosines = vectors @ embeddings.query(query)
+    floor = float(cosines.min())  # the rest of the units: no closer than the shortlist's last
+    chosen = {id(c) for c in shortlist}
+    for c, cosine in zip(shortlist, cosines, strict=True):
+        c.score += SEMANTIC_WEIGHT * float(cosine)
+    for c in candidates:
+        if id(c) not in chosen:
+            c.score += SEMANTIC_WEIGHT * floor
+
+
+def _score_shape(query: str, candidates: list[_Candidate], parsed: list[list[Unit]]) -> None:
+    types = [t for t in _ANSWER_TYPES if t.asks.search(query)]
+    quantity = bool(_QUANTITY.search(query)) or bool(types)
+    wanted_numbers = _numbers(query)
+    how_to = is_how_to(query)
+    numbered = {d for d, units in enumerate(parsed) if any(u.kind is Kind.STEP for u in units)}
+    for c in candidates:
+        text = _shown(c.unit, parsed[c.doc])
+        if any(t.shows.search(text) for t in types):
+            c.score += ANSWER_TYPE_BONUS
+        if quantity and _DIGIT.search(_MARKER.sub("", c.unit.text)):
+            c.score += NUMBER_BONUS
+        if wanted_numbers and _in_range(c.unit.text, wanted_numbers):
+            c.score += RANGE_BONUS
+        if how_to and c.unit.kind is Kind.STEP:
+            c.score += STEP_BONUS
+        elif how_to and c.unit.kind is Kind.ITEM and c.doc not in numbered:
+            c.score += BULLET_BONUS
+
+
+def _render(
+    query: str,
+    best: _Candidate,
+    candidates: list[_Candidate],
+    documents: Sequence[DocumentText],
+    parsed: list[list[Unit]],
+) -> Excerpt:
+    units = parsed[best.doc]
+    unit = best.unit
+    same_doc = [c for c in candidates if c.doc == best.doc]
+    if unit.kind is Kind.STEP or (unit.kind is Kind.CODE and unit.block is not None):
+        lines = _procedure(units, unit)
+    elif is_how_to(query) and _has_code(units, unit):
+        lines = _section(units, unit)
+    elif is_how_to(query) and (steps := _steps_in_section(units, unit)) is not None:
+        lines = _procedure(units, steps)
+    elif unit.kind is Kind.ROW:
+        lines = _rows(units, best, same_doc)
+    else:
+        lines = _highlights(units, best, same_doc)
+    return Excerpt(documents[best.doc].passage, _fit(lines), best.score)
+
+
+def _heading(units: list[Unit], unit: Unit) -> list[str]:
+    return [units[unit.section].text] if unit.section is not None else []
+
+
+def _procedure(units: list[Unit], unit: Unit) -> list[str]:
+    block = block_of(units, unit)
+    intro = lead_in(units, block[0])
+    return _heading(units, block[0]) + ([intro.text] if intro else []) + [u.text for u in block]
+
+
+def _steps_in_section(units: list[Unit], unit: Unit) -> Unit | None:
+    """A how-to matched the lines around a procedure: its section's first step."""
+    if unit.section is None:
+        return None
+    return next((u for u in units if u.kind is Kind.STEP and u.section == unit.section), None)
+
+
+def _has_code(units: list[Unit], unit: Unit) -> bool:
+    return unit.section is not None and any(
+        u.kind is Kind.CODE and u.section == unit.section for u in units
+    )
+
+
+def _section(units: list[Unit], unit: Unit) -> list[str]:
+    return _heading(units, unit) + [u.text for u in units if u.section == unit.section]
+
+
+def _rows(units: list[Unit], best: _Candidate, same_doc: list[_Candidate]) -> list[str]:
+    table = [c for c in same_doc if c.unit.block == best.unit.block and c.unit.kind is Kind.ROW]
+    near = sorted(
+        (c for c in table if c.score >= best.score - NEAR_ROWS), key=lambda c: c.score, reverse=True
+    )[:MAX_ROWS]
+    rows = sorted((c.unit for c in near), key=lambda u: u.index)
+    header = [units[best.unit.header].text] if best.unit.header is not None else []
+    return _heading(units, best.unit) + header + [u.text for u in rows]
+
+
+def _highlights(units: list[Unit], best: _Candidate, same_doc: list[_Candidate]) -> list[str]:
+    near = sorted(
+        (c for c in same_doc if c.score >= best.score - HIGHLIGHT_MARGIN and c is not best),
+        key=lambda c: c.score,
+        reverse=True,
+    )[: MAX_HIGHLIGHTS - 1]
+    shown = sorted([best.unit, *(c.unit for c in near)], key=lambda u: u.index)
+    lines: list[str] = []
+    section: int | None = -1
+    for u in shown:
+        if u.section != section and u.section is not None:
+            lines.append(units[u.section].text)
+        section = u.section
+        if u.kind is Kind.ROW and u.header is not None and units[u.header].text not in lines:
+            lines.append(units[u.header].text)
+        lines.append(u.text)
+    return lines
+
+
+def _fit(lines: list[str]) -> str:
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if out and size + len(line) + 1 > MAX_CHARS:
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
