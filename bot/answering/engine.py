@@ -27,9 +27,9 @@ from bot.answering.context import documents
 from bot.answering.dialogue import amounts_as_written, combined_query, is_english, is_follow_up
 from bot.answering.extractive import expanded
 from bot.answering.pieces import CitedPiece, TextPiece
-from bot.answering.relevance import answers, confident
+from bot.answering.relevance import Evidence, confident, evidence, passes
 from bot.answering.retrieval import ScopedRetriever
-from bot.answering.selection import DocumentText, UnitEmbeddings, choose
+from bot.answering.selection import Excerpt, UnitEmbeddings, choose
 from bot.errors import IndexUnavailableError
 from bot.models import Answer, Citation, PermissionScope, Question, Surface
 from connectors.chunk_metadata import ChunkMetadata
@@ -54,6 +54,18 @@ class Final:
 
 
 AnswerEvent = TextDelta | Final
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """The relevance gate's evidence and the excerpts extractive mode would quote."""
+
+    evidence: Evidence
+    excerpts: list[Excerpt]
+
+    @property
+    def answers(self) -> bool:
+        return passes(self.evidence)
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -184,15 +196,34 @@ class AnswerEngine:
                 combined, scope, restrict=restrict, min_similarity=min_similarity
             )
             query = combined
-        elif history and not answers(query, passages) and is_follow_up(question.text, False):
+        elif (
+            history
+            and is_follow_up(question.text, False)
+            and not (await self.weigh(query, passages, scope)).answers
+        ):
             # a rewrite that did not resolve the follow-up: read it with the previous question
             combined = amounts_as_written(combined_query(question.text, history))
             retried = await self.retrieve(
                 combined, scope, restrict=restrict, min_similarity=min_similarity
             )
-            if answers(combined, retried):
+            if (await self.weigh(combined, retried, scope)).answers:
                 query, passages = combined, retried
         return query, passages
+
+    async def weigh(
+        self, query: str, passages: Sequence[NodeWithScore], scope: PermissionScope
+    ) -> Weighed:
+        """What the passages show for the query, and whether that answers it."""
+        return await asyncio.to_thread(self.weigh_now, query, passages, scope)
+
+    def weigh_now(
+        self, query: str, passages: Sequence[NodeWithScore], scope: PermissionScope
+    ) -> Weighed:
+        if not passages:
+            return Weighed(evidence(query, passages, None), [])
+        docs = documents(self.index, passages, scope.principals)
+        excerpts = choose(query, docs, self.unit_embeddings)
+        return Weighed(evidence(query, passages, excerpts[0] if excerpts else None), excerpts)
 
     async def retrieve(
         self,
@@ -235,13 +266,16 @@ class AnswerEngine:
             "public" if scope.is_public_only else "user",
             restrict is not None,
         )
-        if not passages or not answers(query, passages):
+        weighed = await self.weigh(query, passages, scope)
+        if not weighed.answers:
             text = not_found_text(passages, self.support_hint)
             yield TextDelta(text)
             yield Final(Answer(text=text, grounded=False, mode=self.mode, search_query=query))
             return
         if self.generator is None:
-            answer = await asyncio.to_thread(self._extract, query, passages, scope)
+            answer = extractive_answer(
+                query, passages, self.mode, weighed.excerpts, self.support_hint
+            )
             yield TextDelta(answer.text)
             yield Final(answer)
             return
@@ -273,14 +307,6 @@ class AnswerEngine:
             )
         )
 
-    def _extract(
-        self, query: str, passages: Sequence[NodeWithScore], scope: PermissionScope
-    ) -> Answer:
-        docs = documents(self.index, passages, scope.principals)
-        return extractive_answer(
-            query, passages, self.mode, docs, self.unit_embeddings, self.support_hint
-        )
-
     async def answer(self, question: Question) -> Answer:
         final: Answer | None = None
         async for event in self.stream(question):
@@ -307,18 +333,16 @@ def extractive_answer(
     query: str,
     passages: Sequence[NodeWithScore],
     mode: str,
-    documents: Sequence[DocumentText],
-    embeddings: UnitEmbeddings | None = None,
+    excerpts: Sequence[Excerpt],
     support_hint: str = "#it-help",
 ) -> Answer:
-    """The parts of the retrieved documents that answer the question, quoted as written
-    with their citations (`selection.choose`: a procedure whole, a row with its header)."""
-    citations = _Citations(passages)
-    lines = [messages.EXTRACTIVE_INTRO, ""]
-    excerpts = choose(query, documents, embeddings)
+    """The parts of the retrieved documents that answer the question (`selection.choose`:
+    a procedure whole, a row with its header), quoted as written with their citations."""
     if not excerpts:
         text = not_found_text(passages, support_hint)
         return Answer(text=text, grounded=False, mode=mode, search_query=query)
+    citations = _Citations(passages)
+    lines = [messages.EXTRACTIVE_INTRO, ""]
     for excerpt in excerpts:
         number = citations.cite(excerpt.passage, excerpt.text)
         quoted = excerpt.text.replace("\n", "\n> ")

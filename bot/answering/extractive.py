@@ -79,6 +79,10 @@ _SYNONYMS = {
     "pr": "pull",
     "annual": "year",
     "yearly": "year",
+    "daily": "day",
+    "trip": "travel",
+    "referring": "referral",
+    "refer": "referral",
 }
 
 # everyday words and the documentation's word for them, added to the search query so
@@ -112,10 +116,23 @@ def expanded(query: str) -> str:
     return f"{query} ({', '.join(added)})" if added else query
 
 
+_SUFFIXES = ("ings", "ing", "ies", "ied", "es", "ed", "al", "s")
+_VOWELS = frozenset("aeiouy")
+
+
 def _stem(word: str) -> str:
-    for suffix in ("ing", "es", "ed", "s"):
+    """A light stemmer: inflections and a trailing e off, a doubled last consonant
+    single ("referring", "referral", "refer" -> "refer"; "hired", "hire" -> "hir")."""
+    if not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in _VOWELS | {"s", "l"}:
+        word = word[:-1]
     return word
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from bot.answering.dev_eval import SAMPLES, Case, load_cases
-from bot.answering.relevance import Evidence, evidence
+from bot.answering.relevance import Evidence
 from bot.models import PermissionScope
 from bot.settings import Settings
 
@@ -45,11 +45,11 @@ def split(cases: Sequence[Case]) -> tuple[list[Case], list[Case]]:
 
 
 def features(found: Evidence) -> list[float]:
-    return [found.similarity or 0.0, found.found]
+    return [found.similarity or 0.0, found.found, found.meaning]
 
 
 def fit(rows: Sequence[tuple[Case, Evidence]], l2: float = L2) -> np.ndarray[Any, Any]:
-    """[bias, w_similarity, w_found] of a class-balanced, L2-regularised logistic fit."""
+    """[bias, w_similarity, w_found, w_meaning] of a class-balanced, L2-regularised logistic fit."""
     x = np.array([[1.0, *features(e)] for _, e in rows])
     y = np.array([0.0 if c.not_found else 1.0 for c, _ in rows])
     weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
@@ -90,7 +90,8 @@ def measure(cases: Sequence[Case], corpus: Path = SAMPLES) -> list[tuple[Case, E
                 out = []
                 for case in cases:
                     passages = await engine.retrieve(case.question, scope)
-                    out.append((case, evidence(case.question, passages)))
+                    weighed = await engine.weigh(case.question, passages, scope)
+                    out.append((case, weighed.evidence))
                 return out
 
             return asyncio.run(run())
@@ -103,7 +104,10 @@ def main() -> None:
     by_id = {c.id: (c, e) for c, e in rows}
     fitting, held_out = split([c for c, _ in rows])
     w = fit([by_id[c.id] for c in fitting])
-    print(f"bias {w[0]:.2f}  w_similarity {w[1]:.2f}  w_found {w[2]:.2f}  (L2 {L2})")
+    print(
+        f"bias {w[0]:.2f}  w_similarity {w[1]:.2f}  w_found {w[2]:.2f}  "
+        f"w_meaning {w[3]:.2f}  (L2 {L2})"
+    )
     print(report("fitting half ", [by_id[c.id] for c in fitting], w))
     print(report("held-out half", [by_id[c.id] for c in held_out], w))
 

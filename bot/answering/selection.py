@@ -31,7 +31,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from bot.answering.extractive import is_how_to, terms
 from bot.answering.structure import Kind, Unit, block_of, heading_text, lead_in, parse
 
-SEMANTIC_WEIGHT = 2.0
+SEMANTIC_WEIGHT = 1.5
 SHORTLIST = 40
 ANSWER_TYPE_BONUS = 0.4
 NUMBER_BONUS = 0.1
@@ -131,6 +131,8 @@ class Excerpt:
     passage: int
     text: str
     score: float
+    words: float = 0.0  # the share of the question's (weighted) words its best unit shows
+    meaning: float = 0.0  # the cosine between the question and its best unit
 
 
 class UnitEmbeddings:
@@ -168,6 +170,7 @@ class _Candidate:
     words: set[str]
     context: set[str]  # heading and title words
     lexical: float = 0.0
+    cosine: float = 0.0
     score: float = 0.0
 
 
@@ -286,10 +289,11 @@ def _score_meaning(
     floor = float(cosines.min())  # the rest of the units: no closer than the shortlist's last
     chosen = {id(c) for c in shortlist}
     for c, cosine in zip(shortlist, cosines, strict=True):
-        c.score += SEMANTIC_WEIGHT * float(cosine)
+        c.cosine = float(cosine)
     for c in candidates:
         if id(c) not in chosen:
-            c.score += SEMANTIC_WEIGHT * floor
+            c.cosine = floor
+        c.score += SEMANTIC_WEIGHT * c.cosine
 
 
 def _score_shape(query: str, candidates: list[_Candidate], parsed: list[list[Unit]]) -> None:
@@ -332,7 +336,7 @@ def _render(
         lines = _rows(units, best, same_doc)
     else:
         lines = _highlights(units, best, same_doc)
-    return Excerpt(documents[best.doc].passage, _fit(lines), best.score)
+    return Excerpt(documents[best.doc].passage, _fit(lines), best.score, best.lexical, best.cosine)
 
 
 def _heading(units: list[Unit], unit: Unit) -> list[str]:
