@@ -82,6 +82,9 @@ class Settings(BaseSettings):
         default="SingleTenant",
         validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE"),
     )
+    # an unanswered question in a help channel: offer "Ask a person" to the asker alone
+    # as a targeted message (Teams public developer preview); off: nothing is posted
+    teams_targeted_offers: bool = False
 
     # --- Confluence -----------------------------------------------------------------
     confluence_url: str | None = None

@@ -5,6 +5,9 @@ in every activity). Records what the bot sends, answers like the real service:
   stream that already has an id (and its final message) → 202 {} as Teams does;
 - PUT /v3/conversations/{id}/activities/{activityId} → 200 {"id": ...};
 - GET /v3/conversations/{id}/members/{userId} → the member (email, userPrincipalName...);
+- `?isTargetedActivity=true` (a targeted message, shown to its `recipient` alone) is
+  recorded as `targeted`; like Teams it needs a recipient and is refused (400) in a 1:1
+  chat; `refuse_targeted` answers every one 400, as a tenant without the preview would;
 - `throttle(n)` makes the next n calls answer 429 with Retry-After;
 - every call's `Authorization` header is recorded (`authorizations`).
 
@@ -35,6 +38,7 @@ class Sent:
     reply_to_id: str | None = None
     activity_id: str | None = None  # id assigned (POST) or edited (PUT)
     status: int = 201
+    targeted: bool = False  # sent with ?isTargetedActivity=true: only `recipient` sees it
 
     @property
     def type(self) -> str:
@@ -72,6 +76,7 @@ class FakeTeamsConnector:
     requests: int = 0
     authorizations: list[str] = field(default_factory=list)  # each call's Authorization
     retry_after: str = "1"
+    refuse_targeted: bool = False
     stream_max_seconds: float = 120.0  # Teams: "the strict time limit of two minutes"
     _throttle_next: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_700_000_000_001))
@@ -140,6 +145,12 @@ class FakeTeamsConnector:
         body = json.loads(await request.read())
         cid = request.match_info["cid"]
         reply_to = request.match_info.get("reply_to")
+        targeted = request.query.get("isTargetedActivity") == "true"
+        if targeted:
+            recipient = body.get("recipient") or {}
+            personal = (body.get("conversation") or {}).get("conversationType") == "personal"
+            if self.refuse_targeted or not recipient.get("id") or personal:
+                return self._error(400, "BadArgument", "Bad argument")
         info = next((e for e in body.get("entities") or [] if e.get("type") == "streaminfo"), None)
         status = 201
         if info is not None:
@@ -151,7 +162,7 @@ class FakeTeamsConnector:
         new_id = str(next(self._ids)) if status == 201 else None
         if info is not None and new_id is not None:
             self._streams[new_id] = _Stream(last_sequence=int(info.get("streamSequence") or 0))
-        self.sent.append(Sent("POST", cid, body, reply_to, new_id, status))
+        self.sent.append(Sent("POST", cid, body, reply_to, new_id, status, targeted))
         return web.json_response({"id": new_id} if new_id else {}, status=status)
 
     def _check_stream(self, body: dict[str, Any], info: dict[str, Any]) -> web.Response | None:

@@ -175,6 +175,59 @@ async def test_silent_for_ungrounded_non_questions_edits_and_channels_without_au
         assert [r["question"] for r in rows] == [UNGROUNDED] and not rows[0]["grounded"]
 
 
+async def test_another_bots_channel_message_is_never_answered(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True)
+        url = teams.service_url
+        # Teams gives other bots' posts a 28: id and not always a role
+        await teams.post(channel_post(url, channel, GROUNDED, sender={"id": "28:other-app"}))
+        await teams.post(channel_post(url, channel, GROUNDED, sender={"id": "29:x", "role": "bot"}))
+        assert teams.connector.sent == []
+        assert not [r for r in services.chat.answers() if r["conversation"].startswith(channel)]
+
+
+async def test_an_unanswered_question_gets_a_private_offer_and_one_click_asks_a_person(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    """TEAMS_TARGETED_OFFERS=true: the offer is a targeted message, shown to the asker
+    alone (Teams' counterpart of Slack's ephemeral message); its button hands off."""
+    services = make_services(synced_dir, onnx_embedder, teams_targeted_offers=True)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT)
+        post = channel_post(teams.service_url, channel, UNGROUNDED)
+        await teams.post(post)
+        conv = post["conversation"]["id"]
+        (offer,) = teams.connector.sent
+        assert offer.targeted and offer.conversation_id == conv
+        assert offer.activity["recipient"]["id"] == ALICE["id"]
+        assert offer.text == messages.AUTO_ANSWER_OFFER
+        await teams.post(card_action(handoff_answer_id(offer.activity), post))
+        (handed,) = teams.connector.messages(SUPPORT)
+        assert UNGROUNDED in handed.text and messages.HANDOFF_NO_ANSWER in handed.text
+        assert "teams.microsoft.com/l/message/" in handed.text
+        told = teams.connector.messages(conv)[-1]
+        assert not told.targeted
+        assert told.text == messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
+
+
+async def test_a_refused_targeted_offer_posts_nothing_in_its_place(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder, teams_targeted_offers=True)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        teams.connector.refuse_targeted = True  # a tenant without targeted messages
+        configure(teams, channel, auto_answer=True)
+        await teams.post(channel_post(teams.service_url, channel, UNGROUNDED))
+        assert teams.connector.sent == []
+        assert [status for status, _ in teams.connector.rejected] == [400]
+
+
 async def test_channel_sources_restrict_the_answer(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
@@ -228,13 +281,15 @@ async def test_ask_a_person_posts_to_the_escalation_channel_and_tells_the_asker(
         await teams.post(post)
         conv = post["conversation"]["id"]
         (answer,) = teams.connector.messages(conv)
-        await teams.post(card_action(handoff_answer_id(answer.activity), post))
+        answer_id = handoff_answer_id(answer.activity)
+        await teams.post(card_action(answer_id, post))
         (handed,) = teams.connector.messages(SUPPORT)
         assert GROUNDED in handed.text and "27 days" in handed.text
         assert "teams.microsoft.com/l/message/" in handed.text
         told = teams.connector.messages(conv)[-1]
         assert told.text == messages.HANDOFF_ASKED.format(target=messages.HANDOFF_TEAMS_TARGET)
-        (row,) = [r for r in services.chat.escalations() if r["target"] == SUPPORT]
+        (row,) = [r for r in services.chat.escalations() if r["answer_id"] == answer_id]
+        assert row["target"] == SUPPORT
         assert row["ticket"] is None
 
 

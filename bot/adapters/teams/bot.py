@@ -7,7 +7,9 @@ an activity becomes an `ev.InboundMessage`; the service's events become Teams ac
 - channel message without a mention (delivered with the RSC permission
   ChannelMessage.Read.Group) → the conversation service decides: a follow-up in a chain
   it answered, or a help channel's unprompted question (answered only when grounded;
-  Teams has no ephemeral messages, so otherwise nothing at all);
+  otherwise at most an "Ask a person" offer as a targeted message the asker alone sees,
+  with TEAMS_TARGETED_OFFERS — nothing at all without it); another bot's post (`28:` id
+  or role "bot") is ignored;
 - "Ask a person" (the Adaptive Card action on every answer) → the hand-off, out of band
   (a ticket call may be slow): typing and 202 in the request, the reply proactively;
 - group chat @mention → answer in the chat, public documents only;
@@ -47,6 +49,7 @@ from bot.adapters.teams.parsing import (
     activity_tenant,
     channel_of,
     feedback_comment,
+    from_a_bot,
     is_admin_command,
     is_personal,
     mentions_bot,
@@ -92,9 +95,11 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         stream_interval: float = 1.0,
         stream_max_seconds: float = STREAM_MAX_SECONDS,
         handoff: TeamsHandOff | None = None,
+        targeted_offers: bool = False,
     ) -> None:
         super().__init__()
         self.handoff = handoff
+        self.targeted_offers = targeted_offers  # TEAMS_TARGETED_OFFERS
         self.conversation = conversation
         self.admin = admin
         self.adapter = adapter
@@ -109,7 +114,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     # ------------------------------------------------------------------ messages
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.from_property is not None and activity.from_property.role == "bot":
+        if from_a_bot(activity):
             return  # another bot (Teams does not echo the bot's own messages)
         personal = is_personal(activity)
         text = question_text(activity, strip_mention=not personal)
@@ -174,6 +179,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
                 stream_interval=self.stream_interval,
                 stream_max_seconds=self.stream_max_seconds,
                 card=handoff_card if self.handoff else None,
+                targeted_offers=self.targeted_offers,
             ),
             name=f"teams-answer-{msg.message_id}",
         )

@@ -25,6 +25,7 @@ from bot import messages
 from bot.adapters.teams.activities import answer_activity, text_activity, typing_activity
 from bot.adapters.teams.retry import with_retry
 from bot.adapters.teams.streaming import STREAM_MAX_SECONDS, TeamsStream
+from bot.adapters.teams.targeted import addressed_to_member, send_targeted
 from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
 
@@ -91,8 +92,11 @@ async def render(
     stream_interval: float,
     stream_max_seconds: float = STREAM_MAX_SECONDS,
     card: Callable[[int], Attachment] | None = None,
+    targeted_offers: bool = False,
 ) -> None:
-    """`card(answer_id)`: the attachment under each answer ("Ask a person")."""
+    """`card(answer_id)`: the attachment under each answer ("Ask a person").
+    `targeted_offers`: the private offer after an unanswered help-channel question is
+    sent as a targeted message to the asker alone; otherwise nothing is posted."""
     stream = TeamsStream(
         lambda a: send(ctx, a), interval=stream_interval, max_seconds=stream_max_seconds
     )
@@ -107,8 +111,11 @@ async def render(
         elif isinstance(event, ev.TextDelta) and streamed:
             await stream.push(event.text)
         elif isinstance(event, ev.Offer):
-            # Teams cannot show a message to one person in a channel: post nothing
-            log.info("teams no offer (no ephemeral messages) conv=%s", ctx.activity.conversation.id)
+            if targeted_offers and card is not None:
+                await offer_privately(ctx, event, card)
+            else:  # without targeted messages nobody but the asker may see it: nothing
+                conv = ctx.activity.conversation.id
+                log.info("teams no offer (targeted offers off) conv=%s", conv)
         elif isinstance(event, ev.Final):
             final = answer_activity(
                 event.answer,
@@ -129,6 +136,24 @@ async def render(
                 await send(ctx, text_activity(event.text))
 
 
+async def offer_privately(
+    ctx: TurnContext, offer: ev.Offer, card: Callable[[int], Attachment]
+) -> None:
+    """The offer to ask a person, as a targeted message only the asker sees. Whatever
+    goes wrong, nothing is posted instead: the others in the channel never see it."""
+    activity = text_activity(offer.text)
+    activity.attachments = [card(offer.answer_id)]
+    conv = ctx.activity.conversation.id
+    try:
+        await send_targeted(ctx, addressed_to_member(ctx, activity))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # boundary: a refused private offer ends here, never in public
+        log.warning("teams targeted offer not sent conv=%s error=%s", conv, type(exc).__name__)
+        return
+    log.info("teams targeted offer sent conv=%s answer_id=%d", conv, offer.answer_id)
+
+
 async def answer_out_of_band(
     adapter: BotAdapter,
     app_id: str,
@@ -140,6 +165,7 @@ async def answer_out_of_band(
     stream_interval: float,
     stream_max_seconds: float = STREAM_MAX_SECONDS,
     card: Callable[[int], Attachment] | None = None,
+    targeted_offers: bool = False,
 ) -> None:
     """The rest of a message's events, sent proactively. Never raises: a failure ends as
     the generic apology in the conversation and one log line."""
@@ -155,6 +181,7 @@ async def answer_out_of_band(
                 stream_interval=stream_interval,
                 stream_max_seconds=stream_max_seconds,
                 card=card,
+                targeted_offers=targeted_offers,
             )
         except asyncio.CancelledError:
             raise

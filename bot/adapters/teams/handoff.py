@@ -5,8 +5,10 @@ The button is an Adaptive Card `Action.Submit`; Teams sends its `data` back as a
 message activity with `value` (no text) in the conversation the card is in. A channel's
 escalation target is a Teams channel id (`19:…@thread.tacv2`): the question, the bot's
 answer and a link to the thread are posted there as a new post (proactively), and the
-asker is told in the thread. Teams has no ephemeral messages, so an unanswered
-question in an auto-answer channel gets no offer at all (nothing others would see).
+asker is told in the thread. An unanswered question in an auto-answer channel gets
+the offer as a targeted message to the asker alone (`TEAMS_TARGETED_OFFERS`,
+`targeted.py`; a Teams preview), else no offer at all (nothing others would see); the
+click on its card comes back like any other.
 """
 
 from __future__ import annotations

@@ -22,6 +22,16 @@ def _props(entity: Any) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
+def from_a_bot(activity: Activity) -> bool:
+    """Sent by a bot or app, not a person: `from.role` "bot", or a bot's Teams id
+    (`28:…`; people are `29:…`) — Teams does not always set the role on other bots'
+    channel messages, which the ChannelMessage.Read.Group permission delivers too."""
+    sender = activity.from_property
+    if sender is None:
+        return False
+    return sender.role == "bot" or str(sender.id or "").startswith("28:")
+
+
 def mentions_bot(activity: Activity) -> bool:
     bot_id = activity.recipient.id if activity.recipient else None
     for entity in activity.entities or []:

@@ -102,7 +102,13 @@ def add_teams_routes(
         support_hint=services.settings.support_hint,
     )
     bot = TeamsHelpdeskBot(
-        services.conversation, admin, adapter, app_id, tenant_id=tenant_id, handoff=handoff
+        services.conversation,
+        admin,
+        adapter,
+        app_id,
+        tenant_id=tenant_id,
+        handoff=handoff,
+        targeted_offers=services.settings.teams_targeted_offers,
     )
     app[BOT_KEY] = bot
 
