@@ -15,6 +15,7 @@ import pytest
 from bot import messages
 from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
 from connectors.embedder import OnnxEmbedding
+from tests.fakes.claude import FakeClaude
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.slack_api import BOT_USER
 from tests.fakes.zendesk_server import FakeZendesk
@@ -52,8 +53,8 @@ async def harness(
 ) -> AsyncIterator[Factory]:
     started: list[SlackHarness] = []
 
-    async def make(**settings: Any) -> SlackHarness:
-        services = make_services(synced_dir, tmp_path, onnx_embedder, None, **settings)
+    async def make(claude: FakeClaude | None = None, **settings: Any) -> SlackHarness:
+        services = make_services(synced_dir, tmp_path, onnx_embedder, claude, **settings)
         h = await start_harness(services)
         h.fake.add_channel(HELP)
         h.fake.add_channel(ONCALL)
@@ -141,6 +142,25 @@ async def test_silent_for_ungrounded_questions_non_questions_bots_edits_and_othe
     assert len(ephemerals(h)) == 1
 
 
+async def test_with_claude_only_an_answer_citing_the_docs_is_posted(harness: Factory) -> None:
+    """Passages above the bar are not enough: Claude must judge the question answerable
+    from them, which shows as an answer citing them."""
+    claude = FakeClaude()
+    h = await harness(claude=claude)
+    configure(h, auto_answer=True)
+    claude.reply([("The documents don't say how much leave you get.", None)])
+    await ask(h, GROUNDED)
+    assert len(claude.streamed_requests) == 1  # passages were found and sent to Claude
+    assert visible(h) == []
+    (offer,) = ephemerals(h)
+    assert offer["user"] == DANA[0] and offer["text"] == messages.AUTO_ANSWER_OFFER
+    claude.reply([("Full-time employees get ", None), ("27 days", (0, "27 days"))])
+    ev = await ask(h, GROUNDED)
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "27 days" in answer.text
+    assert len(ephemerals(h)) == 1
+
+
 async def test_a_thread_reply_not_addressed_to_the_bot_is_left_alone(harness: Factory) -> None:
     h = await harness()
     configure(h, auto_answer=True)
@@ -174,6 +194,27 @@ async def test_a_channels_sources_restrict_its_answers(harness: Factory) -> None
     ev = await ask(h, GROUNDED)
     (answer,) = h.fake.answers_in(HELP, ev["ts"])
     assert "Annual leave policy" in json.dumps(answer.blocks)
+
+
+async def test_a_channels_sources_never_widen_the_permission_scope(harness: Factory) -> None:
+    h = await harness()
+    configure(h, auto_answer=True, sources=parse_sources("files"))  # where the page lives
+    question = "What are the salary bands for an L3 engineer?"
+    ev = message(HELP, HANNAH[0], question)  # she may read it, but not in a channel
+    await h.event(ev)
+    await h.settle()
+    asked = mention(HELP, HANNAH[0], question)
+    await h.event(asked)
+    await h.settle()
+    shown = [p.text + json.dumps(p.blocks) for p in h.fake.posted if p.channel == HELP]
+    shown += [json.dumps(e) for e in ephemerals(h)]
+    assert shown and not [t for t in shown if "Salary bands" in t or "64,000" in t]
+    # in her DM the same question is answered from it: the scope, not the index, kept it out
+    dm = message(DM_HANNAH, HANNAH[0], question, channel_type="im")
+    await h.event(dm)
+    await h.settle()
+    (answer,) = h.fake.answers_in(DM_HANNAH, dm["ts"])
+    assert "Salary bands 2026" in json.dumps(answer.blocks)
 
 
 # ---------------------------------------------------------------------- commands
