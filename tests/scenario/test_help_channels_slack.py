@@ -5,7 +5,9 @@ settings from chat, "Ask a person" to the escalation target or a Jira/Zendesk ti
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ import pytest
 from bot import messages
 from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
 from connectors.embedder import OnnxEmbedding
+from tests.conftest import SAMPLES
 from tests.fakes.claude import FakeClaude
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.slack_api import BOT_USER
 from tests.fakes.zendesk_server import FakeZendesk
+from tests.scenario.cli_support import base_env, helpdesk
 from tests.scenario.slack_harness import (
     DANA,
     DM_DANA,
@@ -178,6 +182,31 @@ async def test_no_more_than_three_auto_answers_a_minute_per_person(harness: Fact
     assert len(answered) == 3
 
 
+async def test_a_change_from_the_cli_is_in_effect_within_five_seconds(
+    harness: Factory, synced_dir: Path, tmp_path: Path
+) -> None:
+    """`helpdesk channels set` in another process, while the bot runs: no restart."""
+    h = await harness()
+    await ask(h, GROUNDED)  # no settings yet: nothing, and the table has been read
+    assert visible(h) == []
+    (tmp_path / "cli").mkdir()
+    env = base_env(tmp_path / "cli", SAMPLES)
+    env.update(
+        HELPDESK_DATA_DIR=str(synced_dir), DATABASE_URL=f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    )
+    done = await asyncio.to_thread(helpdesk, ["channels", "set", HELP, "--auto-answer", "on"], env)
+    assert done.returncode == 0, done.stderr
+    changed = time.monotonic()
+    while True:
+        asked_after = time.monotonic() - changed
+        assert asked_after < 5.0, "the change was not picked up within 5 seconds"
+        ev = await ask(h, GROUNDED)
+        if h.fake.answers_in(HELP, ev["ts"]):
+            break
+        await asyncio.sleep(0.2)
+    assert not ephemerals(h)
+
+
 # ---------------------------------------------------------------------- sources
 async def test_a_channels_sources_restrict_its_answers(harness: Factory) -> None:
     h = await harness()
@@ -275,7 +304,7 @@ async def test_ask_a_person_from_the_private_offer_reaches_the_escalation_channe
 async def test_ask_a_person_on_an_answer_mentions_a_user_group_in_the_thread(
     harness: Factory,
 ) -> None:
-    h = await harness()
+    h = await harness(admin_users=HANNAH[1])
     configure(h, escalate_to="S0ITSUPPORT")
     ev = mention(HELP, DANA[0], GROUNDED)
     await h.event(ev)
@@ -289,6 +318,11 @@ async def test_ask_a_person_on_an_answer_mentions_a_user_group_in_the_thread(
     (handed,) = [p for p in h.fake.answers_in(HELP, ev["ts"]) if p.ts != answer.ts]
     assert "<!subteam^S0ITSUPPORT>" in handed.text and GROUNDED in handed.text
     assert "27 days" in handed.text  # the bot's answer goes along
+    # answered, yet escalated: a gap the docs team should see
+    await h.command("gaps", HANNAH[0], HELP)
+    await h.settle()
+    report = ephemerals(h)[-1]["text"]
+    assert GROUNDED in report and HELP in report and DANA[0] not in report
 
 
 @pytest.fixture

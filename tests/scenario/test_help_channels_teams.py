@@ -268,6 +268,12 @@ async def test_channel_settings_from_chat_admins_only_and_show_for_anyone(
         await teams.post(shown)
         (reply,) = teams.connector.messages(shown["conversation"]["id"])
         assert channel in reply.text and "auto-answer: on" in reply.text
+        await teams.post(channel_post(url, channel, "channel off", mention=True))
+        still = ChannelSettingsRepository(services.state.engine).get(channel)
+        assert still is not None and still.auto_answer  # refused: not an admin
+        await teams.post(channel_post(url, channel, "channel off", mention=True, sender=HANNAH))
+        after = ChannelSettingsRepository(services.state.engine).get(channel)
+        assert after is not None and not after.auto_answer and after.escalate_to == SUPPORT
 
 
 async def test_ask_a_person_posts_to_the_escalation_channel_and_tells_the_asker(
