@@ -410,6 +410,7 @@ TICKET_NOT_CONFIGURED = (
     "I couldn't create a {system} ticket: tickets are not set up ({prefix}_BASE_URL, "
     "{prefix}_EMAIL and {prefix}_API_TOKEN)."
 )
+TICKET_NO_REQUEST_TYPE = "no request type named '{name}' in service desk {project}"
 TICKET_QUESTION = "Question:"
 TICKET_BOT_ANSWER = "Bot's answer:"
 TICKET_NO_ANSWER = "(none: the bot found nothing relevant)"

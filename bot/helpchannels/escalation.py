@@ -9,13 +9,17 @@ from dataclasses import dataclass
 
 import httpx
 
-from bot.helpchannels.channels import ChannelSettings
+from bot import messages
+from bot.helpchannels.channels import ChannelSettings, TicketTarget
+from bot.helpchannels.jsm import JsmRequests
 from bot.helpchannels.tickets import (
+    JiraTickets,
     Ticket,
     TicketError,
     TicketRequest,
     TicketSettings,
-    ticket_system,
+    TicketSystem,
+    ZendeskTickets,
 )
 
 
@@ -45,3 +49,52 @@ async def escalate(
         return EscalationOutcome(None, target, exc.user_message)
     finally:
         await client.aclose()
+
+
+def ticket_system(
+    target: TicketTarget,
+    settings: TicketSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> TicketSystem:
+    """The client for a channel's ticket project; `TicketError` when it is not set up."""
+    if target.system == "jira" and target.project:
+        if not (settings.jira_base_url and settings.jira_email and settings.jira_api_token):
+            raise TicketError(
+                "jira", messages.TICKET_NOT_CONFIGURED.format(system="Jira", prefix="JIRA")
+            )
+        if settings.jira_request_type:
+            return JsmRequests(
+                settings.jira_base_url,
+                settings.jira_email,
+                settings.jira_api_token.get_secret_value(),
+                target.project,
+                settings.jira_request_type,
+                settings.ticket_timeout_seconds,
+                transport,
+            )
+        return JiraTickets(
+            settings.jira_base_url,
+            settings.jira_email,
+            settings.jira_api_token.get_secret_value(),
+            target.project,
+            settings.jira_issue_type,
+            settings.ticket_timeout_seconds,
+            transport,
+        )
+    if target.system == "zendesk":
+        if not (
+            settings.zendesk_base_url and settings.zendesk_email and settings.zendesk_api_token
+        ):
+            raise TicketError(
+                "zendesk", messages.TICKET_NOT_CONFIGURED.format(system="Zendesk", prefix="ZENDESK")
+            )
+        return ZendeskTickets(
+            settings.zendesk_base_url,
+            settings.zendesk_email,
+            settings.zendesk_api_token.get_secret_value(),
+            settings.ticket_timeout_seconds,
+            transport,
+        )
+    raise TicketError(target.system, messages.TICKET_NOT_CONFIGURED.format(
+        system=target.system, prefix=target.system.upper()
+    ))  # fmt: skip

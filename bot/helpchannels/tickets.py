@@ -1,13 +1,13 @@
 """Tickets for escalated questions: Jira (Cloud REST API v3, `POST /rest/api/3/issue`)
-and Zendesk (`POST /api/v2/tickets.json`), each through its real REST API with httpx.
+and Zendesk (`POST /api/v2/tickets.json`), each through its real REST API with httpx;
+Jira Service Management's customer-request API is in `jsm.py`, the choice of client in
+`escalation.py`.
 
 Jira: a channel's ticket project is `jira:PROJECT_KEY`, and the issue API takes the
-project key directly (`fields.project.key`). Jira Service Management's customer-request
-API (`POST /rest/servicedeskapi/request`) needs a numeric service desk id and request
-type id instead of a project key, and files the request as the API user, so the plain
-issue API is used; in a JSM project set `JIRA_ISSUE_TYPE` to one of its request issue
-types (e.g. "[System] Service request"). The description is Atlassian Document Format
-(v3 requires it): the question, the bot's answer, the thread link and the transcript.
+project key directly (`fields.project.key`), with `JIRA_ISSUE_TYPE`. The description is
+Atlassian Document Format (v3 requires it): the question, the bot's answer, the thread
+link and the transcript. With `JIRA_REQUEST_TYPE` set the project is a service desk and
+a customer request of that type is created instead (`jsm.py`).
 
 Zendesk: a ticket with the same content as its first comment (`public: false`, an
 internal note the agents see), the asker as requester when their email is known.
@@ -31,7 +31,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import messages
 from bot.errors import UserFacingError
-from bot.helpchannels.channels import TicketTarget
 
 MAX_RETRY_WAIT = 2.0  # honour a 429/503 Retry-After up to this many seconds, once
 
@@ -45,6 +44,9 @@ class TicketSettings(BaseSettings):
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
     jira_issue_type: str = "Task"
+    # set: `jira:KEY` is a Jira Service Management desk, and a customer request of this
+    # request type (its name, e.g. "Get IT help") is created through the JSM API
+    jira_request_type: str | None = None
     zendesk_base_url: str | None = None  # https://acme.zendesk.com
     zendesk_email: str | None = None
     zendesk_api_token: SecretStr | None = None
@@ -89,29 +91,31 @@ class TicketSystem(Protocol):
 
     async def create(self, request: TicketRequest) -> Ticket: ...
 
+    async def aclose(self) -> None: ...
 
-def _label(system: str) -> str:
+
+def label(system: str) -> str:
     return {"jira": "Jira", "zendesk": "Zendesk"}.get(system, system)
 
 
 def _error_for(system: str, response: httpx.Response) -> TicketError:
     status = response.status_code
-    label = _label(system)
+    name = label(system)
     if status in (401, 403):
-        text = messages.TICKET_AUTH.format(system=label, prefix=system.upper())
+        text = messages.TICKET_AUTH.format(system=name, prefix=system.upper())
     elif status == 404:
-        text = messages.TICKET_NOT_FOUND.format(system=label)
+        text = messages.TICKET_NOT_FOUND.format(system=name)
     elif status == 429:
-        text = messages.TICKET_RATE_LIMITED.format(system=label)
+        text = messages.TICKET_RATE_LIMITED.format(system=name)
     elif status >= 500:
-        text = messages.TICKET_UNAVAILABLE.format(system=label, status=status)
+        text = messages.TICKET_UNAVAILABLE.format(system=name, status=status)
     else:
-        text = messages.TICKET_REJECTED.format(system=label, reason=_reason(response))
+        text = messages.TICKET_REJECTED.format(system=name, reason=_reason(response))
     return TicketError(system, text, status=status, detail=response.text[:300])
 
 
 def _reason(response: httpx.Response) -> str:
-    """A short reason from Jira's `{errorMessages, errors}` or Zendesk's
+    """A short reason from Jira's `{errorMessages, errors}`, JSM's `{errorMessage}`, Zendesk's
     `{error, description, details}` error bodies."""
     try:
         body = response.json()
@@ -120,6 +124,8 @@ def _reason(response: httpx.Response) -> str:
     if not isinstance(body, dict):
         return f"HTTP {response.status_code}"
     parts: list[str] = [str(m) for m in body.get("errorMessages") or []]
+    if body.get("errorMessage"):  # Jira Service Management's shape
+        parts.append(str(body["errorMessage"]))
     errors = body.get("errors")
     if isinstance(errors, dict):
         parts += [f"{k}: {v}" for k, v in errors.items()]
@@ -137,14 +143,27 @@ def _reason(response: httpx.Response) -> str:
 async def _post(
     system: str, client: httpx.AsyncClient, url: str, payload: dict[str, Any]
 ) -> dict[str, Any]:
+    return await call_json(system, client, "POST", url, payload=payload)
+
+
+async def call_json(
+    system: str,
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    params: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One request to the ticket system; its JSON object, or a `TicketError`."""
     for attempt in (1, 2):
         try:
-            response = await client.post(url, json=payload)
+            response = await client.request(method, url, json=payload, params=params)
         except httpx.TimeoutException as exc:
-            text = messages.TICKET_TIMEOUT.format(system=_label(system))
+            text = messages.TICKET_TIMEOUT.format(system=label(system))
             raise TicketError(system, text, detail=repr(exc)) from exc
         except httpx.HTTPError as exc:
-            text = messages.TICKET_UNREACHABLE.format(system=_label(system))
+            text = messages.TICKET_UNREACHABLE.format(system=label(system))
             raise TicketError(system, text, detail=repr(exc)) from exc
         if response.status_code in (429, 503) and attempt == 1:
             wait = _retry_after(response)
@@ -156,10 +175,10 @@ async def _post(
         try:
             body = response.json()
         except ValueError as exc:
-            text = messages.TICKET_UNAVAILABLE.format(system=_label(system), status="bad body")
+            text = messages.TICKET_UNAVAILABLE.format(system=label(system), status="bad body")
             raise TicketError(system, text, status=response.status_code) from exc
         if not isinstance(body, dict):
-            text = messages.TICKET_UNAVAILABLE.format(system=_label(system), status="bad body")
+            text = messages.TICKET_UNAVAILABLE.format(system=label(system), status="bad body")
             raise TicketError(system, text, status=response.status_code)
         return body
     raise AssertionError("unreachable")
@@ -317,42 +336,3 @@ class ZendeskTickets:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def ticket_system(
-    target: TicketTarget,
-    settings: TicketSettings,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> JiraTickets | ZendeskTickets:
-    """The client for a channel's ticket project; `TicketError` when it is not set up."""
-    if target.system == "jira" and target.project:
-        if not (settings.jira_base_url and settings.jira_email and settings.jira_api_token):
-            raise TicketError(
-                "jira", messages.TICKET_NOT_CONFIGURED.format(system="Jira", prefix="JIRA")
-            )
-        return JiraTickets(
-            settings.jira_base_url,
-            settings.jira_email,
-            settings.jira_api_token.get_secret_value(),
-            target.project,
-            settings.jira_issue_type,
-            settings.ticket_timeout_seconds,
-            transport,
-        )
-    if target.system == "zendesk":
-        if not (
-            settings.zendesk_base_url and settings.zendesk_email and settings.zendesk_api_token
-        ):
-            raise TicketError(
-                "zendesk", messages.TICKET_NOT_CONFIGURED.format(system="Zendesk", prefix="ZENDESK")
-            )
-        return ZendeskTickets(
-            settings.zendesk_base_url,
-            settings.zendesk_email,
-            settings.zendesk_api_token.get_secret_value(),
-            settings.ticket_timeout_seconds,
-            transport,
-        )
-    raise TicketError(target.system, messages.TICKET_NOT_CONFIGURED.format(
-        system=target.system, prefix=target.system.upper()
-    ))  # fmt: skip

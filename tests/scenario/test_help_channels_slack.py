@@ -372,6 +372,22 @@ async def test_a_jira_ticket_is_created_and_its_key_told_in_the_thread(
     assert not [p for p in h.fake.posted if p.channel == ONCALL]  # a ticket instead
 
 
+async def test_a_jira_service_management_request_is_filed_in_the_desks_queue(
+    harness: Factory, jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JIRA_REQUEST_TYPE", "Get IT help")
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to=ONCALL, ticket=parse_ticket("jira:IT"))
+    ev = await offer_and_click(h)
+    (filed,) = jira.customer_requests
+    assert filed["serviceDeskId"] == "4" and filed["requestTypeId"] == "31"
+    assert filed["requestFieldValues"]["summary"] == UNGROUNDED
+    assert f"/archives/{HELP}/p" in filed["requestFieldValues"]["description"]
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "IT-1" in told.text and f"{jira.url}/browse/IT-1" in told.text
+    assert not [p for p in h.fake.posted if p.channel == ONCALL]
+
+
 async def test_a_zendesk_ticket_names_the_asker_as_requester(
     harness: Factory, zendesk: FakeZendesk
 ) -> None:

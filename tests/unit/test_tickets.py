@@ -10,13 +10,14 @@ import pytest
 
 from bot import messages
 from bot.helpchannels.channels import TicketTarget
+from bot.helpchannels.escalation import ticket_system
+from bot.helpchannels.jsm import JsmRequests
 from bot.helpchannels.tickets import (
     JiraTickets,
     TicketError,
     TicketRequest,
     TicketSettings,
     ZendeskTickets,
-    ticket_system,
 )
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.zendesk_server import FakeZendesk
@@ -195,3 +196,67 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, jira: Fa
     client = ticket_system(TicketTarget("jira", "IT"), TicketSettings(_env_file=None))
     assert isinstance(client, JiraTickets)
     assert client.issue_type == "[System] Service request" and client.project_key == "IT"
+
+
+# ------------------------------------------------------------------ Jira Service Management
+def _jsm(site: FakeJira, project: str = "IT", request_type: str = "Get IT help") -> JsmRequests:
+    return JsmRequests(site.url, site.email, site.token, project, request_type, timeout=5)
+
+
+async def test_a_jsm_customer_request_is_filed_in_the_projects_service_desk() -> None:
+    # the desk is on the second page of service desks
+    desks = {"HR": ("2", {"Ask HR": "21"}), "IT": ("4", {"Get IT help": "31", "Other": "39"})}
+    site = FakeJira(service_desks=desks, desk_page_size=1).start()
+    try:
+        ticket = await _jsm(site, request_type="get it HELP").create(REQUEST)
+    finally:
+        site.stop()
+    assert ticket.key == "IT-1" and ticket.url == f"{site.url}/browse/IT-1"
+    (filed,) = site.customer_requests
+    assert filed["serviceDeskId"] == "4" and filed["requestTypeId"] == "31"
+    values = filed["requestFieldValues"]
+    assert values["summary"] == REQUEST.question
+    for part in (REQUEST.answer, REQUEST.thread_url, "No idea", "ana@example.com"):
+        assert part in values["description"]
+    assert site.issues == []  # not the plain issue API
+    paths = [path.split("?")[0] for path, _ in site.requests]
+    assert paths == [
+        "/rest/servicedeskapi/servicedesk",
+        "/rest/servicedeskapi/servicedesk",
+        "/rest/servicedeskapi/servicedesk/4/requesttype",
+        "/rest/servicedeskapi/request",
+    ]
+
+
+async def test_jsm_unknown_desk_or_request_type_and_failures_are_one_plain_error(
+    jira: FakeJira,
+) -> None:
+    with pytest.raises(TicketError) as err:
+        await _jsm(jira, project="OPS").create(REQUEST)
+    assert err.value.user_message == messages.TICKET_NOT_FOUND.format(system="Jira")
+    with pytest.raises(TicketError) as err:
+        await _jsm(jira, request_type="Order a unicorn").create(REQUEST)
+    assert "Order a unicorn" in err.value.user_message
+    assert err.value.user_message.startswith("I couldn't create a Jira ticket")
+    jira.fail(500, times=1)
+    with pytest.raises(TicketError) as err:
+        await _jsm(jira).create(REQUEST)
+    assert err.value.user_message == messages.TICKET_UNAVAILABLE.format(system="Jira", status=500)
+    jira.service_desks["IT"][1]["Get IT help"] = "31"
+    jira.fail(400, {"errorMessage": "Summary: field is required."})
+    with pytest.raises(TicketError) as err:
+        await _jsm(jira).create(REQUEST)
+    assert "Summary: field is required." in err.value.user_message
+    assert jira.customer_requests == []
+
+
+def test_a_request_type_setting_makes_jira_projects_service_desks(
+    monkeypatch: pytest.MonkeyPatch, jira: FakeJira
+) -> None:
+    monkeypatch.setenv("JIRA_BASE_URL", jira.url)
+    monkeypatch.setenv("JIRA_EMAIL", "bot@example.com")
+    monkeypatch.setenv("JIRA_API_TOKEN", "jira-token")
+    monkeypatch.setenv("JIRA_REQUEST_TYPE", "Get IT help")
+    client = ticket_system(TicketTarget("jira", "IT"), TicketSettings(_env_file=None))
+    assert isinstance(client, JsmRequests)
+    assert client.request_type == "Get IT help" and client.project_key == "IT"
