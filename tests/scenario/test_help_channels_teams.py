@@ -23,6 +23,7 @@ from bot.helpchannels.rate_limit import AutoAnswerRateLimit
 from connectors.embedder import OnnxEmbedding
 from connectors.state import StateStore
 from tests.fakes.jira_server import FakeJira
+from tests.fakes.zendesk_server import FakeZendesk
 from tests.scenario.teams_harness import (
     ALICE,
     BOT_ID,
@@ -383,6 +384,51 @@ async def test_a_failing_ticket_api_falls_back_to_the_escalation_channel(
         assert GROUNDED in handed.text and "27 days" in handed.text  # nothing lost
 
 
+@pytest.fixture
+def zendesk(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeZendesk]:
+    site = FakeZendesk().start()
+    monkeypatch.setenv("ZENDESK_BASE_URL", site.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", site.email)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", site.token)
+    yield site
+    site.stop()
+
+
+async def test_a_zendesk_ticket_names_the_teams_asker_as_requester(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding, zendesk: FakeZendesk
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, ticket=parse_ticket("zendesk"))
+        post, answer_id = await answered(teams, channel)
+        await teams.post(card_action(answer_id, post))
+        (ticket,) = zendesk.tickets
+        assert ticket["subject"] == GROUNDED and ticket["comment_public"] is False
+        # the member lookup of the click's sender, in our tenant
+        assert ticket["requester"]["email"] == "alice@northwind.example"
+        assert "teams.microsoft.com/l/message/" in ticket["description"]
+        told = teams.connector.messages(post["conversation"]["id"])[-1]
+        assert told.text == messages.HANDOFF_TICKET.format(
+            system="Zendesk",
+            key=str(ticket["id"]),
+            url=f"{zendesk.url}/agent/tickets/{ticket['id']}",
+        )
+
+
+async def test_no_more_than_three_auto_answers_a_minute_per_person(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True)
+        for _ in range(4):
+            await teams.post(channel_post(teams.service_url, channel, GROUNDED))
+        answers = [m for m in teams.connector.messages() if m.conversation_id.startswith(channel)]
+        assert len(answers) == 3
+
+
 async def test_gaps_in_a_channel_leave_out_dm_questions(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
@@ -396,6 +442,10 @@ async def test_gaps_in_a_channel_leave_out_dm_questions(
         await teams.post(channel_post(url, channel, UNGROUNDED))
         secret = "Who won the football match last night?"
         await teams.post(personal_message(url, secret, ALICE, "a:1dm-alice-gaps"))
+        refused = channel_post(url, channel, "gaps 7", mention=True)  # Alice: no admin
+        await teams.post(refused)
+        (reply,) = teams.connector.messages(refused["conversation"]["id"])
+        assert reply.text == messages.GAPS_REFUSED
         asked = channel_post(url, channel, "gaps 7", mention=True, sender=HANNAH)
         await teams.post(asked)
         report = teams.connector.messages(asked["conversation"]["id"])[-1].text
