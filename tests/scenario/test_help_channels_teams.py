@@ -176,7 +176,7 @@ async def test_silent_for_ungrounded_non_questions_edits_and_channels_without_au
         assert [r["question"] for r in rows] == [UNGROUNDED] and not rows[0]["grounded"]
 
 
-async def test_another_bots_channel_message_is_never_answered(
+async def test_another_bots_message_and_a_join_are_never_answered(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
     services = make_services(synced_dir, onnx_embedder)
@@ -187,6 +187,10 @@ async def test_another_bots_channel_message_is_never_answered(
         # Teams gives other bots' posts a 28: id and not always a role
         await teams.post(channel_post(url, channel, GROUNDED, sender={"id": "28:other-app"}))
         await teams.post(channel_post(url, channel, GROUNDED, sender={"id": "29:x", "role": "bot"}))
+        joined = channel_post(url, channel, "")
+        joined.update(type="conversationUpdate", membersAdded=[{"id": "29:aad-new"}], text=None)
+        joined["channelData"]["eventType"] = "teamMemberAdded"
+        await teams.post(joined)
         assert teams.connector.sent == []
         assert not [r for r in services.chat.answers() if r["conversation"].startswith(channel)]
 
