@@ -480,6 +480,10 @@ CHANNEL_CHAT_BAD_OPTION = (
     "I don't know the option `{option}`: use --auto-answer, --sources, --escalate-to or --ticket."
 )
 CHANNEL_CHAT_MISSING_VALUE = "`{option}` needs a value."
+GAPS_THIS_CHANNEL_ONLY = (
+    "Only this channel's questions are listed, since everyone here sees this reply. "
+    "Send me `gaps` in our 1:1 chat for the report of every channel."
+)
 GAPS_REFUSED = "Sorry, only helpdesk admins can see the knowledge-gap report."
 GAPS_USAGE = "Usage: `gaps [days]`, days from 1 to 365 (default 7)."
 HANDOFF_SOMEONE = "Someone"

@@ -6,7 +6,9 @@ the bot in Teams), platform-neutral; `bot.admin.AdminCommands` hands them here.
   [--ticket jira:KEY|zendesk|none]` and `channel off` — admins only (a clear refusal
   otherwise); the option names may be written without `--`, and `name=value` works too;
 - `gaps [days]` — admins only: the knowledge-gap report; questions asked in DMs appear
-  only when the command was typed in the admin's own DM with the bot.
+  only when the command was typed in the admin's own DM with the bot, and a reply
+  everyone in a channel sees (Teams) has that channel's questions only — never those
+  of other, perhaps private, channels.
 """
 
 from __future__ import annotations
@@ -50,10 +52,12 @@ _OPTIONS = {
 @dataclass(frozen=True)
 class Place:
     """Where a command was typed: `channel_id` is the channel whose settings it is about
-    (None in a DM or a group chat); `private` is the asker's own 1:1 chat with the bot."""
+    (None in a DM or a group chat); `private` is the asker's own 1:1 chat with the bot;
+    `shared`: the reply is seen by everyone there (Teams has no ephemeral replies)."""
 
     channel_id: str | None = None
     private: bool = False
+    shared: bool = False
 
 
 def is_help_channel_command(text: str) -> bool:
@@ -159,8 +163,11 @@ class HelpChannelCommands:
         def build() -> str:
             now = datetime.now(UTC)
             records = records_from_state(self.state, now - timedelta(days=days))
+            if place.shared:  # everyone here reads it: this channel's own questions only
+                records = [r for r in records if r.channel_id == place.channel_id and not r.is_dm]
             # DM questions only in the admin's own DM with the bot, never in a channel
             report = gap_report(records, self.embedder, days, now, include_dms=place.private)
-            return render_gaps(report)
+            text = render_gaps(report)
+            return text + "\n\n" + messages.GAPS_THIS_CHANNEL_ONLY if place.shared else text
 
         return await asyncio.to_thread(build)

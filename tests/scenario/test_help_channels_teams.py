@@ -433,17 +433,20 @@ async def test_no_more_than_three_auto_answers_a_minute_per_person(
         assert len(answers) == 3
 
 
-async def test_gaps_in_a_channel_leave_out_dm_questions(
+async def test_gaps_in_a_channel_leave_out_dm_and_other_channels_questions(
     synced_dir: Path, onnx_embedder: OnnxEmbedding
 ) -> None:
     services = make_services(synced_dir, onnx_embedder, admin_users="hannah.hr@northwind.example")
     from bot.admin import AdminCommands
 
-    channel = new_channel()
+    channel, private_channel = new_channel(), new_channel()
     async with TeamsHarness(services, AdminCommands(services)) as teams:
         url = teams.service_url
         configure(teams, channel, auto_answer=True)
+        configure(teams, private_channel, auto_answer=True)
         await teams.post(channel_post(url, channel, UNGROUNDED))
+        elsewhere = "Does anyone know who is handling the layoffs in the Berlin office?"
+        await teams.post(channel_post(url, private_channel, elsewhere))
         secret = "Who won the football match last night?"
         await teams.post(personal_message(url, secret, ALICE, "a:1dm-alice-gaps"))
         refused = channel_post(url, channel, "gaps 7", mention=True)  # Alice: no admin
@@ -455,6 +458,9 @@ async def test_gaps_in_a_channel_leave_out_dm_questions(
         report = teams.connector.messages(asked["conversation"]["id"])[-1].text
         assert "pizza truck" in report
         assert "football" not in report and "Alice" not in report
+        # everyone in the channel reads the reply: no other (perhaps private) channel's
+        assert "layoffs" not in report and report.endswith(messages.GAPS_THIS_CHANNEL_ONLY)
         private = personal_message(url, "gaps 7", HANNAH, "a:1dm-hannah-gaps")
         await teams.post(private)
-        assert "football" in teams.connector.messages("a:1dm-hannah-gaps")[-1].text
+        full = teams.connector.messages("a:1dm-hannah-gaps")[-1].text
+        assert "football" in full and "layoffs" in full and "pizza truck" in full

@@ -140,7 +140,8 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         command = is_admin_command(text) if personal else msg.addressed
         if self.admin is not None and command and (personal or is_help_channel_command(text)):
             if self.conversation.allowed_here(msg) and await self.conversation.first_delivery(msg):
-                place = Place(channel_id=msg.channel_id, private=msg.is_dm)
+                # the reply is posted for everyone in a channel or group chat
+                place = Place(channel_id=msg.channel_id, private=msg.is_dm, shared=not personal)
                 asker = await self._identified(turn_context, msg)
                 await self._typing(turn_context, msg)
                 self.background.spawn(
