@@ -21,16 +21,24 @@ The whole API::
 `retry_after_seconds` parses the header (delta-seconds or an HTTP date). Time spent is
 the larger of the wall-clock time since the call started and the sum of the waits handed
 out, so a test's fake `sleep` still exhausts the budget.
+
+The accounting is exact: the budget and every wait are whole ticks of 1/1024 s (binary
+fractions, which floats add without rounding), so the waits of a call never add up to
+more than its budget, however they are summed (a sum of decimal-fraction floats could
+come out at 10.000000000000002 for a 10 s budget). A `Retry-After` is rounded up to a
+tick (never shorter than asked), a back-off to the nearest one.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 DEFAULT_BUDGET_SECONDS = 300.0
+TICKS_PER_SECOND = 1024  # the unit of the budget's accounting (see the module docstring)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -72,18 +80,28 @@ class RetryPolicy:
 
 
 class RetryBudget:
-    """The retry state of one call: attempts made and time left."""
+    """The retry state of one call: attempts made and time left, in whole ticks."""
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
         self.started = time.monotonic()
-        self.waited = 0.0
+        self.budget_ticks = math.floor(max(0.0, policy.budget_seconds) * TICKS_PER_SECOND)
+        self.waited_ticks = 0
         self.attempts = 1  # the first attempt is under way when the budget starts
+
+    @property
+    def waited(self) -> float:
+        """Seconds of waiting handed out so far (exact: a sum of whole ticks)."""
+        return self.waited_ticks / TICKS_PER_SECOND
 
     @property
     def elapsed(self) -> float:
         """Seconds spent on this call so far (see the module docstring)."""
-        return max(time.monotonic() - self.started, self.waited)
+        return self._elapsed_ticks() / TICKS_PER_SECOND
+
+    def _elapsed_ticks(self) -> int:
+        wall = math.ceil((time.monotonic() - self.started) * TICKS_PER_SECOND)
+        return max(wall, self.waited_ticks)
 
     def next_wait(self, retry_after: float | None = None) -> float | None:
         """Seconds to wait before the next attempt, or None when the budget is spent.
@@ -92,16 +110,18 @@ class RetryBudget:
         than retrying early against the vendor's request.
         """
         p = self.policy
-        left = p.budget_seconds - self.elapsed
+        left = self.budget_ticks - self._elapsed_ticks()
         if left <= 0:
             return None
         if retry_after is not None:
-            wait = min(max(0.0, retry_after), p.max_retry_after)
-            if wait > left:
+            cap = math.floor(p.max_retry_after * TICKS_PER_SECOND)
+            ticks = min(math.ceil(max(0.0, retry_after) * TICKS_PER_SECOND), cap)
+            if ticks > left:
                 return None
         else:
             ceiling = min(p.max_delay, p.base_delay * 2 ** (self.attempts - 1))
-            wait = min(random.uniform(0, ceiling), left)  # full jitter
+            jitter = random.uniform(0, ceiling)  # full jitter
+            ticks = min(round(jitter * TICKS_PER_SECOND), left)
         self.attempts += 1
-        self.waited += wait
-        return wait
+        self.waited_ticks += ticks
+        return ticks / TICKS_PER_SECOND
