@@ -310,3 +310,16 @@ def test_a_cut_never_splits_an_escaped_character() -> None:
         "ab", "ab", "ab", "ab", "ab&lt;", "ab&lt;", "ab&lt;", "ab&lt;", "ab&lt;",
         "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;", "ab&lt;&amp;&gt;",
     ]  # fmt: skip
+
+
+def test_code_spans_and_blocks_in_the_streamed_markdown_are_escaped_too() -> None:
+    """Slack: "all text in Slack uses the same system of escaping" — only `&amp;`, `&lt;`,
+    `&gt;` are decoded for display, and its Markdown reference names no exception for
+    code. So a `<!channel>` quoted in code is escaped like any other text: at worst it
+    shows as written, never as a mention."""
+    answer = "Run `grep '<!here>' a && b`:\n```\nif x > 1 && y < 2:\n> not a quote\n```"
+    assert escape_markdown(answer) == (
+        "Run `grep '&lt;!here&gt;' a &amp;&amp; b`:\n```\nif x &gt; 1 &amp;&amp; y &lt; 2:\n"
+        "> not a quote\n```"
+    )
+    assert to_mrkdwn("`a <b> & c`") == "`a &lt;b&gt; &amp; c`"  # the mrkdwn form alike
