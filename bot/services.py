@@ -21,12 +21,10 @@ from llama_index.core.embeddings import BaseEmbedding
 
 from bot.answering.claude_lazy import LazyClaude
 from bot.answering.engine import AnswerEngine
-from bot.conversation.handoff import HandOff
 from bot.conversation.helpchannel import HelpChannels
 from bot.conversation.service import ConversationService
 from bot.conversation.store import ChatStore
 from bot.helpchannels.channels import ChannelSettingsLookup, ChannelSettingsRepository
-from bot.helpchannels.tickets import TicketSettings
 from bot.settings import Settings
 from connectors.embedder import make_embedder
 from connectors.index import ChunkIndex, open_configured_index
@@ -36,12 +34,15 @@ from connectors.registry import configured_sources, connector_factories
 from connectors.state import StateStore
 from connectors.sync import SyncEngine
 from connectors.sync_job import ConnectorFactory, SyncJob
-from connectors.worker import Worker
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # HandOff (httpx), TicketSettings (httpx), Worker (APScheduler): built on
+    # first use, so `helpdesk ask` never imports what only serve/worker need (start time)
     from bot.admin import AdminCommands
     from bot.answering.claude import ClaudeGenerator
     from bot.answering.claude_process import ClaudeWorker
+    from bot.conversation.handoff import HandOff
+    from bot.helpchannels.tickets import TicketSettings
+    from connectors.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Services:
         self.embedder = embedder
         self._claude = claude
         self._generator = generator
-        self._tickets = tickets or TicketSettings()
+        self._tickets = tickets
 
     # ------------------------------------------------------------------ sync side
     @property
@@ -97,6 +98,8 @@ class Services:
         """The sync scheduler on this process's state and index (`helpdesk worker`, or
         embedded in `helpdesk serve`); it prunes the chat store too. `connectors`
         overrides the configured sources (tests feed in-memory ones)."""
+        from connectors.worker import Worker
+
         return Worker(
             self.settings.worker_settings(),
             self.state,
@@ -148,10 +151,13 @@ class Services:
 
     @cached_property
     def handoff(self) -> HandOff:
+        from bot.conversation.handoff import HandOff
+        from bot.helpchannels.tickets import TicketSettings
+
         return HandOff(
             self.chat,
             self._channel_lookup,
-            self._tickets,
+            self._tickets or TicketSettings(),
             default_targets={"slack": self.settings.slack_escalation_mention},
         )
 
