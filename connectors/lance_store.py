@@ -118,8 +118,9 @@ class LanceChunkStore(BasePydanticVectorStore):
 
     def __init__(self, uri: str | Path, dimensions: int = 384) -> None:
         super().__init__(stores_text=True, uri=str(uri), dimensions=dimensions)
-        import lancedb
+        from connectors.lance_import import import_lancedb
 
+        lancedb = import_lancedb()
         Path(uri).mkdir(parents=True, exist_ok=True)
         self._db = lancedb.connect(str(uri), read_consistency_interval=timedelta(0))
         self._table = None
