@@ -6,7 +6,10 @@ models) builds every validator at import: about a third of the CPU `helpdesk ask
 spends before its first answer, for a client an embedded index never calls. Pydantic's
 own `defer_build` postpones each build to its first use; it is made the default for the
 duration of this one import only (a model or function used later is built then, exactly
-as it would have been), and left alone if this pydantic does not have the setting.
+as it would have been), and left alone if this pydantic does not have the setting. The
+setting is process-wide: a model another thread defines in that second (`helpdesk
+serve` imports the Claude SDK in the background meanwhile) is likewise built on its
+first use instead of at import — the same validator, a little later.
 """
 
 from __future__ import annotations
