@@ -198,7 +198,11 @@ class SyncRequest:
 
 @runtime_checkable
 class Connector(Protocol):
-    """One source of documents. Yields items; never writes the index."""
+    """One source of documents. Yields items; never writes the index.
+
+    Optional: `reads_every_acl = True` on a connector whose every run yields the current
+    ACL of every indexed document (or deletes it); after a failed run (which restricts
+    the source's documents to nobody) the engine then need not make the next run full."""
 
     name: str
 

@@ -134,6 +134,13 @@ WORKER_SOURCE_NOT_CONFIGURED = "the source {source!r} is not configured"
 # --- connectors/sync_job.py (one sync run: the worker's job and `helpdesk sync`) ---
 # a run's error, shown by `helpdesk sync`, `helpdesk status` and the admin commands
 SYNC_SOURCE_SETUP_FAILED = "the source could not be set up: {error}"
+# a run that failed as a whole, and the run after it (notes of `helpdesk sync`)
+SYNC_RESTRICTED_AFTER_FAILURE = (
+    "{n} indexed documents are readable by nobody until a sync of this source succeeds"
+)
+SYNC_FULL_AFTER_FAILURE = (
+    "the last sync of this source failed: this one re-reads every document (full)"
+)
 SYNC_STOPPED_AT_ONCE = "stopped at once; the batch in hand is redone by the next run"
 # the source's lease is held by another run (`helpdesk sync` prints it)
 SYNC_BUSY = (

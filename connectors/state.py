@@ -356,6 +356,19 @@ class StateStore(Memberships, CoordinationRows):
             row = conn.execute(q.order_by(sync_runs.c.id.desc()).limit(1)).mappings().first()
         return SyncRun.from_row(dict(row)) if row else None
 
+    def last_settled_run(self, source: str, before: int | None = None) -> SyncRun | None:
+        """The source's latest run that ended succeeded, partial or failed (interrupted
+        and running ones aside), older than run `before` when given."""
+        q = select(sync_runs).where(
+            sync_runs.c.source == source,
+            sync_runs.c.status.in_(("succeeded", "partial", "failed")),
+        )
+        if before is not None:
+            q = q.where(sync_runs.c.id < before)
+        with self.engine.connect() as conn:
+            row = conn.execute(q.order_by(sync_runs.c.id.desc()).limit(1)).mappings().first()
+        return SyncRun.from_row(dict(row)) if row else None
+
     def sources_with_runs(self) -> list[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(sync_runs.c.source).distinct()).scalars().all()

@@ -11,6 +11,11 @@ Guarantees (tested with a real SIGKILLed subprocess):
   an indexed document that could not be re-read keeps its old text but is readable by
   no more than the source reports now (nobody when unknown), in the same run; a run
   with failures ends `partial`, never `succeeded`;
+- a run that fails as a whole (`SourceError`, a crash, a connector that cannot be set
+  up) restricts to nobody, in that run, every indexed document of the source whose
+  current ACL it did not read and commit (text kept, no re-embedding); the next run of
+  the source is then `full` (unless the connector re-reads every ACL on every run), so
+  that a good run restores every document it can read;
 - group memberships: a complete run replaces the source's whole membership table with
   the groups it yielded; a failed run clears it; an interrupted run leaves it.
 """
@@ -25,7 +30,9 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.schema import TextNode
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors import messages
 from connectors.base import (
+    Acl,
     Checkpoint,
     Connector,
     Deleted,
@@ -47,6 +54,7 @@ from connectors.state import StateStore
 from connectors.store_errors import index_errors
 from connectors.sync_progress import (
     MAX_FAILURES_KEPT,
+    NOBODY,
     Batch,
     ProgressCallback,
     SyncProgress,
@@ -86,9 +94,18 @@ class SyncEngine:
         run_id: int | None = None,
     ) -> SyncProgress:
         source = connector.name
+        after_failure = mode == SyncMode.INCREMENTAL and self._restricted_by_failure(
+            source, connector, run_id
+        )
+        if after_failure:
+            mode = SyncMode.FULL  # re-read every document the failed run restricted
         if run_id is None:
             run_id = self.state.start_run(source, mode.value)
+        elif after_failure:
+            self.state.update_run(run_id, mode=mode.value)
         progress = SyncProgress(run_id=run_id, source=source, mode=mode.value)
+        if after_failure:
+            progress.notes.append(messages.SYNC_FULL_AFTER_FAILURE)
         known = dict(self.state.known_documents(source))
         checkpoint = None if mode == SyncMode.FULL else self.state.checkpoint(source)
         request = SyncRequest(mode=mode, checkpoint=checkpoint, known=dict(known))
@@ -97,6 +114,7 @@ class SyncEngine:
         groups: dict[str, set[str]] = {}
         seen_all = False
         batch = Batch()
+        committed: set[str] = set()  # documents whose current ACL this run committed
         last_report = 0.0
 
         last_beat = time.monotonic()
@@ -122,6 +140,7 @@ class SyncEngine:
                 elif isinstance(item, Deleted):
                     seen.discard(item.doc_id)
                     batch.docs.pop(item.doc_id, None)
+                    batch.refreshed.add(item.doc_id)
                     if item.doc_id in known:
                         batch.deletions.add(item.doc_id)
                 elif isinstance(item, DocumentFailure):
@@ -133,6 +152,7 @@ class SyncEngine:
                     groups.setdefault(item.group, set()).update(item.members)
                 elif isinstance(item, Checkpoint):
                     self._flush(batch, known, progress, item.value)
+                    committed |= batch.refreshed
                     batch = Batch()
                 elif isinstance(item, Discovered):
                     progress.total = item.total
@@ -142,6 +162,7 @@ class SyncEngine:
                     progress.notes.append(item.text)
                 if len(batch.docs) >= self.batch_docs or len(batch) >= self.batch_docs * 8:
                     self._flush(batch, known, progress, None)
+                    committed |= batch.refreshed
                     batch = Batch()
                 report()
                 if should_stop is not None and should_stop():
@@ -152,10 +173,12 @@ class SyncEngine:
                 gone = set(known) - seen
                 batch.deletions.update(gone)
             self._flush(batch, known, progress, None)
+            committed |= batch.refreshed
             if progress.status == "running":
                 self.state.replace_source_memberships(source, groups)
         except SourceError as exc:
             self._flush(batch, known, progress, None)
+            committed |= batch.refreshed
             progress.status = "failed"
             progress.error = exc.message
         except Exception as exc:
@@ -166,7 +189,7 @@ class SyncEngine:
             progress.status = "failed"
             progress.error = f"unexpected error: {type(exc).__name__}"
         if progress.status == "failed":
-            self._clear_memberships(source)
+            self.fail_closed(progress, known, committed)
         if progress.status == "running":
             # a run that could not read some documents is never shown as "succeeded"
             progress.status = "partial" if progress.failed else "succeeded"
@@ -202,6 +225,7 @@ class SyncEngine:
         progress: SyncProgress,
     ) -> None:
         batch.deletions.discard(doc.doc_id)
+        batch.refreshed.add(doc.doc_id)
         prior = known.get(doc.doc_id)
         if prior is not None and prior.content_hash == indexed_hash(doc):
             if prior.acl != doc.acl:
@@ -248,13 +272,57 @@ class SyncEngine:
         prior = known.get(item.doc_id) if item.doc_id else None
         if prior is None or item.doc_id is None:
             return
-        current = batch.acl_changes.get(item.doc_id, prior.acl)
-        acl = narrowed(current, item.acl)
+        self._narrow(item.doc_id, prior, item.acl, batch)
+
+    @staticmethod
+    def _narrow(doc_id: str, prior: KnownDoc, reported: Acl | None, batch: Batch) -> None:
+        """An indexed document that failed to re-read: readers narrowed (see `narrowed`),
+        old text kept, version forgotten so that the next run reads it again."""
+        batch.refreshed.add(doc_id)
+        current = batch.acl_changes.get(doc_id, prior.acl)
+        acl = narrowed(current, reported)
         if acl != prior.acl:
-            batch.acl_changes[item.doc_id] = acl
+            batch.acl_changes[doc_id] = acl
         else:
-            batch.acl_changes.pop(item.doc_id, None)
-        batch.version_changes[item.doc_id] = None
+            batch.acl_changes.pop(doc_id, None)
+        batch.version_changes[doc_id] = None
+
+    def fail_closed(
+        self, progress: SyncProgress, known: dict[str, KnownDoc], committed: set[str]
+    ) -> None:
+        """After a run that failed as a whole: every indexed document of the source whose
+        current ACL the run did not read and commit becomes readable by nobody (metadata
+        only, text kept), and the source's group memberships are cleared. The next run
+        is full (`_restricted_by_failure`) and restores what it can read."""
+        restrict = {
+            doc_id: NOBODY
+            for doc_id, prior in known.items()
+            if doc_id not in committed and prior.acl != NOBODY
+        }
+        if restrict:
+            batch = Batch()
+            batch.acl_changes.update(restrict)
+            try:
+                self._flush(batch, known, progress, None)
+            except Exception:
+                # the run already failed (perhaps on this very index or database); its
+                # error is what status shows, and the memberships are still cleared
+                log.exception("restricting after a failed run failed source=%s", progress.source)
+            else:
+                progress.notes.append(
+                    messages.SYNC_RESTRICTED_AFTER_FAILURE.format(n=len(restrict))
+                )
+        self._clear_memberships(progress.source)
+
+    def _restricted_by_failure(self, source: str, connector: Connector, run_id: int | None) -> bool:
+        """Whether the last run of the source that ended (interrupted ones aside) failed,
+        so that documents it restricted to nobody wait for a re-read. A connector that
+        re-reads the current ACL of every document on every run says so with
+        `reads_every_acl = True` and needs no full run for that."""
+        if getattr(connector, "reads_every_acl", False):
+            return False
+        last = self.state.last_settled_run(source, before=run_id)
+        return last is not None and last.status == "failed"
 
     def _clear_memberships(self, source: str) -> None:
         try:
@@ -272,8 +340,10 @@ class SyncEngine:
             progress.notes.append(f"{item.doc_id}: reported unchanged but not indexed")
             return
         progress.unchanged += 1
-        if item.acl is not None and item.acl != prior.acl:
-            batch.acl_changes[item.doc_id] = item.acl
+        if item.acl is not None:
+            batch.refreshed.add(item.doc_id)
+            if item.acl != prior.acl:
+                batch.acl_changes[item.doc_id] = item.acl
         if item.version is not None and item.version != prior.version:
             batch.version_changes[item.doc_id] = item.version
 
@@ -301,8 +371,12 @@ class SyncEngine:
             except Exception as exc:
                 # boundary of one document: whatever the splitters and the tokenizer
                 # raise on odd text, it fails this document only (kept out of the
-                # index, counted, named in status), never the run
+                # index, counted, named in status), never the run; an indexed one keeps
+                # its old text readable by no more than the source reports now
                 batch.docs.pop(doc.doc_id)
+                prior = known.get(doc.doc_id)
+                if prior is not None:
+                    self._narrow(doc.doc_id, prior, doc.acl, batch)
                 progress.failed += 1
                 progress.failures.append(
                     {

@@ -8,8 +8,9 @@ A job
 - marks a run left `running` by a dead process interrupted (its requests go back to the
   queue), then claims every queued reindex request of the source: requests made before
   it starts are served by this run (a `full` one makes the run full);
-- builds the connector; a source that cannot even be built is a failed run (its groups
-  lose their members, fail closed, as after any failed run);
+- builds the connector; a source that cannot even be built is a failed run (its
+  documents become readable by nobody and its groups lose their members, fail closed,
+  as after any failed run);
 - runs the `SyncEngine`, writing progress to the run's row at most once a second (so
   `status` moves during a long batch) and calling the caller's `on_progress`;
 - stops after the document in hand when `stop` is set or the lease is lost (the run
@@ -149,14 +150,20 @@ class SyncJob:
             request_id,
             self.owner,
         )
+        engine = SyncEngine(self.index, self.state, self.embedder)
         connector = self._connector(source, build, run_id)
         if isinstance(connector, str):
-            self.state.finish_run(run_id, "failed", error=connector)
-            self.state.clear_source_memberships(source)  # fail closed, as a failed run
-            queue.finish_requests(self.state, ids, queue.FAILED, error=connector)
-            return SyncProgress(
+            failed = SyncProgress(
                 run_id=run_id, source=source, mode=mode.value, status="failed", error=connector
             )
+            # fail closed, as after any failed run: its documents readable by nobody,
+            # its groups without members, until a run of the source succeeds
+            engine.fail_closed(failed, self.state.known_documents(source), set())
+            self.state.finish_run(
+                run_id, "failed", error=connector, notes=failed.notes, **failed.counts()
+            )
+            queue.finish_requests(self.state, ids, queue.FAILED, error=connector)
+            return failed
         write = self._progress_writer(run_id)
 
         def progressed(p: SyncProgress) -> None:
@@ -167,7 +174,6 @@ class SyncJob:
         def should_stop() -> bool:
             return lease.lost.is_set() or (stop is not None and stop.is_set())
 
-        engine = SyncEngine(self.index, self.state, self.embedder)
         try:
             progress = engine.run(
                 connector, mode, on_progress=progressed, should_stop=should_stop, run_id=run_id

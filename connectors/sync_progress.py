@@ -87,6 +87,9 @@ class Batch:
         self.acl_changes: dict[str, Acl] = {}
         self.version_changes: dict[str, str | None] = {}
         self.deletions: set[str] = set()
+        # documents whose current ACL (or deletion) this batch applies: not restricted
+        # to nobody if the run fails after the batch is committed
+        self.refreshed: set[str] = set()
 
     def __len__(self) -> int:
         return (

@@ -133,6 +133,9 @@ class _Run:
 
 class ConfluenceConnector:
     name = SOURCE
+    # every run yields the current ACL of every indexed page (or deletes it), so the run
+    # after a failed one need not be full to lift the restrictions the failure left
+    reads_every_acl = True
 
     def __init__(self, api: ConfluenceApi, options: ConfluenceOptions) -> None:
         self.api = api

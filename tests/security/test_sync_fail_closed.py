@@ -7,21 +7,29 @@ index and answer engine, and the Claude fake.
   had; an unknown ACL restricts it to nobody until a read succeeds;
 - a complete run replaces the source's whole membership table with the `GroupMembers`
   it yielded; a run ending in `SourceError` or a crash clears it; an interrupted run
-  leaves it unchanged."""
+  leaves it unchanged;
+- a run that fails as a whole restricts to nobody, in that run, every indexed document
+  whose current ACL it did not read and commit (public ones included); the next run is
+  full and gives them back;
+- a new version that cannot even be chunked keeps the old text readable by no more than
+  the source reports now."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from llama_index.core.schema import TextNode
 
 from bot.services import Services, build_services
 from bot.settings import Settings
+from connectors import messages
 from connectors.base import (
     Acl,
+    Checkpoint,
     DocumentFailure,
     GroupMembers,
     SeenAll,
@@ -34,8 +42,9 @@ from connectors.base import (
     group_principal,
     user_principal,
 )
+from connectors.chunking import Chunker
 from connectors.embedder import OnnxEmbedding
-from connectors.sync import SyncProgress
+from connectors.sync import SyncEngine, SyncProgress
 from tests.fakes.claude import FakeClaude
 from tests.scenario.drive_harness import ask
 
@@ -67,8 +76,10 @@ class Scripted:
     name: str = SOURCE
     items: list[SyncItem] = field(default_factory=list)
     error: Exception | None = None
+    modes: list[SyncMode] = field(default_factory=list)  # the mode of every run asked
 
     def scan(self, request: SyncRequest) -> Iterator[SyncItem]:
+        self.modes.append(request.mode)
         yield from self.items
         if self.error is not None:
             raise self.error
@@ -215,3 +226,107 @@ def test_an_interrupted_run_leaves_the_memberships_unchanged(
     )
     assert progress.status == "interrupted"
     assert readers(services, claude) == {HANNAH, OLIVER}
+
+
+# ------------------------------------------- the invariant: a run that fails as a whole
+NOTICE = "The canteen serves breakfast from seven thirty on every weekday."
+NOTICE_ID = f"{SOURCE}:canteen"
+
+
+def notice() -> SourceDocument:
+    return SourceDocument(
+        source=SOURCE,
+        doc_id=NOTICE_ID,
+        title="Canteen",
+        url="https://wiki.example/canteen",
+        text=f"# Canteen\n\n{NOTICE}\n",
+        updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+        acl=Acl.everyone(),
+        version="1",
+    )
+
+
+def who_reads(services: Services, claude: FakeClaude, secret: str, question: str) -> set[str]:
+    return {
+        who or "channel"
+        for who in (None, HANNAH, OLIVER)
+        if secret in ask(services, claude, question, who)
+    }
+
+
+@pytest.mark.parametrize(
+    "error", [SourceError("Wiki answered 503 to every call"), RuntimeError("boom")]
+)
+def test_a_failed_run_hides_what_it_did_not_read_and_the_next_run_restores_it(
+    services: Services, claude: FakeClaude, error: Exception
+) -> None:
+    hannah_only = Acl(public=False, principals=frozenset({user_principal(HANNAH)}))
+    first = run(services, Scripted(items=[document(hannah_only), notice(), SeenAll()]))
+    assert first.status == "succeeded"
+    canteen = "When does the canteen serve breakfast?"
+    assert who_reads(services, claude, NOTICE, canteen) == {"channel", HANNAH, OLIVER}
+    assert readers(services, claude) == {HANNAH}
+
+    # the run re-reads the M&A page (committed by a checkpoint), then the source fails
+    # before the canteen notice: who may read the notice now is unknown
+    broken = Scripted(items=[Unchanged(DOC_ID, acl=hannah_only), Checkpoint("1")], error=error)
+    failed = run(services, broken)
+
+    assert failed.status == "failed" and failed.error
+    assert who_reads(services, claude, NOTICE, canteen) == set(), "not even in a channel"
+    assert readers(services, claude) == {HANNAH}, "read in this run: its current readers"
+    assert messages.SYNC_RESTRICTED_AFTER_FAILURE.format(n=1) in failed.notes
+    last = services.state.last_run(SOURCE)
+    assert last is not None and last.status == "failed"
+
+    good = Scripted(items=[document(hannah_only), notice(), SeenAll()])
+    again = run(services, good)  # asked as incremental
+    assert good.modes == [SyncMode.FULL] and again.mode == "full"
+    assert (again.status, again.chunks_embedded) == ("succeeded", 0)
+    assert messages.SYNC_FULL_AFTER_FAILURE in again.notes
+    assert who_reads(services, claude, NOTICE, canteen) == {"channel", HANNAH, OLIVER}
+    after = Scripted(items=[SeenAll()])
+    run(services, after)
+    assert after.modes == [SyncMode.INCREMENTAL], "one full run is enough"
+
+
+def test_a_batch_read_but_not_committed_before_a_crash_is_hidden_too(
+    services: Services, claude: FakeClaude
+) -> None:
+    indexed_for_the_board(services, claude)
+    public = Acl.everyone()
+    # the source now says public, but the run dies before committing what it read
+    crashed = Scripted(items=[Unchanged(DOC_ID, acl=public)], error=RuntimeError("boom"))
+    assert run(services, crashed).status == "failed"
+    assert readers(services, claude) == set()
+    known = services.state.known_documents(SOURCE)[DOC_ID]
+    assert known.acl == Acl(public=False, principals=frozenset())
+
+
+class FailingChunker(Chunker):
+    """A chunker that cannot split the revised text (as odd input can break splitters)."""
+
+    def chunk(self, doc: SourceDocument) -> list[TextNode]:
+        if "revised" in doc.text:
+            raise ValueError("cannot split this text")
+        return super().chunk(doc)
+
+
+def test_a_new_version_that_cannot_be_chunked_keeps_no_wider_acl(
+    services: Services, claude: FakeClaude
+) -> None:
+    engine = SyncEngine(services.index, services.state, services.embedder, FailingChunker())
+    both = Acl(public=False, principals=frozenset({user_principal(HANNAH), user_principal(OLIVER)}))
+    assert engine.run(Scripted(items=[document(both), SeenAll()])).status == "succeeded"
+    assert readers(services, claude) == {HANNAH, OLIVER}
+    revised = replace(
+        document(Acl(public=False, principals=frozenset({user_principal(HANNAH)}))),
+        text=f"# Ferngrove\n\n{SECRET} Board only (revised).\n",
+        content_hash="",
+        version="2",
+    )
+    progress = engine.run(Scripted(items=[revised, SeenAll()]))
+    assert (progress.status, progress.failed) == ("partial", 1)
+    assert readers(services, claude) == {HANNAH}, "Oliver was unshared in this cycle"
+    known = services.state.known_documents(SOURCE)[DOC_ID]
+    assert known.version is None, "read again by the next run"
