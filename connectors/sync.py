@@ -302,9 +302,10 @@ class SyncEngine:
         if restrict:
             batch = Batch()
             batch.acl_changes.update(restrict)
+            failures: tuple[type[Exception], ...] = (SQLAlchemyError, *index_errors())
             try:
                 self._flush(batch, known, progress, None)
-            except Exception:
+            except failures:
                 # the run already failed (perhaps on this very index or database); its
                 # error is what status shows, and the memberships are still cleared
                 log.exception("restricting after a failed run failed source=%s", progress.source)

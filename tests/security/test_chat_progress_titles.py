@@ -88,8 +88,12 @@ def workers() -> Iterator[list[Worker]]:
         w.shutdown(wait=True)
 
 
+SHOWN: list[str] = []  # every text posted or updated in any chat by `reindex`
+
+
 async def reindex(admin: AdminCommands) -> tuple[str, str]:
-    """One `/helpdesk reindex files`, followed in a channel and in the admin's DM."""
+    """One `/helpdesk reindex files`, followed in a channel and in the admin's DM; the
+    final summaries (every progress text on the way is kept in `SHOWN`)."""
     reply = await admin.handle(ADMIN, "reindex files")
     assert reply.follow_request_id is not None, reply.text
     channel, dm = Chat(), Chat()
@@ -97,12 +101,15 @@ async def reindex(admin: AdminCommands) -> tuple[str, str]:
     await asyncio.wait_for(
         admin.follow(reply.follow_request_id, dm.post, dm.update, private=True, viewer=ADMIN), 60
     )
+    for chat in (channel, dm):
+        SHOWN.extend([reply.text, *chat.posts, *(text for _, text, _ in chat.updates)])
     return channel.final, dm.final
 
 
 async def test_failure_titles_follow_the_index_permissions_not_the_failure(
     tmp_path: Path, workers: list[Worker]
 ) -> None:
+    SHOWN.clear()
     services = make_services(f"sqlite:///{tmp_path / 'state.sqlite3'}", tmp_path)
     source = Scripted()
     workers.append(start_worker(services, {"files": lambda: source}, poll_seconds=0.2))
@@ -152,3 +159,7 @@ async def test_failure_titles_follow_the_index_permissions_not_the_failure(
     status = (await admin.handle(Asker("slack", "U0ANYONE"), "status")).text
     for title in [*OLD_TITLES.values(), NEW_RESTRICTED_TITLE, BRAND_NEW_TITLE]:
         assert title not in status
+    # nor did any progress text on the way, in the channel or the DM
+    for text in SHOWN:
+        for title in (NEW_RESTRICTED_TITLE, BRAND_NEW_TITLE, "Grievance case log (renamed)"):
+            assert title not in text, text

@@ -97,6 +97,19 @@ async def test_slack_full_member_in_her_dm_gets_the_restricted_page(
     assert RESTRICTED in sent_to_claude(claude)
 
 
+async def test_slack_failed_users_info_is_not_an_insider_even_for_a_real_member(
+    harness: slack.SlackHarness, claude: FakeClaude
+) -> None:
+    h = harness
+    h.fake.fail("users.info", "internal_error")  # Hannah is a full member, but unknown now
+    ev = slack.message(slack.DM_HANNAH, slack.HANNAH[0], QUESTION, channel_type="im")
+    await h.event(ev)
+    await h.settle()
+    [answer] = h.fake.answers_in(slack.DM_HANNAH, ev["ts"])
+    assert RESTRICTED not in answer.text + json.dumps(answer.blocks)
+    assert RESTRICTED not in sent_to_claude(claude)
+
+
 async def test_slack_helpdesk_ask_by_a_guest_is_answered_from_public_documents(
     harness: slack.SlackHarness, claude: FakeClaude
 ) -> None:
@@ -139,12 +152,14 @@ TEAMS_OUTSIDERS: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-@pytest.mark.parametrize("kind", [*TEAMS_OUTSIDERS, "positive control"])
+@pytest.mark.parametrize("kind", [*TEAMS_OUTSIDERS, "no tenant configured", "positive control"])
 async def test_teams_personal_scope_only_on_msteams_personal_chats_of_our_tenant(
     synced_dir: Path, tmp_path: Path, onnx_embedder: OnnxEmbedding, claude: FakeClaude, kind: str
 ) -> None:
+    # without MicrosoftAppTenantId no tenant is positively ours: nobody is an insider
+    tenant = None if kind == "no tenant configured" else teams.TENANT
     services = slack.make_services(
-        synced_dir, tmp_path, onnx_embedder, claude, microsoft_app_tenant_id=teams.TENANT
+        synced_dir, tmp_path, onnx_embedder, claude, microsoft_app_tenant_id=tenant
     )
     async with teams.TeamsHarness(services) as t:
         chat = f"a:1personal-{kind.replace(' ', '-')}"
@@ -157,4 +172,6 @@ async def test_teams_personal_scope_only_on_msteams_personal_chats_of_our_tenant
             assert RESTRICTED in shown and RESTRICTED in sent_to_claude(claude)
         else:
             assert RESTRICTED not in shown and RESTRICTED not in sent_to_claude(claude)
+            if kind != "missing conversation type":  # a channel message not addressed to it
+                assert t.connector.in_conversation(chat), "answered from public documents"
     services.state.dispose()
