@@ -13,6 +13,7 @@ import pytest
 
 from bot.settings import Settings
 from connectors.base import (
+    Acl,
     DocumentFailure,
     SyncMode,
 )
@@ -209,7 +210,7 @@ def test_failures_are_per_document(fake: FakeDrive, settings: Settings, engine: 
     assert "PDF" in failures[0].reason
 
 
-def test_a_malformed_changes_page_ends_the_run_and_changes_nothing(
+def test_a_malformed_changes_page_ends_the_run_and_hides_what_it_did_not_read(
     fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
 ) -> None:
     sync(engine, settings)
@@ -220,8 +221,11 @@ def test_a_malformed_changes_page_ends_the_run_and_changes_nothing(
     assert progress.status == "failed"
     assert progress.error is not None and "changes.list" in progress.error
     assert state.checkpoint("drive") == saved, "the change token is kept for the next cycle"
+    hidden = state.document("drive:doc1")
+    assert hidden is not None and hidden.acl == Acl(public=False), "fail closed: nobody"
     fake.faults.clear()
-    sync(engine, settings)
+    again = sync(engine, settings)
+    assert again.mode == "full" and again.chunks_embedded == 0
     row = state.document("drive:doc1")
     assert row is not None and "user:ana@example.com" in row.acl.principals
 

@@ -9,6 +9,7 @@ real member in a DM still gets it when the file is fine (the positive control)."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
 from collections.abc import Iterator
@@ -279,18 +280,26 @@ def test_an_unparsable_groups_yaml_empties_its_groups_and_is_reported(
     assert readers(services, claude) == set()
 
 
-def test_a_failed_run_clears_the_memberships_and_status_shows_it(
+def test_a_failed_run_hides_the_folder_and_status_shows_it(
     kb: Path, tmp_path: Path, services: Services, claude: FakeClaude
 ) -> None:
     assert_synced_and_controlled(services, kb, claude)
+    leave = "How many days of annual leave do I get?"
+    assert "27 days" in ask(services, claude, leave), "public before"
     moved = tmp_path / "kb-moved"
     kb.rename(moved)
     run = sync(services, kb)  # FILES_PATH is gone: the whole run fails
     assert run.status == "failed" and "is not a folder" in (run.error or "")
     assert readers(services, claude) == set()
+    assert "27 days" not in ask(services, claude, leave), "what it could not read: nobody"
+    assert services.state.source_memberships("files") == {}
+    text = asyncio.run(AdminCommands(services).handle(ANYONE, "status")).text
+    assert "failed" in text and "is not a folder" in text, text
     moved.rename(kb)
-    assert sync(services, kb).status == "succeeded"
+    again = sync(services, kb)
+    assert (again.status, again.mode, again.chunks_embedded) == ("succeeded", "full", 0)
     assert readers(services, claude) == {HANNAH, OLIVER}
+    assert "27 days" in ask(services, claude, leave)
 
 
 # ------------------------------------------------------------ status shows "partial"
