@@ -25,11 +25,11 @@ from llama_index.core.vector_stores.types import MetadataFilters
 from bot import messages
 from bot.answering.context import documents
 from bot.answering.dialogue import amounts_as_written, combined_query, is_english, is_follow_up
-from bot.answering.extractive import expanded
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.answering.relevance import Evidence, confident, evidence, passes
 from bot.answering.retrieval import ScopedRetriever
 from bot.answering.selection import Excerpt, UnitEmbeddings, choose
+from bot.answering.words import expanded
 from bot.errors import IndexUnavailableError
 from bot.models import Answer, Citation, PermissionScope, Question, Surface
 from connectors.chunk_metadata import ChunkMetadata

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 from llama_index.core.schema import NodeWithScore
 
-from bot.answering.extractive import scored_excerpt, terms
 from bot.answering.selection import Excerpt
-from connectors.chunk_metadata import ChunkMetadata, similarity
-from connectors.chunking import strip_header
+from bot.answering.words import terms
+from connectors.chunk_metadata import similarity
 
 # words of how a question is asked, not of what it is about
 _GENERIC_WORDS = (
@@ -34,7 +33,8 @@ def key_terms(query: str) -> set[str]:
 class Evidence:
     """What the gate weighs: how close the closest passage's meaning is (cosine, None
     when the retriever did not measure it), how many of the question's key words the
-    best excerpt of the top three documents shows and what share of them that is, and
+    excerpt extractive mode would quote shows and what share of them that is, how close
+    the meaning of that excerpt's best unit is, and
     what share of them the retrieved passages contain at all (a word the documentation
     never uses — "bitcoin", "IPO" — is a question it does not answer)."""
 
@@ -51,16 +51,10 @@ def evidence(
     query: str, passages: Sequence[NodeWithScore], best: Excerpt | None = None
 ) -> Evidence:
     key = key_terms(query) or terms(query)
-    covered: set[str] = set()
     seen: set[str] = set()
-    for rank, hit in enumerate(passages):
-        meta = ChunkMetadata.of(hit.node)
-        body = strip_header(hit.node.get_content(), meta.title, list(meta.breadcrumbs))
+    for hit in passages:
         seen |= key & terms(hit.node.get_content())
-        if rank < 3:
-            shown = key & terms(scored_excerpt(body, query)[1])
-            if len(shown) > len(covered):
-                covered = shown
+    covered = key & terms(best.text) if best is not None else set()
     measured = [s for s in (similarity(h.node) for h in passages) if s is not None]
     return Evidence(
         similarity=max(measured) if measured else None,

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
-from bot.answering.extractive import is_how_to, terms
 from bot.answering.structure import Kind, Unit, block_of, heading_text, lead_in, parse
+from bot.answering.words import is_how_to, terms
 
 SEMANTIC_WEIGHT = 1.5
 SHORTLIST = 40

@@ -39,7 +39,7 @@ _ITEM = re.compile(r"^[-*+•]\s")
 _FENCE = re.compile(r"^(```|~~~)")
 _RULER = re.compile(r"^\|?[\s:|-]+\|?$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[(])")
-LONG_PARAGRAPH = 220
+LONG_PARAGRAPH = 120
 
 _LIST_KINDS = (Kind.STEP, Kind.ITEM)
 
