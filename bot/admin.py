@@ -56,7 +56,7 @@ class AdminCommands:
         self.services = services
         self.state: StateStore = services.state
         self.help_channels = HelpChannelCommands(
-            services.channels, services.state, services.embedder
+            services.channels, services.chat, services.state, services.embedder
         )
 
     # ------------------------------------------------------------------ commands
@@ -185,12 +185,18 @@ class AdminCommands:
         says are public; with `private=True` and `viewer` (a DM with that admin), also the
         ones `viewer` may read. Never the title a failure itself carries: a page just
         restricted and renamed that fails to re-read must not show its new title."""
-        scope = PermissionScope.public_only()
-        if private and viewer is not None:
-            # the admin's own DM: their scope, when the adapter confirmed who they are
-            # (it gives an Asker an email only for a confirmed insider)
-            question = Question("", viewer, "admin", surface=Surface.DM, insider=True)
-            scope = await asyncio.to_thread(self.services.engine.scope, question)
+        # the scope follows from a question, as for an answer: anywhere others can read,
+        # a channel's; in the admin's own DM, theirs when the adapter confirmed who they
+        # are (it gives an Asker an email only for a confirmed insider)
+        own_dm = private and viewer is not None
+        question = Question(
+            "",
+            viewer or Asker("admin", "admin"),
+            "admin",
+            surface=Surface.DM if own_dm else Surface.CHANNEL,
+            insider=own_dm,
+        )
+        scope = await asyncio.to_thread(self.services.engine.scope, question)
         head = await asyncio.to_thread(get_request, self.state, request_id)
         if head is None:
             await post(messages.ADMIN_REQUEST_GONE)

@@ -1,11 +1,14 @@
 """`helpdesk channels list|set|show|off` and `helpdesk gaps`: help-channel settings and
 the knowledge-gap report from the command line. Registered on the main app by
-`bot.cli` with `register(app)`."""
+`bot.cli` with `register(app)`. Everything comes from the composition root
+(`bot.services.build_services`), as for every other command."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,7 +16,6 @@ from bot import messages
 from bot.helpchannels.channels import (
     ChannelSettings,
     ChannelSettingsError,
-    ChannelSettingsRepository,
     describe,
     parse_channel_id,
     parse_escalation,
@@ -22,6 +24,9 @@ from bot.helpchannels.channels import (
     parse_ticket,
 )
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 channels_app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -29,11 +34,27 @@ channels_app = typer.Typer(
 )
 
 
-def _repository() -> ChannelSettingsRepository:
+@contextmanager
+def _services() -> Iterator[Services]:
+    """The composition root's services for one command (state opened, index and embedder
+    only if the command needs them), closed afterwards."""
     from bot.cli import _settings
-    from connectors.state import StateStore
+    from bot.services import build_services
 
-    return ChannelSettingsRepository(StateStore(_settings().state_url).engine)
+    services = build_services(_settings(), answering=False)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _save(channel: str, changes: dict[str, Any]) -> ChannelSettings:
+    with _services() as services:
+        saved = services.channels.update(channel, updated_by="cli", **changes)
+        typer.echo(_render(saved))
+        typer.echo(messages.CHANNEL_SAVED)
+        _drive_note(services, saved)
+        return saved
 
 
 def _fail(exc: ChannelSettingsError) -> typer.Exit:
@@ -45,23 +66,20 @@ def _render(s: ChannelSettings) -> str:
     return describe(s)
 
 
-def _drive_note(s: ChannelSettings) -> None:
+def _drive_note(services: Services, s: ChannelSettings) -> None:
     """A Drive folder narrowing on an index that predates Drive folder ids matches
     nothing until a full Drive sync: say so (and what to run) when that is the case."""
     if not any(x.source == "drive" and x.narrowed_to for x in s.sources):
         return
-    from bot.cli import _settings
-    from connectors.index import embedded_index_missing, open_configured_index
+    from connectors.index import embedded_index_missing
     from connectors.store_errors import index_errors
 
-    settings = _settings()
+    settings = services.settings
     if embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url):
         return  # nothing indexed yet: the first sync records the folder ids
     errors: tuple[type[Exception], ...] = (*index_errors(), ConnectionError)
     try:
-        index = open_configured_index(settings.index_settings())
-        notice = getattr(index.store, "upgrade_notice", None)
-        text = notice() if callable(notice) else None
+        text = services.index.upgrade_notice()
     except errors:  # cannot be opened now: saved all the same
         return
     if text:
@@ -107,10 +125,7 @@ def set_channel(
             changes["ticket"] = parse_ticket(ticket)
     except ChannelSettingsError as exc:
         raise _fail(exc) from exc
-    saved = _repository().update(channel, updated_by="cli", **changes)
-    typer.echo(_render(saved))
-    typer.echo(messages.CHANNEL_SAVED)
-    _drive_note(saved)
+    _save(channel, changes)
 
 
 @channels_app.command("show")
@@ -123,7 +138,8 @@ def show_channel(
         channel = parse_channel_id(channel_id)
     except ChannelSettingsError as exc:
         raise _fail(exc) from exc
-    found = _repository().get(channel)
+    with _services() as services:
+        found = services.channels.get(channel)
     if as_json:
         typer.echo(json.dumps((found or ChannelSettings(channel)).as_json()))
     elif found is None:
@@ -137,7 +153,8 @@ def list_channels(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list of settings.")] = False,
 ) -> None:
     """Every channel with settings."""
-    rows = _repository().all()
+    with _services() as services:
+        rows = services.channels.all()
     if as_json:
         typer.echo(json.dumps([s.as_json() for s in rows]))
         return
@@ -166,7 +183,8 @@ def channel_off(
         channel = parse_channel_id(channel_id)
     except ChannelSettingsError as exc:
         raise _fail(exc) from exc
-    _repository().turn_off(channel, updated_by="cli")
+    with _services() as services:
+        services.channels.turn_off(channel, updated_by="cli")
     typer.echo(messages.CHANNEL_TURNED_OFF.format(channel_id=channel))
 
 
@@ -184,18 +202,13 @@ def gaps(
     """Questions without a grounded answer, escalated or 👎, grouped by meaning."""
     from datetime import UTC, datetime, timedelta
 
-    from bot.cli import _settings
-    from bot.helpchannels.gap_records import records_from_state
+    from bot.helpchannels.gap_records import asked_questions
     from bot.helpchannels.gaps import gap_report, render_gaps
-    from connectors.embedder import make_embedder
-    from connectors.state import StateStore
 
-    settings = _settings()
-    state = StateStore(settings.state_url)
     now = datetime.now(UTC)
-    records = records_from_state(state, now - timedelta(days=days))
-    embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
-    report = gap_report(records, embedder, days, now, include_dms=include_dms)
+    with _services() as services:
+        records = asked_questions(services.chat, services.state, now - timedelta(days=days))
+        report = gap_report(records, services.embedder, days, now, include_dms=include_dms)
     typer.echo(json.dumps(report.as_json()) if as_json else render_gaps(report))
 
 

@@ -1,10 +1,11 @@
 """The composition root: the one place that builds the process from the settings.
 
-settings → state store, index, embedder (opened once, here) → answer engine → services
-(conversation, admin, hand-off, help-channel settings) and the sync side (connectors,
-the sync job, the worker). `helpdesk serve`, `worker`, `chat`, `ask`, `status` and `sync`
-call `build_services` and take what they need from the result; none of them opens
-the state, the index or the embedder, or builds a worker or a connector, itself.
+settings → state store, index, embedder (each opened once, here, on first use) →
+answer engine → services (conversation, admin, hand-off, help-channel settings) and the
+sync side (connectors, the sync job, the worker). `helpdesk serve`, `worker`, `chat`,
+`ask`, `status`, `sync`, `channels` and `gaps` call `build_services` and take what they
+need from the result; none of them opens the state, the index or the embedder, or builds
+a worker or a connector, itself.
 
 The chat side is built on first use: a process that only syncs (`helpdesk sync`,
 `helpdesk worker`) never builds the answer engine or imports the Claude SDK.
@@ -56,8 +57,8 @@ class Services:
         self,
         settings: Settings,
         state: StateStore,
-        index: ChunkIndex,
-        embedder: BaseEmbedding,
+        index: Callable[[], ChunkIndex],
+        embedder: Callable[[], BaseEmbedding],
         *,
         claude: ClaudeFactory | None = None,
         generator: LazyClaude | None = None,
@@ -65,11 +66,22 @@ class Services:
     ) -> None:
         self.settings = settings
         self.state = state
-        self.index = index
-        self.embedder = embedder
+        self._open_index = index
+        self._load_embedder = embedder
         self._claude = claude
         self._generator = generator
         self._tickets = tickets
+
+    @cached_property
+    def index(self) -> ChunkIndex:
+        """Opened on first use: a command that only reads settings rows (`helpdesk
+        channels list`) neither creates the embedded index nor connects to Weaviate."""
+        return self._open_index()
+
+    @cached_property
+    def embedder(self) -> BaseEmbedding:
+        """Loaded on first use (the model takes a fraction of a second to load)."""
+        return self._load_embedder()
 
     # ------------------------------------------------------------------ sync side
     @property
@@ -195,10 +207,15 @@ def build_services(
     generator = LazyClaude(claude, claude_worker) if answering and claude is not None else None
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
     state = StateStore(settings.state_url)
-    index = open_configured_index(settings.index_settings())
-    embedder = embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
+
+    def index() -> ChunkIndex:
+        return open_configured_index(settings.index_settings())
+
+    def load_embedder() -> BaseEmbedding:
+        return embedder or make_embedder(settings.embedder, settings.embedding_model_dir)
+
     return Services(
-        settings, state, index, embedder, claude=claude, generator=generator, tickets=tickets
+        settings, state, index, load_embedder, claude=claude, generator=generator, tickets=tickets
     )
 
 

@@ -30,13 +30,6 @@ def last_finished_run(state: StateStore, source: str) -> SyncRun | None:
     return max(ended, key=lambda r: r.id) if ended else None
 
 
-def index_upgrade_notice(services: Services) -> str | None:
-    """The index's own word on what to run because it predates a metadata key (e.g.
-    `helpdesk sync drive --full` for Drive folder ids); None when nothing is needed."""
-    notice = getattr(services.index.store, "upgrade_notice", None)
-    return notice() if callable(notice) else None
-
-
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
@@ -94,7 +87,7 @@ def collect_status(services: Services) -> dict[str, Any]:
             "chunks": services.index.count(),
             "size_bytes": size,
             # what to run because the index predates a metadata key (None: nothing)
-            "upgrade": index_upgrade_notice(services),
+            "upgrade": services.index.upgrade_notice(),
         },
         # answers recorded by the Slack and Teams adapters; `helpdesk ask`/`chat` are not
         "chat_answers_24h": services.chat.answer_stats(datetime.now(UTC) - timedelta(hours=24)),

@@ -89,6 +89,7 @@ class IndexBackend(Protocol):
     def count_by_source(self) -> dict[str, int]: ...
     def prepare_for_readers(self) -> None: ...
     def clear(self) -> None: ...
+    def upgrade_notice(self) -> str | None: ...
 
 
 class ChunkIndex:
@@ -164,6 +165,11 @@ class ChunkIndex:
 
     def count_by_source(self) -> dict[str, int]:
         return self.store.count_by_source()
+
+    def upgrade_notice(self) -> str | None:
+        """What to run because the index predates a metadata key (e.g. `helpdesk sync
+        drive --full` for Drive folder ids); None when nothing is needed."""
+        return self.store.upgrade_notice()
 
     def size_bytes(self) -> int | None:
         path = Path(self.location)

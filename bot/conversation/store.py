@@ -224,6 +224,41 @@ class ChatStore:
             ).scalar()
         return {"answers": int(n or 0), "up": int(up or 0), "down": int(down or 0)}
 
+    def answers_for_review(self, since: datetime) -> list[dict[str, Any]]:
+        """The answers given since `since`, and older ones that got a 👎 or were handed
+        to a person since then (the knowledge-gap report), oldest first; each row also
+        has `disliked` and `escalated` (bool)."""
+        with self.engine.connect() as conn:
+            disliked = set(
+                conn.execute(
+                    select(answer_feedback.c.answer_id).where(
+                        answer_feedback.c.created_at >= since, answer_feedback.c.rating < 0
+                    )
+                ).scalars()
+            )
+            escalated = set(
+                conn.execute(
+                    select(escalations.c.answer_id).where(escalations.c.created_at >= since)
+                ).scalars()
+            )
+            rows = conn.execute(
+                select(answers)
+                .where(
+                    (answers.c.created_at >= since)
+                    | answers.c.id.in_(disliked)
+                    | answers.c.id.in_(escalated)
+                )
+                .order_by(answers.c.id)
+            ).mappings().all()  # fmt: skip
+        return [
+            {
+                **row,
+                "disliked": row["id"] in disliked,
+                "escalated": row["id"] in escalated,
+            }
+            for row in rows
+        ]
+
     # ------------------------------------------------------------------ escalations
     def claim_escalation(self, answer_id: int, user_id: str) -> bool:
         """True for the first hand-off of an answer, False when it was already asked."""

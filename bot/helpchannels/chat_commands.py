@@ -22,6 +22,7 @@ from typing import Any
 from llama_index.core.embeddings import BaseEmbedding
 
 from bot import messages
+from bot.conversation.store import ChatStore
 from bot.helpchannels.channels import (
     ChannelSettings,
     ChannelSettingsError,
@@ -32,7 +33,7 @@ from bot.helpchannels.channels import (
     parse_sources,
     parse_ticket,
 )
-from bot.helpchannels.gap_records import records_from_state
+from bot.helpchannels.gap_records import asked_questions
 from bot.helpchannels.gaps import gap_report, render_gaps
 from bot.models import Asker
 from connectors.state import StateStore
@@ -102,9 +103,14 @@ def parse_options(words: list[str]) -> dict[str, Any]:
 
 class HelpChannelCommands:
     def __init__(
-        self, repository: ChannelSettingsRepository, state: StateStore, embedder: BaseEmbedding
+        self,
+        repository: ChannelSettingsRepository,
+        chat: ChatStore,
+        state: StateStore,
+        embedder: BaseEmbedding,
     ) -> None:
         self.repository = repository
+        self.chat = chat
         self.state = state
         self.embedder = embedder
 
@@ -162,7 +168,7 @@ class HelpChannelCommands:
 
         def build() -> str:
             now = datetime.now(UTC)
-            records = records_from_state(self.state, now - timedelta(days=days))
+            records = asked_questions(self.chat, self.state, now - timedelta(days=days))
             if place.shared:  # everyone here reads it: this channel's own questions only
                 records = [r for r in records if r.channel_id == place.channel_id and not r.is_dm]
             # DM questions only in the admin's own DM with the bot, never in a channel

@@ -1,5 +1,5 @@
-"""`AskedQuestion` records for the gap report, read from the chat store
-(`bot.conversation.tables`: `answers`, and `answer_feedback` which names its answer).
+"""`AskedQuestion` records for the gap report, read through the chat store's repository
+(`ChatStore.answers_for_review`: answers, with the 👎 and hand-offs on them).
 
 Today's records carry no "is this a DM" flag, so:
 - the kind of conversation is read from its id, failing closed: only a Slack channel
@@ -17,10 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-
 from bot.conversation.store import ChatStore
-from bot.conversation.tables import answer_feedback, answers, escalations
 from bot.helpchannels.gaps import AskedQuestion, SourceRef
 from connectors.state import StateStore
 from connectors.state_tables import _aware
@@ -40,31 +37,10 @@ def channel_of(platform: str, conversation: str) -> tuple[str, bool]:
     return conversation, True
 
 
-def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion]:
-    """Answers given since `since`, and older answers that got a 👎 since then."""
-    ChatStore(state.engine)  # the chat store's tables exist even before a first answer
-    with state.engine.connect() as conn:
-        disliked = set(
-            conn.execute(
-                select(answer_feedback.c.answer_id).where(
-                    answer_feedback.c.created_at >= since, answer_feedback.c.rating < 0
-                )
-            ).scalars()
-        )
-        escalated = set(
-            conn.execute(
-                select(escalations.c.answer_id).where(escalations.c.created_at >= since)
-            ).scalars()
-        )
-        answer_rows = conn.execute(
-            select(answers)
-            .where(
-                (answers.c.created_at >= since)
-                | answers.c.id.in_(disliked)
-                | answers.c.id.in_(escalated)
-            )
-            .order_by(answers.c.id)
-        ).mappings().all()  # fmt: skip
+def asked_questions(chat: ChatStore, state: StateStore, since: datetime) -> list[AskedQuestion]:
+    """Answers given since `since`, and older answers that got a 👎 or were escalated
+    since then; the best source as the state store knows the document now."""
+    answer_rows = chat.answers_for_review(since)
     sources: dict[str, SourceRef | None] = {}
 
     def best_source(doc_ids: Sequence[str]) -> SourceRef | None:
@@ -81,7 +57,6 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
     out = []
     for r in answer_rows:
         channel, is_dm = channel_of(r["platform"], r["conversation"])
-        down = r["id"] in disliked
         out.append(
             AskedQuestion(
                 question=r["question"],
@@ -90,8 +65,8 @@ def records_from_state(state: StateStore, since: datetime) -> list[AskedQuestion
                 asker_id=f"{r['platform']}:{r['user_id']}",
                 asked_at=_aware(r["created_at"]) or since,
                 grounded=bool(r["grounded"]),
-                escalated=r["id"] in escalated,
-                feedback=-1 if down else None,
+                escalated=r["escalated"],
+                feedback=-1 if r["disliked"] else None,
                 best_source=best_source(r["doc_ids"] or []),
             )
         )

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from bot.conversation.store import ChatStore
 from bot.conversation.tables import answers
-from bot.helpchannels.gap_records import channel_of, records_from_state
+from bot.helpchannels.gap_records import asked_questions, channel_of
 from bot.helpchannels.gaps import AskedQuestion, SourceRef, gap_report, render_gaps
 from connectors.base import Acl
 from connectors.embedder import OnnxEmbedding
@@ -64,7 +64,7 @@ def test_paraphrases_group_and_nothing_private_leaks(
 ) -> None:
     _seed(state)
     now = datetime.now(UTC)
-    records = records_from_state(state, now - timedelta(days=7))
+    records = asked_questions(ChatStore(state.engine), state, now - timedelta(days=7))
     report = gap_report(records, onnx_embedder, 7, now)
     out = report.as_json()
     assert out["days"] == 7
@@ -86,10 +86,8 @@ def test_dm_questions_only_in_an_admins_own_dm_and_without_their_id(
 ) -> None:
     _seed(state)
     now = datetime.now(UTC)
-    report = gap_report(
-        records_from_state(state, now - timedelta(days=7)), onnx_embedder, 7, now,
-        include_dms=True,
-    )  # fmt: skip
+    records = asked_questions(ChatStore(state.engine), state, now - timedelta(days=7))
+    report = gap_report(records, onnx_embedder, 7, now, include_dms=True)
     dm = [g for g in report.groups if any("severance" in e for e in g.examples)]
     assert len(dm) == 1 and dm[0].channels == ["DM"]
     assert "D0SECRET" not in json.dumps(report.as_json())
