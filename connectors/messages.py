@@ -41,6 +41,10 @@ CONFLUENCE_RESTRICTION_UNREADABLE = (
     "below it are hidden from everyone until they can be read"
 )
 CONFLUENCE_BODY_UNREADABLE = "the page's content could not be read ({reason})"
+CONFLUENCE_BODY_UNPARSABLE = "unreadable body: {error}"
+CONFLUENCE_NOT_ALLOWED = "the sync account may not read it (HTTP 403)"
+CONFLUENCE_NOT_FOUND = "it does not exist or the sync account cannot see it (HTTP 404)"
+CONFLUENCE_SPACE_NOT_LISTED = "it does not exist or the sync account cannot see it"
 CONFLUENCE_WINDOW_FAILED = (
     "the search for changed pages failed ({reason}); changed pages were fetched one by one"
 )

@@ -44,6 +44,7 @@ from connectors.messages import (
 from connectors.messages import (
     CONFLUENCE_FORBIDDEN as FORBIDDEN,
 )
+from connectors.messages import CONFLUENCE_NOT_ALLOWED, CONFLUENCE_NOT_FOUND
 from connectors.messages import (
     CONFLUENCE_PAT_REJECTED as PAT_REJECTED,
 )
@@ -69,6 +70,15 @@ class ForbiddenError(ConfluenceError):
 
 class NotFoundError(ConfluenceError):
     """404 (Cloud also answers 404 for content the credentials may not see)."""
+
+
+def refusal_reason(exc: ConfluenceError) -> str:
+    """Why a space or page could not be read, as the sync's failure list says it."""
+    if isinstance(exc, ForbiddenError):
+        return CONFLUENCE_NOT_ALLOWED
+    if isinstance(exc, NotFoundError):
+        return CONFLUENCE_NOT_FOUND
+    return exc.message
 
 
 class UnavailableError(ConfluenceError):

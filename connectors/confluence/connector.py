@@ -53,8 +53,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.base import (
     Acl,
@@ -77,21 +75,31 @@ from connectors.confluence.client import (
     ForbiddenError,
     NotFoundError,
     prefetch,
+    refusal_reason,
 )
 from connectors.confluence.endpoints import (
     Body,
     ConfluenceApi,
     Entry,
     Space,
+    page_url,
     parse_body_v1,
     parse_entry,
 )
 from connectors.confluence.permissions import Readers, UnknownPermissionsError
 from connectors.confluence.storage import storage_to_text
-from connectors.confluence.timing import checkpoint_since, checkpoint_value, parse_time, server_time
+from connectors.confluence.timing import (
+    checkpoint_since,
+    checkpoint_value,
+    cql_time,
+    parse_time,
+    server_time,
+)
+from connectors.messages import CONFLUENCE_BODY_UNPARSABLE as BODY_UNPARSABLE
 from connectors.messages import CONFLUENCE_BODY_UNREADABLE as BODY_UNREADABLE
 from connectors.messages import CONFLUENCE_GROUP_UNREADABLE as GROUP_UNREADABLE
 from connectors.messages import CONFLUENCE_RESTRICTION_UNREADABLE as RESTRICTION_UNREADABLE
+from connectors.messages import CONFLUENCE_SPACE_NOT_LISTED as SPACE_NOT_LISTED
 from connectors.messages import CONFLUENCE_SPACE_PERMISSIONS_UNKNOWN as PERMISSIONS_UNKNOWN
 from connectors.messages import CONFLUENCE_SPACE_SKIPPED as SPACE_SKIPPED
 from connectors.messages import CONFLUENCE_WINDOW_FAILED as WINDOW_FAILED
@@ -167,8 +175,7 @@ class ConfluenceConnector:
         listed = {s.key for s in spaces}
         for key in self.options.spaces:
             if key not in listed:
-                reason = "it does not exist or the sync account cannot see it"
-                yield self._skip(run, key, reason)
+                yield self._skip(run, key, SPACE_NOT_LISTED)
         space_levels: dict[str, Readers] = {}
         for space in spaces:
             try:
@@ -177,7 +184,7 @@ class ConfluenceConnector:
                 yield self._skip(run, space.key, PERMISSIONS_UNKNOWN)
                 continue
             except (ForbiddenError, NotFoundError) as exc:
-                yield self._skip(run, space.key, _reason(exc))
+                yield self._skip(run, space.key, refusal_reason(exc))
                 continue
             except ConfluenceError as exc:  # retries exhausted, 5xx, bad JSON
                 yield self._skip(run, space.key, exc.message)
@@ -190,7 +197,7 @@ class ConfluenceConnector:
                     if (e := parse_entry(item)) is not None
                 ]
             except (ForbiddenError, NotFoundError) as exc:
-                yield self._skip(run, space.key, _reason(exc))
+                yield self._skip(run, space.key, refusal_reason(exc))
                 continue
             except ConfluenceError as exc:  # retries exhausted, 5xx, bad JSON
                 yield self._skip(run, space.key, exc.message)
@@ -282,7 +289,7 @@ class ConfluenceConnector:
         except ConfluenceError as exc:
             # the bodies of this space could not be listed: its pages keep their text
             # and get the ACLs read now; those whose newer version was missed fail
-            reason = _reason(exc)
+            reason = refusal_reason(exc)
             yield DocumentFailure(
                 SOURCE, BODY_UNREADABLE.format(reason=reason), None, f"space {space.key}"
             )
@@ -304,7 +311,7 @@ class ConfluenceConnector:
             body = self.api.body(entry.id, entry.type)
         except (NotFoundError, ForbiddenError) as exc:
             # the page itself refuses us although the listing showed it: nobody
-            return DocumentFailure(SOURCE, _reason(exc), doc_id, entry.title, None)
+            return DocumentFailure(SOURCE, refusal_reason(exc), doc_id, entry.title, None)
         except ConfluenceError as exc:
             reason = BODY_UNREADABLE.format(reason=exc.message)
             return DocumentFailure(SOURCE, reason, doc_id, entry.title, run.acls[entry.id])
@@ -328,7 +335,7 @@ class ConfluenceConnector:
             # crashing the run instead would leave its old, perhaps wider, ACL in place
             return DocumentFailure(
                 SOURCE,
-                f"unreadable body: {exc}"[:300],
+                BODY_UNPARSABLE.format(error=exc)[:300],
                 doc_id,
                 entry.title,  # the listing's title: a failed body's own is not trusted
                 run.acls[entry.id],
@@ -339,7 +346,7 @@ class ConfluenceConnector:
             source=SOURCE,
             doc_id=doc_id,
             title=body.title or entry.title,
-            url=self._url(entry),
+            url=page_url(self.api.client.base, entry),
             text=text,
             updated_at=parse_time(body.when or entry.when) or run.started,
             acl=run.acls[entry.id],
@@ -354,30 +361,12 @@ class ConfluenceConnector:
             return False
         return bool(prior.version == _version(entry.version, entry.space_key, run.crumbs[entry.id]))
 
-    def _url(self, entry: Entry) -> str:
-        base = self.api.client.base
-        if entry.webui:
-            return base + entry.webui if entry.webui.startswith("/") else entry.webui
-        if entry.type == "page" and entry.space_key:
-            return f"{base}/spaces/{entry.space_key}/pages/{entry.id}"
-        return f"{base}/pages/viewpage.action?pageId={entry.id}&spaceKey={entry.space_key}"
-
     def _cql_time(self, instant: datetime) -> str:
         try:
             zone_name = self.api.time_zone()
         except (ForbiddenError, ConfluenceError):
             zone_name = None
-        zone: Any = None
-        if zone_name:
-            try:
-                zone = ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = None
-        if zone is None:
-            wall = instant.astimezone(UTC) - self.options.unknown_tz_pad
-        else:
-            wall = instant.astimezone(zone)
-        return wall.strftime("%Y/%m/%d %H:%M")
+        return cql_time(instant, zone_name, self.options.unknown_tz_pad)
 
     def _skip(self, run: _Run, key: str, reason: str) -> DocumentFailure:
         run.skipped[key] = reason
@@ -416,11 +405,3 @@ def _doc_id(native: str) -> str:
 def _version(number: int, space_key: str, crumbs: tuple[str, ...]) -> str:
     digest = hashlib.sha256("\x1f".join((space_key, *crumbs)).encode()).hexdigest()[:8]
     return f"{number}:{digest}"
-
-
-def _reason(exc: ConfluenceError) -> str:
-    if isinstance(exc, ForbiddenError):
-        return "the sync account may not read it (HTTP 403)"
-    if isinstance(exc, NotFoundError):
-        return "it does not exist or the sync account cannot see it (HTTP 404)"
-    return exc.message

@@ -289,3 +289,12 @@ class ConfluenceApi:
         except NotFoundError:
             return None
         return str(tz) if tz else None
+
+
+def page_url(base: str, entry: Entry) -> str:
+    """The page's web address (the listing's `webui` link when it has one)."""
+    if entry.webui:
+        return base + entry.webui if entry.webui.startswith("/") else entry.webui
+    if entry.type == "page" and entry.space_key:
+        return f"{base}/spaces/{entry.space_key}/pages/{entry.id}"
+    return f"{base}/pages/viewpage.action?pageId={entry.id}&spaceKey={entry.space_key}"

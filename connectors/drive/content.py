@@ -149,7 +149,8 @@ def docx_to_text(data: bytes) -> str:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:
+    except Exception as exc:  # the parser raises many types for damaged files: this
+        # file's boundary, a ContentError that the sync logs as one failed document
         raise ContentError(f"unreadable DOCX: {type(exc).__name__}") from exc
     lines: list[str] = []
     for para in document.paragraphs:
@@ -174,7 +175,8 @@ def pptx_to_text(data: bytes) -> str:
 
     try:
         deck = Presentation(io.BytesIO(data))
-    except Exception as exc:
+    except Exception as exc:  # the parser raises many types for damaged files: this
+        # file's boundary, a ContentError that the sync logs as one failed document
         raise ContentError(f"unreadable PPTX: {type(exc).__name__}") from exc
     parts: list[str] = []
     for number, slide in enumerate(deck.slides, start=1):
@@ -199,7 +201,8 @@ def xlsx_to_text(data: bytes) -> str:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
+    except Exception as exc:  # the parser raises many types for damaged files: this
+        # file's boundary, a ContentError that the sync logs as one failed document
         raise ContentError(f"unreadable spreadsheet: {type(exc).__name__}") from exc
     parts: list[str] = []
     try:
