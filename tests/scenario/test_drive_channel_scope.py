@@ -116,7 +116,7 @@ def test_a_channel_limited_to_a_folder_or_shared_drive_answers_only_from_it(
         assert answer_from <= allowed, spec  # ...only from there, from no other source
     nowhere = fresh(services, settings, onnx_embedder)
     assert ask_in_channel(nowhere, "drive:1NoSuchFolder", 9) == set()
-    assert services.index.store.upgrade_notice() is None  # type: ignore[attr-defined]
+    assert services.index.upgrade_notice() is None
 
 
 def test_an_index_from_before_folder_ids_gives_a_drive_channel_nothing_and_says_why(

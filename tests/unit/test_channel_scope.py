@@ -128,7 +128,7 @@ def test_a_drive_narrowing_keeps_what_sits_below_that_folder_or_shared_drive(
     assert titles("confluence:NOPE") == set()
     restriction = source_restriction(parse_sources("drive:1ItFolder"), lambda source: {})
     assert restriction.unsupported == ()
-    assert index.store.upgrade_notice() is None  # type: ignore[attr-defined]
+    assert index.upgrade_notice() is None
 
 
 def test_an_index_from_before_drive_folder_ids_gives_a_drive_scoped_channel_nothing(
@@ -162,7 +162,7 @@ def test_an_index_from_before_drive_folder_ids_gives_a_drive_scoped_channel_noth
     assert titles("drive:0AEngDrive,files") == {"VPN setup"}
     assert titles("drive") == {"VPN one-pager", "VPN runbook"}
     assert titles("confluence:HR") == {"VPN for HR laptops"}
-    notice = reader.store.upgrade_notice()  # type: ignore[attr-defined]
+    notice = reader.upgrade_notice()
     assert notice == messages.INDEX_LACKS_ANCESTOR_IDS
     assert "helpdesk sync drive --full" in notice
 
@@ -172,7 +172,7 @@ def test_an_index_from_before_drive_folder_ids_gives_a_drive_scoped_channel_noth
     index.replace_documents(["drive:abc"], moved)
     assert titles("drive:1ItFolder") == {"VPN one-pager"}
     assert titles("drive:0AEngDrive") == set()  # still from before: nothing, not all
-    notice = reader.store.upgrade_notice()  # type: ignore[attr-defined]
+    notice = reader.upgrade_notice()
     assert notice == messages.INDEX_DRIVE_CHUNKS_WITHOUT_ANCESTOR_IDS.format(count=1)
 
 

@@ -1,6 +1,7 @@
 """The Slack adapter: Bolt `AsyncApp` listeners that translate Slack events into
 `Question`s and `Answer`s into threaded, streamed Slack messages."""
 
-from bot.adapters.slack.app import Background, SlackBot, build_slack_app
+from bot.adapters.background import Background
+from bot.adapters.slack.app import SlackBot, build_slack_app
 
 __all__ = ["Background", "SlackBot", "build_slack_app"]

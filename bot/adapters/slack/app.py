@@ -8,11 +8,9 @@ is tracked (`SlackBot.background`) and drained on shutdown and by tests.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncAssistant, AsyncBoltContext
@@ -21,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.adapters.background import Background
 from bot.adapters.slack import events
 from bot.adapters.slack.answer import BotIds, Responder
 from bot.adapters.slack.api import slack_error
@@ -41,32 +40,6 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 COMMAND = "/helpdesk"
-
-
-@dataclass
-class Background:
-    """Tasks started after an ack; awaited on shutdown (and by tests)."""
-
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    async def drain(self, wait: float = 30.0) -> None:
-        deadline = time.monotonic() + wait
-        while self.tasks:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            await asyncio.wait(set(self.tasks), timeout=left)
-
-    async def close(self, wait: float = 10.0) -> None:
-        await self.drain(wait)
-        for task in list(self.tasks):
-            task.cancel()
 
 
 @dataclass

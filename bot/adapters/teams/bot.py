@@ -36,10 +36,9 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ChannelAccount, ConversationReference
 
 from bot import messages
+from bot.adapters.background import SHUTDOWN_DRAIN_SECONDS, Background
 from bot.adapters.teams.activities import text_activity, typing_activity
 from bot.adapters.teams.delivery import (
-    SHUTDOWN_DRAIN_SECONDS,
-    Background,
     answer_out_of_band,
     proactive,
     send,

@@ -3,19 +3,17 @@ sent afterwards, proactively, through the adapter's `continue_conversation` with
 stored conversation reference — so no answer depends on the inbound HTTP request's
 lifetime (the Bot Framework gives a request about 15 s before it redelivers or drops it).
 
-`Background` tracks those tasks: the server drains them on shutdown (and tests wait on
-them). `render` turns the conversation service's events into Teams activities: 1:1
-chats stream (informative update, text updates, final message), channels and group
-chats get one final message.
+`Background` (bot/adapters/background.py) tracks those tasks: the server drains them
+on shutdown (and tests wait on them). `render` turns the conversation service's events
+into Teams activities: 1:1 chats stream (informative update, text updates, final
+message), channels and group chats get one final message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
@@ -30,36 +28,6 @@ from bot.conversation import inbound as ev
 from bot.conversation.service import ConversationService
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_DRAIN_SECONDS = 30.0
-
-
-@dataclass
-class Background:
-    """Tasks started after the inbound request was acknowledged."""
-
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    async def drain(self, wait: float = SHUTDOWN_DRAIN_SECONDS) -> bool:
-        """Wait for every task (also those started meanwhile); False on timeout."""
-        deadline = time.monotonic() + wait
-        while self.tasks:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            await asyncio.wait(set(self.tasks), timeout=left)
-        return True
-
-    async def cancel(self) -> None:
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 async def send(ctx: TurnContext, activity: Activity) -> Any:
