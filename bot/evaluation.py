@@ -19,10 +19,7 @@ from typing import Any
 from bot.settings import Settings
 from connectors.base import Acl, Discovered, SeenAll, SourceDocument, SyncItem, SyncRequest
 from connectors.chunk_metadata import ChunkMetadata
-from connectors.embedder import make_embedder
-from connectors.index import SearchMode, open_index
-from connectors.state import StateStore
-from connectors.sync import SyncEngine
+from connectors.index import SearchMode
 
 SOURCE = "eval"
 
@@ -75,12 +72,16 @@ def run_eval(
     for row in _jsonl(dataset / "qrels.jsonl"):
         qrels.setdefault(str(row["query_id"]), set()).add(f"{SOURCE}:{row['doc_id']}")
     queries = [q for q in queries if str(q["id"]) in qrels]
-    embedder = make_embedder(settings.embedder, settings.embedding_model_dir)
+    from bot.services import build_services
+
     with tempfile.TemporaryDirectory(prefix="helpdesk-eval-") as tmp:
-        data = Path(tmp)
-        index = open_index(data)
-        state = StateStore(f"sqlite:///{data / 'state.sqlite3'}")
-        SyncEngine(index, state, embedder).run(CorpusConnector(corpus))
+        # a scratch embedded index and SQLite state, whatever the configured ones are
+        scratch = settings.model_copy(
+            update={"helpdesk_data_dir": Path(tmp), "database_url": None, "weaviate_url": None}
+        )
+        services = build_services(scratch, answering=False)
+        index, embedder = services.index, services.embedder
+        services.sync_engine().run(CorpusConnector(corpus))
         depth = max(k, 10) * 4
         vectors = embedder.get_text_embedding_batch([str(q["question"]) for q in queries])
         report: dict[str, Any] = {"queries": len(queries), "k": k}
@@ -101,7 +102,7 @@ def run_eval(
                 "mrr@10": round(totals[1] / n, 4),
                 "ndcg@10": round(totals[2] / n, 4),
             }
-        state.dispose()
+        services.close()
     return report
 
 
