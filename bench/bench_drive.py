@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = SyncEngine(open_index(data), state, recording)
 
         start = time.perf_counter()
-        full = engine.run(build_drive_connector(config, state), SyncMode.INCREMENTAL)
+        full = engine.run(build_drive_connector(config), SyncMode.INCREMENTAL)
         sync_seconds = time.perf_counter() - start
         assert full.status == "succeeded", full.error
         files = full.added
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         ours.send("edit10")
         ours.recv()
         start = time.perf_counter()
-        cycle = engine.run(build_drive_connector(config, state), SyncMode.INCREMENTAL)
+        cycle = engine.run(build_drive_connector(config), SyncMode.INCREMENTAL)
         cycle_seconds = time.perf_counter() - start
         assert cycle.status == "succeeded", cycle.error
         ours.send("stop")

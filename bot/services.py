@@ -91,7 +91,7 @@ class Services:
 
     def connectors(self, names: list[str] | None = None) -> dict[str, ConnectorFactory]:
         """How each source's connector is built (default: every configured source)."""
-        return connector_factories(self.settings, self.state, names)
+        return connector_factories(self.settings, names)
 
     def sync_engine(self) -> SyncEngine:
         return SyncEngine(self.index, self.state, self.embedder)

@@ -14,7 +14,6 @@ from typing import Protocol
 
 from connectors.base import Connector
 from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
-from connectors.state import StateStore
 
 
 class SourceConfig(Protocol):
@@ -28,27 +27,27 @@ class SourceConfig(Protocol):
     def confluence_settings(self) -> ConfluenceSettings: ...
 
 
-Builder = Callable[[SourceConfig, StateStore], Connector]
+Builder = Callable[[SourceConfig], Connector]
 IsConfigured = Callable[[SourceConfig], bool]
 
 
-def _files(config: SourceConfig, state: StateStore) -> Connector:
+def _files(config: SourceConfig) -> Connector:
     from connectors.files import FilesConnector
 
     files = config.files_settings()
     return FilesConnector(files.path, base_url=files.base_url)
 
 
-def _confluence(config: SourceConfig, state: StateStore) -> Connector:
+def _confluence(config: SourceConfig) -> Connector:
     from connectors.confluence import build_confluence_connector
 
     return build_confluence_connector(config.confluence_settings())
 
 
-def _drive(config: SourceConfig, state: StateStore) -> Connector:
+def _drive(config: SourceConfig) -> Connector:
     from connectors.drive import build_drive_connector
 
-    return build_drive_connector(config.drive_settings(), state)
+    return build_drive_connector(config.drive_settings())
 
 
 SOURCES: dict[str, tuple[Builder, IsConfigured]] = {
@@ -69,21 +68,21 @@ def configured_sources(config: SourceConfig) -> list[str]:
     return [name for name, (_, ok) in SOURCES.items() if ok(config)]
 
 
-def build_connector(name: str, config: SourceConfig, state: StateStore) -> Connector:
+def build_connector(name: str, config: SourceConfig) -> Connector:
     if name not in SOURCES:
         raise KeyError(name)
     builder, _ = SOURCES[name]
-    return builder(config, state)
+    return builder(config)
 
 
 def connector_factories(
-    config: SourceConfig, state: StateStore, names: list[str] | None = None
+    config: SourceConfig, names: list[str] | None = None
 ) -> dict[str, Callable[[], Connector]]:
     """One factory per source (`names`, default: the configured ones): a connector is
     built when its run starts, so a source that cannot be built fails that run only."""
 
     def factory(name: str) -> Callable[[], Connector]:
-        return lambda: build_connector(name, config, state)
+        return lambda: build_connector(name, config)
 
     return {
         name: factory(name) for name in (configured_sources(config) if names is None else names)

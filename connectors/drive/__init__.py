@@ -20,12 +20,10 @@ from connectors.drive.connector import DriveConnector
 from connectors.drive.groups import GroupDirectory
 from connectors.retry import RetryPolicy
 from connectors.source_settings import DriveSettings
-from connectors.state import StateStore
 
 
 def build_drive_connector(
     config: DriveSettings,
-    state: StateStore | None = None,
     *,
     retry: RetryPolicy | None = None,
     page_size: int = 1000,

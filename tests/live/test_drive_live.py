@@ -40,13 +40,11 @@ def test_live_full_sync_then_changes_cycle(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, drive_api_url=None)
     state = StateStore(f"sqlite:///{tmp_path / 'state.sqlite3'}")
     engine = SyncEngine(open_index(tmp_path), state, HashingEmbedding())
-    full = engine.run(build_drive_connector(settings.drive_settings(), state), SyncMode.INCREMENTAL)
+    full = engine.run(build_drive_connector(settings.drive_settings()), SyncMode.INCREMENTAL)
     assert full.status == "succeeded", full.error
     checkpoint = json.loads(state.checkpoint("drive") or "{}")
     assert checkpoint["token"] and checkpoint["listing"] is None
-    again = engine.run(
-        build_drive_connector(settings.drive_settings(), state), SyncMode.INCREMENTAL
-    )
+    again = engine.run(build_drive_connector(settings.drive_settings()), SyncMode.INCREMENTAL)
     assert again.status == "succeeded", again.error
     assert again.chunks_embedded <= full.chunks_embedded
 

@@ -234,7 +234,7 @@ def make_engine(index: ChunkIndex, state: StateStore, embedder: HashingEmbedding
 
 
 def connector(settings: Settings, **kw: Any) -> DriveConnector:
-    conn = build_drive_connector(settings.drive_settings(), None, retry=kw.pop("retry", FAST), **kw)
+    conn = build_drive_connector(settings.drive_settings(), retry=kw.pop("retry", FAST), **kw)
     assert isinstance(conn, DriveConnector)
     return conn
 

@@ -60,7 +60,7 @@ def test_a_pat_alone_means_data_center_and_nothing_asks_for_the_v2_api(
     _, _, mac = it_tree(site)
     conf = settings(site, data_dir, confluence_pat=site.token)
 
-    progress = run(fast_engine, build_connector("confluence", conf, state))
+    progress = run(fast_engine, build_connector("confluence", conf))
 
     assert progress.added == 3 and progress.failed == 0
     assert not [r for r in site.requests if "/api/v2" in r]
@@ -76,7 +76,7 @@ def test_an_ambiguous_setup_is_probed_once_and_an_explicit_one_never(
     it_tree(site)
     # a PAT next to an email could be either: one probe of the v2 API, a 404, so DC
     ambiguous = settings(site, data_dir, confluence_pat=site.token, confluence_email="x@y.z")
-    run(fast_engine, build_connector("confluence", ambiguous, state))
+    run(fast_engine, build_connector("confluence", ambiguous))
     assert [r for r in site.requests if "/api/v2" in r] == ["/confluence/api/v2/spaces?limit=1"]
 
     site.requests.clear()
@@ -84,7 +84,7 @@ def test_an_ambiguous_setup_is_probed_once_and_an_explicit_one_never(
         site, data_dir, confluence_pat=site.token, confluence_email="x@y.z",
         confluence_deployment="datacenter",
     )  # fmt: skip
-    run(fast_engine, build_connector("confluence", explicit, state))
+    run(fast_engine, build_connector("confluence", explicit))
     assert site.requests and not [r for r in site.requests if "/api/v2" in r]
 
 
@@ -105,7 +105,7 @@ def test_a_deployment_setting_not_understood_is_refused_with_its_message(
     conf = settings(site, data_dir, confluence_pat=site.token, confluence_deployment="onprem")
 
     with pytest.raises(SourceError) as caught:
-        fast_engine.run(build_connector("confluence", conf, state))
+        fast_engine.run(build_connector("confluence", conf))
 
     assert str(caught.value) == CONFLUENCE_DEPLOYMENT_INVALID.format(value="onprem")
     assert "cloud or datacenter" in str(caught.value)

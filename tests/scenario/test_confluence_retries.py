@@ -123,13 +123,13 @@ def test_the_budget_setting_bounds_a_sync_in_real_time(
         sync_retry_budget_seconds=1.5,
         **credentials,  # type: ignore[arg-type]
     )
-    run(fast_engine, build_connector("confluence", settings, state))
+    run(fast_engine, build_connector("confluence", settings))
     site.edit(pages[1].id, body="<p>text 1, revised</p>")
     site.fail("lastmodified", 429, times=10_000, retry_after="1")
     site.fail(body_path(site, pages[1]), 429, times=10_000, retry_after="1")
 
     started = time.monotonic()
-    progress = fast_engine.run(build_connector("confluence", settings, state))
+    progress = fast_engine.run(build_connector("confluence", settings))
     took = time.monotonic() - started
 
     assert 1.0 <= took < 6.0  # at most two calls, each gave up within its 1.5 s budget

@@ -64,7 +64,7 @@ CRASH_SCRIPT = textwrap.dedent(
     settings = Settings(_env_file=None, **json.loads({settings!r}))
     state = StateStore({state_url!r})
     engine = SyncEngine(open_index(Path({data!r})), state, HashingEmbedding(), batch_docs=5)
-    conn = build_drive_connector(settings.drive_settings(), state,
+    conn = build_drive_connector(settings.drive_settings(),
                                  retry=RetryPolicy(base_delay=0.001),
                                  page_size=10, workers=2)
     progress = engine.run(conn, SyncMode.INCREMENTAL)

@@ -79,7 +79,7 @@ class World:
 
     # ------------------------------------------------------------------ sync
     def sync(self, mode: SyncMode = SyncMode.INCREMENTAL) -> SyncProgress:
-        connector = build_connector("confluence", self.settings, self.services.state)
+        connector = build_connector("confluence", self.settings)
         return self.services.sync_engine().run(connector, mode)
 
     # ------------------------------------------------------------------ asking

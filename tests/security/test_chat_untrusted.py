@@ -62,7 +62,7 @@ def build(tmp_path: Path, claude: FakeClaude) -> Services:
     services = build_services(
         settings, embedder=HashingEmbedding(), anthropic_http_client=claude.client()
     )
-    run = services.sync_engine().run(build_connector("files", settings, services.state))
+    run = services.sync_engine().run(build_connector("files", settings))
     assert run.status == "succeeded", run.error
     return services
 
