@@ -224,7 +224,7 @@ CONFLUENCE_BREAKERS: dict[str, Callable[[World], Callable[[], None]]] = {
 def confluence_job(w: World) -> SyncProgress:
     """One run as the worker and `helpdesk sync` run it (a failed set-up included)."""
     progress = w.services.sync_job().run(
-        "confluence", lambda: build_connector("confluence", w.settings, w.services.state)
+        "confluence", lambda: build_connector("confluence", w.settings)
     )
     assert isinstance(progress, SyncProgress)
     return progress
