@@ -134,7 +134,13 @@ def run_answer_eval(
     from connectors.files import FilesConnector
 
     with tempfile.TemporaryDirectory(prefix="helpdesk-answers-") as tmp:
-        update: dict[str, Any] = {"helpdesk_data_dir": Path(tmp), "files_path": corpus}
+        # a scratch index and state: never the configured database or Weaviate
+        update: dict[str, Any] = {
+            "helpdesk_data_dir": Path(tmp),
+            "files_path": corpus,
+            "database_url": None,
+            "weaviate_url": None,
+        }
         if not claude:
             update["anthropic_api_key"] = None
         scratch = settings.model_copy(update=update)

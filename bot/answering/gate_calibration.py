@@ -78,7 +78,12 @@ def measure(cases: Sequence[Case], corpus: Path = SAMPLES) -> list[tuple[Case, E
 
     with tempfile.TemporaryDirectory(prefix="helpdesk-gate-") as tmp:
         settings = Settings(_env_file=None).model_copy(
-            update={"helpdesk_data_dir": Path(tmp), "files_path": corpus}
+            update={
+                "helpdesk_data_dir": Path(tmp),
+                "files_path": corpus,
+                "database_url": None,
+                "weaviate_url": None,
+            }
         )
         services = build_services(settings)
         try:

@@ -21,13 +21,20 @@ score nearly as well. A second page is quoted only when it scores nearly as well
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
+from bot.answering.answer_shapes import (
+    asked_types,
+    asks_quantity,
+    has_number,
+    in_range,
+    numbers,
+    shows,
+)
 from bot.answering.structure import Kind, Unit, block_of, heading_text, lead_in, parse
 from bot.answering.words import is_how_to, terms
 
@@ -46,74 +53,6 @@ HIGHLIGHT_MARGIN = 0.3
 MAX_HIGHLIGHTS = 3
 SECOND_DOCUMENT = 0.25
 MAX_CHARS = 1400
-
-_QUANTITY = re.compile(
-    r"\b(how (many|much|long|often|soon|far)|what time|what date|limit|allowance|cost|price|"
-    r"rate|deadline|budget|days?|hours?|ahead|advance|minimum|maximum|max|min)\b",
-    re.IGNORECASE,
-)
-_DIGIT = re.compile(r"\d")
-_MARKER = re.compile(r"^\d+[.)]\s")  # a numbered step's number is not a quantity
-_NUMBER = re.compile(r"\d[\d,.]*")
-_RANGE = re.compile(
-    r"[€$£]?\s?(\d[\d,.]*)\s?(k\b)?\s*(?:–|—|-|to)\s*[€$£]?\s?(\d[\d,.]*)\s?(k\b)?", re.IGNORECASE
-)
-_OPEN_RANGE = re.compile(
-    r"\b(up to|under|below|less than|over|above|more than|from)\s+[€$£]?\s?(\d[\d,.]*)\s?(k\b)?",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class _AnswerType:
-    asks: re.Pattern[str]
-    shows: re.Pattern[str]
-
-
-_ANSWER_TYPES = (
-    _AnswerType(  # a phone number
-        re.compile(r"\b(phone|call|hotline|telephone|ring|dial)\b", re.IGNORECASE),
-        re.compile(r"\+?\d[\d ()-]{7,}\d"),
-    ),
-    _AnswerType(  # an e-mail address
-        re.compile(r"\b(e-?mail|mail address|mailbox|contact address)\b", re.IGNORECASE),
-        re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
-    ),
-    _AnswerType(  # an amount of money
-        re.compile(
-            r"\b(how much|cost|costs|price|budget|allowance|rate|rates|pay|paid|reimburs\w*|"
-            r"per.?diem|stipend|bonus|compensation|expense limit|spend)\b",
-            re.IGNORECASE,
-        ),
-        re.compile(r"[€$£]\s?\d|\d\s?(eur|euro|usd|gbp)\b", re.IGNORECASE),
-    ),
-    _AnswerType(  # a duration or a count of days
-        re.compile(
-            r"\b(how long|how many (days|weeks|months|hours|years|minutes)|how soon|"
-            r"how far in advance|how much notice|notice period|within how|how quickly)\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b\d+(\.\d+)?\s*(working |business |calendar )?"
-            r"(days?|weeks?|months?|hours?|years?|minutes?)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    _AnswerType(  # a size or a count
-        re.compile(
-            r"\b(how (long|many|big|large)|minimum|maximum|at least|at most|max|min)\b", re.I
-        ),
-        re.compile(
-            r"\b\d+\s*(characters?|chars|digits?|letters|words|pages|people|guests|persons|"
-            r"attempts|times|devices|monitors|screens|approvals?|reviewers?|gb|mb|tb)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    _AnswerType(  # a time of day or opening hours
-        re.compile(r"\b(what time|opening hours|open|opens|closes|when does|until when)\b", re.I),
-        re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b", re.IGNORECASE),
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -172,41 +111,6 @@ class _Candidate:
     lexical: float = 0.0
     cosine: float = 0.0
     score: float = 0.0
-
-
-def _numbers(text: str) -> list[float]:
-    out = []
-    for raw in _NUMBER.findall(text):
-        value = _to_number(raw, None)
-        if value is not None:
-            out.append(value)
-    return out
-
-
-def _to_number(raw: str, thousands: str | None) -> float | None:
-    cleaned = raw.rstrip(".,").replace(",", "")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value * 1000 if thousands else value
-
-
-def _in_range(text: str, wanted: list[float]) -> bool:
-    """The unit states a range ("€1,000–€5,000", "up to 3 days") the question's number
-    falls in."""
-    for lo_raw, lo_k, hi_raw, hi_k in _RANGE.findall(text):
-        lo, hi = _to_number(lo_raw, lo_k), _to_number(hi_raw, hi_k)
-        if lo is not None and hi is not None and any(lo <= w <= hi for w in wanted):
-            return True
-    for word, raw, k in _OPEN_RANGE.findall(text):
-        bound = _to_number(raw, k)
-        if bound is None:
-            continue
-        below = word.lower() in ("up to", "under", "below", "less than")
-        if any((w <= bound) if below else (w >= bound) for w in wanted):
-            return True
-    return False
 
 
 def _shown(unit: Unit, units: list[Unit]) -> str:
@@ -297,18 +201,17 @@ def _score_meaning(
 
 
 def _score_shape(query: str, candidates: list[_Candidate], parsed: list[list[Unit]]) -> None:
-    types = [t for t in _ANSWER_TYPES if t.asks.search(query)]
-    quantity = bool(_QUANTITY.search(query)) or bool(types)
-    wanted_numbers = _numbers(query)
+    types = asked_types(query)
+    quantity = asks_quantity(query) or bool(types)
+    wanted_numbers = numbers(query)
     how_to = is_how_to(query)
     numbered = {d for d, units in enumerate(parsed) if any(u.kind is Kind.STEP for u in units)}
     for c in candidates:
-        text = _shown(c.unit, parsed[c.doc])
-        if any(t.shows.search(text) for t in types):
+        if shows(types, _shown(c.unit, parsed[c.doc])):
             c.score += ANSWER_TYPE_BONUS
-        if quantity and _DIGIT.search(_MARKER.sub("", c.unit.text)):
+        if quantity and has_number(c.unit.text):
             c.score += NUMBER_BONUS
-        if wanted_numbers and _in_range(c.unit.text, wanted_numbers):
+        if wanted_numbers and in_range(c.unit.text, wanted_numbers):
             c.score += RANGE_BONUS
         if how_to and c.unit.kind is Kind.STEP:
             c.score += STEP_BONUS
