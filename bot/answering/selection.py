@@ -269,26 +269,39 @@ def _section(units: list[Unit], unit: Unit) -> list[str]:
     return _heading(units, unit) + [u.text for u in units if u.section == unit.section]
 
 
+def _table_rows(block: int | None, same_doc: list[_Candidate], floor: float) -> list[Unit]:
+    """The best rows of a table that score at least `floor`, in table order."""
+    rows = [c for c in same_doc if c.unit.kind is Kind.ROW and c.unit.block == block]
+    near = sorted((c for c in rows if c.score >= floor), key=lambda c: c.score, reverse=True)
+    return sorted((c.unit for c in near[:MAX_ROWS]), key=lambda u: u.index)
+
+
 def _rows(units: list[Unit], best: _Candidate, same_doc: list[_Candidate]) -> list[str]:
-    table = [c for c in same_doc if c.unit.block == best.unit.block and c.unit.kind is Kind.ROW]
-    near = sorted(
-        (c for c in table if c.score >= best.score - NEAR_ROWS), key=lambda c: c.score, reverse=True
-    )[:MAX_ROWS]
-    rows = sorted((c.unit for c in near), key=lambda u: u.index)
+    rows = _table_rows(best.unit.block, same_doc, best.score - NEAR_ROWS)
     header = [units[best.unit.header].text] if best.unit.header is not None else []
     return _heading(units, best.unit) + header + [u.text for u in rows]
 
 
 def _highlights(units: list[Unit], best: _Candidate, same_doc: list[_Candidate]) -> list[str]:
-    near = sorted(
-        (c for c in same_doc if c.score >= best.score - HIGHLIGHT_MARGIN and c is not best),
-        key=lambda c: c.score,
-        reverse=True,
-    )[: MAX_HIGHLIGHTS - 1]
-    shown = sorted([best.unit, *(c.unit for c in near)], key=lambda u: u.index)
+    """The best line and the few lines of the page that score nearly as well; a table
+    among them counts once and is shown with its best rows and its header row."""
+    floor = best.score - HIGHLIGHT_MARGIN
+    shown: list[Unit] = [best.unit]
+    tables: list[int | None] = []
+    for c in sorted(same_doc, key=lambda c: c.score, reverse=True):
+        if c.score < floor or len(shown) + len(tables) >= MAX_HIGHLIGHTS:
+            break
+        if c is best:
+            continue
+        if c.unit.kind is not Kind.ROW:
+            shown.append(c.unit)
+        elif c.unit.block not in tables:
+            tables.append(c.unit.block)
+    for block in tables:
+        shown.extend(_table_rows(block, same_doc, floor))
     lines: list[str] = []
     section: int | None = -1
-    for u in shown:
+    for u in sorted(shown, key=lambda u: u.index):
         if u.section != section and u.section is not None:
             lines.append(units[u.section].text)
         section = u.section

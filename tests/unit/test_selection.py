@@ -161,3 +161,22 @@ def test_an_html_table_becomes_one_markdown_table_with_its_header() -> None:
     assert "| City | Per day |\n| --- | --- |\n| London | €85 |\n| Paris \\| FR | €75 |" in text
     (excerpt,) = choose("daily rate in London?", [doc(text)], None)
     assert excerpt.text.splitlines()[1:] == ["| City | Per day |", "| London | €85 |"]
+
+
+def test_a_table_near_the_best_line_is_shown_with_its_header_and_rows(
+    embeddings: UnitEmbeddings,
+) -> None:
+    page = (
+        "# Annual leave policy\n\n## How much leave you get\n\n"
+        "| Who | Annual leave per calendar year |\n|---|---|\n"
+        "| Full-time employee | **27 days** plus public holidays |\n"
+        "| After 5 full years of service | 29 days (maximum) |\n\n"
+        "- Leave accrues monthly at **2.25 days per month** for full-time staff.\n"
+    )
+    (excerpt,) = choose("How many days of annual leave do I get?", [doc(page)], embeddings)
+    lines = excerpt.text.splitlines()
+    # the table's rows come with their header row, never a row without it
+    assert "| Who | Annual leave per calendar year |" in lines
+    assert "| Full-time employee | **27 days** plus public holidays |" in lines
+    header = lines.index("| Who | Annual leave per calendar year |")
+    assert header < lines.index("| Full-time employee | **27 days** plus public holidays |")
