@@ -1,0 +1,164 @@
+"""User-visible strings: The `helpdesk` command and start-up configuration errors."""
+
+from __future__ import annotations
+
+# --- CLI --------------------------------------------------------------------------------
+CLI_SYNC_SUMMARY = (
+    "{source}: {added} added, {updated} updated, {deleted} deleted, {unchanged} unchanged, "
+    "{failed} failed, {chunks_embedded} chunks embedded in {seconds:.1f}s"
+)
+CLI_SYNC_FAILED = "{source}: sync failed: {error}"
+CLI_SYNC_STOPPING = (
+    "Ctrl-C: stopping the {source} sync once the batch in hand is indexed, keeping what is "
+    "indexed so far (press Ctrl-C again to stop at once)…"
+)
+CLI_SYNC_INTERRUPTED = (
+    "{source}: sync interrupted by Ctrl-C after {done}{of_total} documents. What was "
+    "indexed is kept and searchable; the next `helpdesk sync` carries on from there "
+    "(`helpdesk status` shows this run as interrupted)."
+)
+CLI_SYNC_INTERRUPTED_AT_ONCE = (
+    "{source}: sync stopped at once by a second Ctrl-C. The documents of the batch in hand "
+    "are redone by the next `helpdesk sync`; nothing needs cleaning up (`helpdesk status` "
+    "shows this run as interrupted)."
+)
+CLI_SYNC_RUN_CTRL_C = "stopped by Ctrl-C in `helpdesk sync`"
+CLI_SYNC_SKIPPED = "Not synced because of the Ctrl-C: {sources}."
+CLI_SYNC_FAILURE_LINE = "  ✗ {title}: {reason}"
+CLI_UNKNOWN_SOURCE = "Unknown source {source!r}. Configured sources: {configured}."
+CLI_NOT_CONFIGURED = "Source {source!r} is not configured. {hint}"
+CLI_NO_SOURCES = (
+    "No source is configured. Set FILES_PATH, CONFLUENCE_URL or GOOGLE_APPLICATION_CREDENTIALS "
+    "(see README, Settings)."
+)
+CLI_CHAT_BANNER = (
+    "Helpdesk chat — answering from {sources} as {who}. Mode: {mode}. "
+    "Type a question; 'exit' or Ctrl-D quits."
+)
+CLI_CHAT_AS_PUBLIC = "a channel member (public documents only)"
+CLI_CHAT_AS_USER = "{email} in a DM (public documents + what they may read)"
+CLI_MODE_CLAUDE = "Claude ({model})"
+CLI_MODE_EXTRACTIVE = "excerpts only (set ANTHROPIC_API_KEY for written answers)"
+CLI_EMPTY_INDEX = (
+    "The index is empty, so there is nothing to answer from yet. Run `helpdesk sync` to "
+    "index the configured sources (FILES_PATH, Confluence, Drive), then ask again; "
+    "`make run` does both."
+)
+CLI_ASK_EMPTY = (
+    'Usage: helpdesk ask "QUESTION" — the question is empty. For example: '
+    'helpdesk ask "How do I reset my password?"'
+)
+CLI_AS_NOT_EMAIL = (
+    "--as needs the email address of the user to answer as (e.g. "
+    "--as hannah.hr@northwind.example); {value!r} is not an email address."
+)
+CLI_STATUS_LINE = (
+    "{source}: {documents} documents, {chunks} chunks; last sync {last_sync}; {last_error}"
+)
+CLI_STATUS_NEVER = "never"
+CLI_STATUS_NO_ERROR = "no errors"
+CLI_STATUS_PARTIAL = (
+    "last run partial: {failed} document{s} failed (each is readable by no more people "
+    "than before, or by nobody, until it reads again):"
+)
+CLI_STATUS_LAST_ERROR = "last run failed {ago}: {error}"
+CLI_STATUS_RUNNING = "running now"
+CLI_STATUS_INTERRUPTED = "last run interrupted {ago}: {error}; the next sync carries on"
+CLI_STATUS_DOCS_FAILED = "{n} document{s} failed in the last sync ({ago}):"
+CLI_STATUS_STOPPED_EARLY = "it stopped before the end"
+CLI_STATUS_ENDED = "last run {status} {ago}"
+CLI_STATUS_FAILURES_MORE = "  …and {n} more (the worker log has them all)"
+CLI_STATUS_ANSWERS = (
+    "chat answers in the last 24 h (Slack and Teams; `helpdesk ask`/`chat` are not counted): "
+    "{answers} (👍 {up} · 👎 {down})"
+)
+CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"
+CLI_STATUS_INDEX_UPGRADE = "  needs attention: {notice}"
+CLI_SERVE_NO_PLATFORM = (
+    "Neither Slack (SLACK_BOT_TOKEN) nor Teams (MicrosoftAppId) is configured: serving "
+    "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
+)
+CLI_CONFIG_ERROR = "Configuration error: {message}"
+CLI_EVAL_MISSING_ANSWERS = "{path} is not a file: --answers takes a dev set (YAML)."
+CLI_EVAL_NO_DATASET = (
+    "Give a data set folder (corpus.jsonl, queries.jsonl, qrels.jsonl), or --answers for "
+    "the answer-quality dev set."
+)
+CLI_EVAL_DATASET_ABSENT = (
+    "There is no eval data set at {path}. `make eval` reads samsung-emanual-qa (725 "
+    "questions over Samsung TV and Galaxy S10 manual sections, from "
+    "github.com/abhi1nandy2/EMNLP-2021-Findings, converted to corpus/queries/qrels.jsonl) "
+    "from ../shared/eval/: it is not in this repository because the manual text may not be "
+    "republished: ask a maintainer for it. `make eval EVAL_DATA=DIR` reads any folder with "
+    "corpus.jsonl, queries.jsonl and qrels.jsonl."
+)
+CLI_EVAL_FALLBACK = (
+    "Scoring the small set shipped in {path} instead (26 chat-style questions over the "
+    "public pages of samples/; see its README)."
+)
+CLI_EVAL_MISSING = (
+    "{path} is missing: an eval dataset has corpus.jsonl, queries.jsonl and qrels.jsonl."
+)
+
+# --- configuration errors (start-up) ------------------------------------------------------
+CONFIG_MISSING = "{key} is not set. {fix}"
+_DATA_DIR_FIX = (
+    "Point HELPDESK_DATA_DIR at a folder this user may write (it is created if missing), "
+    "e.g. HELPDESK_DATA_DIR=./data."
+)
+CONFIG_DATA_DIR_NOT_A_FOLDER = "HELPDESK_DATA_DIR is {path}, which is a file, not a folder. " + (
+    _DATA_DIR_FIX
+)
+CONFIG_DATA_DIR_BLOCKED = (
+    "HELPDESK_DATA_DIR is {path}, but {blocker} is a file, so the folder cannot be created. "
+    + _DATA_DIR_FIX
+)
+CONFIG_DATA_DIR_NOT_WRITABLE = (
+    "HELPDESK_DATA_DIR is {path}, but {blocker} is not writable by this user. "
+    + _DATA_DIR_FIX
+    + " Or give this user write permission there."
+)
+CONFIG_EMBEDDER = (
+    "EMBEDDER is {value!r}, which is not an embedder. Unset it to use the bundled model "
+    "(EMBEDDER=onnx); EMBEDDER=hashing is for tests and benchmarks only."
+)
+CONFIG_EMBEDDING_MODEL_DIR = (
+    "EMBEDDING_MODEL_DIR is {path}, which has no {missing}. Point it at a folder with an "
+    "ONNX sentence-embedding model (model.onnx + tokenizer.json), or unset it to use the "
+    "bundled model."
+)
+CONFIG_UNKNOWN_SOURCES = (
+    "SOURCES lists {names}, which {is_are}. Use a comma-separated subset of {known}, or "
+    "unset SOURCES to sync every configured source."
+)
+CONFIG_FILES_PATH_MISSING = (
+    "FILES_PATH is {path}, which does not exist (relative paths are read from {cwd}). "
+    "Point FILES_PATH at a folder of markdown, text, HTML or PDF files, or unset it."
+)
+CONFIG_FILES_PATH_NOT_A_FOLDER = (
+    "FILES_PATH is {path}, which is a file, not a folder. Point FILES_PATH at the folder "
+    "that holds your markdown, text, HTML or PDF files."
+)
+CONFIG_SOURCE_INCOMPLETE = "SOURCES includes {source}, but {hint} Or remove {source} from SOURCES."
+CONFIG_HINT_FILES = "FILES_PATH is empty: set FILES_PATH to a folder of documents."
+CONFIG_HINT_CONFLUENCE = (
+    "CONFLUENCE_URL is not set: set it to your site (https://YOUR-SITE.atlassian.net/wiki) "
+    "with CONFLUENCE_EMAIL and CONFLUENCE_API_TOKEN (or CONFLUENCE_PAT on Data Center)."
+)
+CONFIG_HINT_DRIVE = (
+    "GOOGLE_APPLICATION_CREDENTIALS is not set: set it to the service-account key file's path."
+)
+CONFIG_TEAMS_APP_TYPE = (
+    "MicrosoftAppType is {value!r}: use SingleTenant (the default), MultiTenant or "
+    "UserAssignedMSI, as chosen when the Azure Bot was created."
+)
+CONFIG_TEAMS_CLIENT_FIX = (
+    "MicrosoftAppId is set, and a {app_type} bot also needs its client secret: copy the "
+    "secret's value from the app registration (Certificates & secrets) into "
+    "MicrosoftAppPassword (docs/teams.md), or unset MicrosoftAppId to turn Teams off."
+)
+CONFIG_TEAMS_TENANT_FIX = (
+    "MicrosoftAppId is set, and a {app_type} bot also needs its tenant: copy the Directory "
+    "(tenant) ID from the Azure Bot's Configuration page into MicrosoftAppTenantId "
+    "(docs/teams.md), or set MicrosoftAppType=MultiTenant if the bot was created multi-tenant."
+)
