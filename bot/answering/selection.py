@@ -21,6 +21,7 @@ score nearly as well. A second page is quoted only when it scores nearly as well
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -82,19 +83,29 @@ class UnitEmbeddings:
         self.embedder = embedder
         self.capacity = capacity
         self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def query(self, text: str) -> np.ndarray:
         return _unit(np.asarray(self.embedder.get_query_embedding(text), dtype=np.float32))
 
     def texts(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        """One unit vector per text (answers run in worker threads: the cache is only
+        read into, and written under, the lock)."""
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            if len(self._cache) + len(missing) > self.capacity:
-                self._cache.clear()
             vectors = self.embedder.get_text_embedding_batch(missing)
-            for text, vector in zip(missing, vectors, strict=True):
-                self._cache[text] = _unit(np.asarray(vector, dtype=np.float32))
-        return np.stack([self._cache[t] for t in texts])
+            fresh = {
+                t: _unit(np.asarray(v, dtype=np.float32))
+                for t, v in zip(missing, vectors, strict=True)
+            }
+            found.update(fresh)
+            with self._lock:
+                if len(self._cache) + len(fresh) > self.capacity:
+                    self._cache.clear()
+                self._cache.update(fresh)
+        return np.stack([found[t] for t in texts])
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
