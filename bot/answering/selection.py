@@ -21,6 +21,7 @@ score nearly as well. A second page is quoted only when it scores nearly as well
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,6 +125,18 @@ class _Candidate:
     score: float = 0.0
 
 
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_WORDS = re.compile(r"[A-Za-z]{2,}")
+
+
+def _only_links(text: str) -> bool:
+    """A line that only points elsewhere ("- [Resetting your password](…)", "See [VPN
+    troubleshooting](…)") answers nothing itself."""
+    if not _LINK.search(text):
+        return False
+    return len(_WORDS.findall(_LINK.sub("", text))) < 3
+
+
 def _shown(unit: Unit, units: list[Unit]) -> str:
     """The unit's text as read: a row with its header row."""
     if unit.kind is Kind.ROW and unit.header is not None:
@@ -147,7 +160,7 @@ def choose(
     for d, (doc, units) in enumerate(zip(documents, parsed, strict=True)):
         title_words = terms(doc.title)
         for unit in units:
-            if unit.kind in (Kind.HEADING, Kind.HEADER):
+            if unit.kind in (Kind.HEADING, Kind.HEADER) or _only_links(unit.text):
                 continue
             head = units[unit.section].text if unit.section is not None else ""
             candidates.append(

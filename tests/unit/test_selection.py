@@ -180,3 +180,16 @@ def test_a_table_near_the_best_line_is_shown_with_its_header_and_rows(
     assert "| Full-time employee | **27 days** plus public holidays |" in lines
     header = lines.index("| Who | Annual leave per calendar year |")
     assert header < lines.index("| Full-time employee | **27 days** plus public holidays |")
+
+
+def test_a_line_that_only_links_elsewhere_is_never_quoted() -> None:
+    related = (
+        "# MFA and lost phones\n\n## Related\n\n- [Resetting your password](password-reset.md)\n"
+    )
+    excerpts = choose(
+        "how do I reset my password?",
+        [doc(PASSWORD_PAGE, "Resetting your password", 0), doc(related, "MFA", 1)],
+        None,
+    )
+    assert [e.passage for e in excerpts] == [0]
+    assert "password-reset.md" not in excerpts[0].text
