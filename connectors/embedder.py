@@ -64,7 +64,7 @@ class OnnxEmbedding(BaseEmbedding):
         self._input_names = {i.name for i in self._session.get_inputs()}
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding()  # pad to the longest in the batch, not a fixed 128
+        tokenizer.no_padding()  # `embed` pads each group of similar lengths itself
         self._tokenizer = tokenizer
 
     @classmethod
@@ -72,20 +72,35 @@ class OnnxEmbedding(BaseEmbedding):
         return "OnnxEmbedding"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text. The texts run through the model in groups of similar
+        token length, each padded only to its own longest: a batch padded to its single
+        longest text (a 128-token table row among 5-token headings) spends most of its
+        time on padding. The vectors are the same either way (padding is masked)."""
         if not texts:
             return []
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        token_ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        vectors: list[list[float]] = [[] for _ in texts]
+        for group in length_groups([len(ids) for ids in token_ids], self.embed_batch_size):
+            for i, row in zip(group, self._run([token_ids[i] for i in group]), strict=True):
+                vectors[i] = row.tolist()
+        return vectors
+
+    def _run(self, token_ids: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, seq in enumerate(token_ids):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden: np.ndarray = self._session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        vectors = pooled / np.clip(norms, 1e-12, None)
-        return [row.tolist() for row in vectors.astype(np.float32)]
+        unit: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self.embed([query])[0]
@@ -98,6 +113,20 @@ class OnnxEmbedding(BaseEmbedding):
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts)
+
+
+def length_groups(lengths: list[int], most: int) -> list[list[int]]:
+    """Indexes of `lengths`, shortest first, cut into groups of at most `most` whose
+    longest is within a fifth (plus a few tokens) of their shortest."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    groups: list[list[int]] = []
+    for i in order:
+        group = groups[-1] if groups else None
+        if group is None or len(group) >= most or lengths[i] > 1.2 * lengths[group[0]] + 4:
+            groups.append([i])
+        else:
+            group.append(i)
+    return groups
 
 
 _WORD = re.compile(r"[a-z0-9]+")
