@@ -71,7 +71,7 @@ def _drive_note(services: Services, s: ChannelSettings) -> None:
     nothing until a full Drive sync: say so (and what to run) when that is the case."""
     if not any(x.source == "drive" and x.narrowed_to for x in s.sources):
         return
-    from connectors.index import embedded_index_missing
+    from connectors.index_location import embedded_index_missing
     from connectors.store_errors import index_errors
 
     settings = services.settings

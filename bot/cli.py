@@ -63,7 +63,7 @@ def _refuse_empty_index(settings: Settings, services: Services | None = None) ->
     """Asking before any sync: say so (exit 1) instead of answering from nothing. A fresh
     embedded install is recognised before anything is opened, so nothing is written."""
     if services is None:
-        from connectors.index import embedded_index_missing
+        from connectors.index_location import embedded_index_missing
 
         if not embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url):
             return
@@ -96,6 +96,15 @@ def _claude_worker(settings: Settings) -> ClaudeWorker | None:
     from bot.answering.claude_process import start_worker
 
     return start_worker(settings)
+
+
+def _preload_embedder(settings: Settings) -> None:
+    """The embedding model loads on the other core while this one imports the rest
+    (see connectors/onnx_model)."""
+    if settings.embedder == "onnx":
+        from connectors.onnx_model import preload
+
+        preload(settings.embedding_model_dir)
 
 
 @app.command()
@@ -135,9 +144,10 @@ def ask(
     settings = _settings()
     _logging(settings)
     worker = _claude_worker(settings)
+    _refuse_empty_index(settings)
+    _preload_embedder(settings)
     from bot.adapters.terminal import TerminalSession, answer_json
 
-    _refuse_empty_index(settings)
     services = _services(settings, claude_worker=worker)
     _refuse_empty_index(settings, services)
     session = TerminalSession(services.conversation, as_user, echo=not as_json)
@@ -161,6 +171,7 @@ def chat(
     _logging(settings)
     worker = _claude_worker(settings)
     _refuse_empty_index(settings)
+    _preload_embedder(settings)
     services = _services(settings, claude_worker=worker)
     _refuse_empty_index(settings, services)
     who = (

