@@ -418,6 +418,24 @@ async def test_a_failing_ticket_api_is_said_plainly_and_falls_back_to_the_target
     assert row["ticket"] is None and row["target"] == ONCALL
 
 
+async def test_a_ticket_refusal_echoing_text_is_shown_escaped_never_as_a_mention(
+    harness: Factory, jira: FakeJira
+) -> None:
+    """Jira's refusal reason is the vendor's text (it may echo what was sent): Slack shows
+    it as written, so a `<!channel>` or `&` in it is escaped, never a mention or an entity."""
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to=ONCALL, ticket=parse_ticket("jira:IT"))
+    jira.fail(400, {"errorMessages": [], "errors": {"summary": "<!channel> R&D only"}})
+    ev = await offer_and_click(h)
+    assert jira.issues == []
+    (told,) = h.fake.answers_in(HELP, ev["ts"])
+    assert told.text.startswith(
+        "I couldn't create a Jira ticket: Jira rejected it (summary: &lt;!channel&gt; R&amp;D "
+        "only). "
+    )
+    assert "<!channel>" not in told.text and f"<#{ONCALL}>" in told.text
+
+
 # ---------------------------------------------------------------------- gaps
 async def test_the_gap_report_in_a_channel_leaks_no_dm_question_or_asker(
     harness: Factory,

@@ -78,7 +78,7 @@ class SlackHandOff:
         elif result.ticket is not None:
             ticket = result.ticket
             text = messages.HANDOFF_TICKET.format(
-                system=ticket.system.capitalize(), key=ticket.key, url=ticket.url
+                system=ticket.system.capitalize(), key=escape(ticket.key), url=escape(ticket.url)
             )
             await self._thread(thread_channel, thread_ts, text)
         else:
@@ -87,7 +87,8 @@ class SlackHandOff:
     async def _to_target(
         self, result: HandOffResult, user: str, thread_channel: str, thread_ts: str
     ) -> None:
-        prefix = f"{result.ticket_failure} " if result.ticket_failure else ""
+        # the ticket system's own reason may echo what was sent: text, never a mention
+        prefix = f"{escape(result.ticket_failure)} " if result.ticket_failure else ""
         who = f"<@{user}>"
         if not result.target:
             text = messages.HANDOFF_NOBODY.format(support_hint=self.support_hint)
