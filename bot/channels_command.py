@@ -13,18 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot import messages
-from bot.helpchannels.channels import (
-    ChannelSettings,
-    ChannelSettingsError,
-    describe,
-    parse_channel_id,
-    parse_escalation,
-    parse_on_off,
-    parse_sources,
-    parse_ticket,
-)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `helpdesk ask` registers these commands at
+    # start-up and must not pay for the SQL layer before it starts its background work
+    from bot.helpchannels.channels import ChannelSettings, ChannelSettingsError
     from bot.services import Services
 
 channels_app = typer.Typer(
@@ -63,6 +55,8 @@ def _fail(exc: ChannelSettingsError) -> typer.Exit:
 
 
 def _render(s: ChannelSettings) -> str:
+    from bot.helpchannels.channels import describe
+
     return describe(s)
 
 
@@ -109,6 +103,15 @@ def set_channel(
     ] = None,
 ) -> None:
     """Change a channel's settings (only the options given)."""
+    from bot.helpchannels.channels import (
+        ChannelSettingsError,
+        parse_channel_id,
+        parse_escalation,
+        parse_on_off,
+        parse_sources,
+        parse_ticket,
+    )
+
     if auto_answer is None and sources is None and escalate_to is None and ticket is None:
         typer.echo(messages.CHANNEL_NOTHING_TO_SET, err=True)
         raise typer.Exit(2)
@@ -134,6 +137,8 @@ def show_channel(
     as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
 ) -> None:
     """A channel's settings."""
+    from bot.helpchannels.channels import ChannelSettings, ChannelSettingsError, parse_channel_id
+
     try:
         channel = parse_channel_id(channel_id)
     except ChannelSettingsError as exc:
@@ -179,6 +184,8 @@ def channel_off(
     channel_id: Annotated[str, typer.Argument(help="The channel's id.")],
 ) -> None:
     """Turn auto-answer off in a channel (its other settings are kept)."""
+    from bot.helpchannels.channels import ChannelSettingsError, parse_channel_id
+
     try:
         channel = parse_channel_id(channel_id)
     except ChannelSettingsError as exc:
