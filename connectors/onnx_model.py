@@ -41,6 +41,9 @@ def preload(model_dir: Path | None = None) -> None:
         if model_dir in _pending:
             return
         _pending[model_dir] = future
+    # numpy is the one package both threads need: imported here first, so the two
+    # threads' imports share no module (onnxruntime and tokenizers are the thread's alone)
+    import numpy  # noqa: F401
 
     def run() -> None:
         try:

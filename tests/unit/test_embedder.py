@@ -3,8 +3,12 @@ else was embedded with it (length grouping pads each group only to its own longe
 
 from __future__ import annotations
 
-import numpy as np
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+from connectors import onnx_model
 from connectors.embedder import OnnxEmbedding, length_groups
 
 TEXTS = [
@@ -40,3 +44,19 @@ def test_groups_keep_similar_lengths_together_and_cover_every_text() -> None:
         assert max(sizes) <= 1.2 * min(sizes) + 4
     assert [sorted(lengths[i] for i in g) for g in groups] == [[5, 5, 6, 7], [30, 33], [120, 128]]
     assert all(len(g) <= 2 for g in length_groups([5] * 7, most=2))
+
+
+def test_a_preloaded_model_is_handed_over_once_and_means_the_same() -> None:
+    onnx_model.preload(None)
+    preloaded = OnnxEmbedding()  # takes the background load
+    fresh = OnnxEmbedding()  # nothing pending any more: loads its own
+    assert preloaded._session is not fresh._session
+    text = "How do I reset my password?"
+    assert np.allclose(preloaded.get_text_embedding(text), fresh.get_text_embedding(text))
+
+
+def test_a_background_load_that_fails_fails_where_the_model_is_needed(tmp_path: Path) -> None:
+    missing = tmp_path / "no-model"
+    onnx_model.preload(missing)
+    with pytest.raises(FileNotFoundError, match="no-model"):
+        OnnxEmbedding(model_dir=missing)
