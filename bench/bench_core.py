@@ -246,11 +246,13 @@ def bench_start_to_answer(tmp: Path, runs: int = 3) -> None:
     fake = FakeClaude()
     fake.reply([("Reset it in Okta", (0, "Okta"))])
     times: dict[str, list[tuple[float, float]]] = {"extractive": [], "claude": []}
+    sdk: list[float] = []
     with serve(fake) as url:
         claude_env = {**env, "ANTHROPIC_API_KEY": "sk-bench", "ANTHROPIC_BASE_URL": url}
         for _ in range(runs):
             times["extractive"].append(_time_ask(cmd, env, '"mode": "extractive"'))
             times["claude"].append(_time_ask(cmd, claude_env, '"mode": "claude"'))
+            sdk.append(_time_import("anthropic", env))
     extractive, extractive_exit = _medians(times["extractive"])
     claude, claude_exit = _medians(times["claude"])
     print(
@@ -261,8 +263,17 @@ def bench_start_to_answer(tmp: Path, runs: int = 3) -> None:
         f"  Claude (fake answering at once): {claude:.2f} s (target < "
         f"{START_TARGET_S:.0f} s: {_verdict(claude)}); {claude - extractive:+.2f} s, "
         f"{claude / extractive:.2f}x the extractive {extractive:.2f} s of this run; "
-        f"process exit after {claude_exit:.2f} s"
+        f"process exit after {claude_exit:.2f} s\n"
+        f"  machine speed in this run: `import anthropic` alone {statistics.median(sdk):.2f} s "
+        f"(about 1.2 s when the 3 s target was set)"
     )
+
+
+def _time_import(module: str, env: dict[str, str]) -> float:
+    """Seconds a fresh interpreter takes to import `module`: how fast this machine is now."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import {module}"], env=env, check=True)
+    return time.perf_counter() - t
 
 
 def _verdict(seconds: float) -> str:
