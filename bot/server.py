@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -144,7 +145,7 @@ def _signature_check(secret: str | None) -> Callable[[Mapping[str, str], bytes],
     verifier = SignatureVerifier(secret)
 
     def check(headers: Mapping[str, str], body: bytes) -> bool:
-        if b"ssl_check=1" in body.split(b"&"):
+        if _is_ssl_check(headers, body):
             return True
         ok = verifier.is_valid(
             body,
@@ -156,6 +157,18 @@ def _signature_check(secret: str | None) -> Callable[[Mapping[str, str], bytes],
         return ok
 
     return check
+
+
+def _is_ssl_check(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether Bolt will read the request as an `ssl_check` ping (and answer it without
+    dispatching anything): the body parsed as Bolt parses it, not a substring of it — a
+    JSON event whose text holds `&ssl_check=1&` is an event to verify."""
+    content_type = (headers.get("Content-Type") or "").split(";")[0].strip() or None
+    try:
+        parsed = parse_body(body.decode("utf-8"), content_type)
+    except ValueError:  # not UTF-8, or JSON that does not parse: not a ping
+        return False
+    return isinstance(parsed, dict) and parsed.get("ssl_check") == "1"
 
 
 def _shared_session(client: AsyncWebClient) -> Any:

@@ -135,8 +135,18 @@ async def test_forged_teams_token_is_a_401_with_one_short_log_line(
     assert "/v1/.well-known/keys" in keys.fetches
 
 
+@pytest.mark.parametrize(
+    "secret_text",
+    [
+        "my payroll number is 12345",
+        # a JSON body whose text splits on '&' into 'ssl_check=1' is not Slack's
+        # ssl_check ping: it is verified, not waved through to Bolt (which logs the body)
+        "my payroll number is 12345 &ssl_check=1&",
+    ],
+    ids=["plain", "ssl_check inside a JSON body"],
+)
 async def test_forged_slack_request_is_a_401_with_one_short_log_line(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, secret_text: str
 ) -> None:
     from tests.scenario.slack_harness import (
         DANA,
@@ -153,7 +163,6 @@ async def test_forged_slack_request_is_a_401_with_one_short_log_line(
     )
     h = await start_harness(services)
     try:
-        secret_text = "my payroll number is 12345"
         caplog.clear()
         with caplog.at_level(logging.DEBUG):
             response = await h.event(mention(PUBLIC, DANA[0], secret_text), secret="not-the-secret")
@@ -169,5 +178,12 @@ async def test_forged_slack_request_is_a_401_with_one_short_log_line(
         # control: the same request signed with the real secret is answered
         response = await h.event(mention(PUBLIC, DANA[0], QUESTION))
         assert response.status == 200
+        # control: Slack's own unsigned ssl_check ping is still answered (by Bolt)
+        ping = await h.post(
+            "ssl_check=1&token=legacy-verification-token",
+            "application/x-www-form-urlencoded",
+            secret="not-the-secret",
+        )
+        assert ping.status == 200
     finally:
         await stop_harness(h)
