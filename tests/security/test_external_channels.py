@@ -149,3 +149,30 @@ async def test_teams_conversation_of_another_tenant_is_ignored_when_external_is_
         [reply] = t.connector.messages(ours["conversation"]["id"])[-1:]
         assert reply.text and RESTRICTED not in json.dumps(reply.activity)
     services.state.dispose()
+
+
+@pytest.mark.parametrize("tenant", ["missing", "disagreeing"])
+async def test_teams_conversation_of_unknown_tenant_counts_as_external(
+    synced_dir: Path, tmp_path: Path, onnx_embedder: OnnxEmbedding, claude: FakeClaude, tenant: str
+) -> None:
+    """With a tenant configured, an activity that does not positively name it (no tenant
+    at all, or conversation.tenantId and channelData.tenant.id disagreeing) is external."""
+    services = slack.make_services(
+        synced_dir,
+        tmp_path,
+        onnx_embedder,
+        claude,
+        microsoft_app_tenant_id=teams.TENANT,
+        allow_external_channels=False,
+    )
+    async with teams.TeamsHarness(services, AdminCommands(services)) as t:
+        channel = teams.channel_mention(t.service_url, QUESTION, sender=teams.HANNAH)
+        if tenant == "missing":
+            del channel["conversation"]["tenantId"]
+            del channel["channelData"]["tenant"]
+        else:
+            channel["conversation"]["tenantId"] = OTHER_TENANT
+        assert (await t.post(channel)).status == 202
+        assert t.connector.messages() == []
+        assert claude.requests == []
+    services.state.dispose()

@@ -195,7 +195,9 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     ) -> ev.InboundMessage:
         activity = turn_context.activity
         tenant = activity_tenant(activity)
-        external = bool(self.tenant_id and tenant and tenant != self.tenant_id)
+        # with a tenant configured, a conversation that does not positively name it (no
+        # tenant, or two that disagree) may be another organisation's: fail closed
+        external = bool(self.tenant_id) and tenant != self.tenant_id
         insider = (
             personal
             and activity.channel_id == "msteams"

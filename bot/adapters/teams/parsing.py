@@ -98,7 +98,12 @@ def is_personal(activity: Activity) -> bool:
 def activity_tenant(activity: Activity) -> str | None:
     """The tenant the conversation belongs to: `conversation.tenantId`, else
     `channelData.tenant.id`; None when they disagree or neither is there."""
-    from_conversation = getattr(activity.conversation, "tenant_id", None)
+    conversation = activity.conversation
+    extra = getattr(conversation, "additional_properties", None)
+    # botbuilder maps `tenantID`; Teams sends `tenantId`, which lands in the extras
+    from_conversation = getattr(conversation, "tenant_id", None) or (
+        extra.get("tenantId") if isinstance(extra, dict) else None
+    )
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
     from_data = (tenant or {}).get("id")
