@@ -5,8 +5,8 @@
   (`title: ...`, `acl: {public: false, groups: [a, b], users: [x@y.z]}`), parsed strictly
   (`connectors/front_matter.py`): no front matter, or none with `acl`, means public (the
   folder default); front matter that is present but not fully understood makes the file
-  a `DocumentFailure` — readable by nobody, reported with the problem; HTML and PDF are
-  public;
+  a `DocumentFailure` — readable by nobody, reported with the problem; an HTML page's
+  front matter, if it has one, is read the same way; PDF is public;
 - `groups.yaml` at the root (`group-name: [email, ...]`) gives group membership; the
   engine replaces the source's memberships with the groups yielded by each complete run,
   so a deleted or unparsable `groups.yaml` (reported) leaves every group empty;
@@ -144,17 +144,20 @@ class FilesConnector:
     ) -> SourceDocument:
         suffix = path.suffix.lower()
         meta: dict[str, Any] = {}
-        acl = Acl.everyone()  # HTML and PDF: the folder default
+        acl = Acl.everyone()  # PDF: the folder default
         if suffix == ".pdf":
             title, text = _read_pdf(path)
         else:
-            raw = path.read_text(encoding="utf-8")
+            # front matter is read as strictly on an HTML page as on markdown: a page
+            # opening with a block that restricts it is not public because it is HTML
+            front, body = split_front_matter(path.read_text(encoding="utf-8"))
+            acl = acl_from_front_matter(front)
+            meta = front or {}
             if suffix in (".html", ".htm"):
-                title, text = html_to_text(raw)
+                html_title, text = html_to_text(body)
+                title = title_of(meta) or html_title
             else:
-                front, text = split_front_matter(raw)
-                acl = acl_from_front_matter(front)
-                meta = front or {}
+                text = body
                 title = title_of(meta) or _first_heading(text) or ""
         title = title or path.stem.replace("-", " ").replace("_", " ").capitalize()
         breadcrumbs = tuple(_folder_title(part) for part in Path(rel).parent.parts)

@@ -220,6 +220,24 @@ def test_the_documented_public_forms_stay_public(
         assert "channel" in readers(services, claude), front
 
 
+def test_front_matter_on_an_html_file_is_read_as_strictly_as_on_markdown(
+    kb: Path, services: Services, claude: FakeClaude
+) -> None:
+    """An HTML page that opens with a front matter block is not 'HTML, so public': the
+    block is honoured like a markdown file's, and one not understood restricts it."""
+    (kb / "hr/salary.md").unlink()
+    page = kb / "hr/salary.html"
+    html = f"<html><head><title>Salary bands</title></head><body><p>{SECRET}</p></body></html>\n"
+    write(page, VALID + html)
+    assert_synced_and_controlled(services, kb, claude)
+
+    page.write_text('---\nacl: {public: "false", groups: [hr-team]}\n---\n' + html)
+    bump(page)
+    run = sync(services, kb)
+    assert (run.status, run.failures[0]["title"]) == ("partial", "hr/salary.html")
+    assert readers(services, claude) == set()
+
+
 # ------------------------------------------------- points 2 and 12: one cycle, one batch
 def test_a_failure_and_another_acl_change_apply_together_in_the_same_cycle(
     kb: Path, services: Services, claude: FakeClaude
