@@ -50,6 +50,9 @@ class HandOffResult:
     ticket: Ticket | None = None
     target: str | None = None  # where to post the hand-off (platform syntax), None: nobody
     ticket_failure: str | None = None  # the ticket failed: this is the plain reason
+    # the answer was given privately (a DM, a private `/helpdesk ask` reply): it may quote
+    # documents only the asker may read, so it is never copied to the target or a ticket
+    answer_private: bool = False
 
 
 class HandOff:
@@ -76,11 +79,14 @@ class HandOff:
             return HandOffResult(HandOffStatus.UNKNOWN)
         thread = str(row["conversation"])
         question = str(row["question"])
-        answer = str(row["answer"]) if row["grounded"] else ""
+        channel_id, is_dm = channel_of(platform, thread)
+        private = is_dm or ":command:" in thread
+        answer = str(row["answer"]) if row["grounded"] and not private else ""
         if not await asyncio.to_thread(self.store.claim_escalation, answer_id, asker.user_id):
             log.info("%s hand-off already done answer_id=%d", platform, answer_id)
-            return HandOffResult(HandOffStatus.ALREADY, thread, question, answer, thread_url)
-        channel_id, is_dm = channel_of(platform, thread)
+            return HandOffResult(
+                HandOffStatus.ALREADY, thread, question, answer, thread_url, answer_private=private
+            )
         channel = None if is_dm else await asyncio.to_thread(self.lookup.get, channel_id)
         transcript = await asyncio.to_thread(
             self.store.recent_turns, platform, thread, TRANSCRIPT_TURNS
@@ -99,6 +105,7 @@ class HandOff:
                     text,
                 )
                 for role, text in transcript
+                if not (private and role == "assistant")
             ],
             requester_email=asker.email,
             requester_name=asker.display_name,
@@ -130,6 +137,7 @@ class HandOff:
             ticket=outcome.ticket,
             target=None if outcome.ticket else target,
             ticket_failure=outcome.ticket_failure,
+            answer_private=private,
         )
 
 
@@ -139,7 +147,9 @@ def request_lines(result: HandOffResult, who: str, escape: Callable[[str], str] 
     lines = [
         messages.HANDOFF_REQUEST.format(who=who),
         messages.HANDOFF_QUESTION.format(question=escape(result.question)),
-        messages.HANDOFF_ANSWER.format(answer=escape(result.answer))
+        messages.HANDOFF_ANSWER_PRIVATE
+        if result.answer_private
+        else messages.HANDOFF_ANSWER.format(answer=escape(result.answer))
         if result.answer
         else messages.HANDOFF_NO_ANSWER,
     ]

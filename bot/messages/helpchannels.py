@@ -110,6 +110,10 @@ HANDOFF_REQUEST = "{who} would like a person to help with a question."
 HANDOFF_QUESTION = "Question: {question}"
 HANDOFF_ANSWER = "Bot's answer: {answer}"
 HANDOFF_NO_ANSWER = "Bot's answer: (none, the docs had nothing relevant)"
+HANDOFF_ANSWER_PRIVATE = (
+    "Bot's answer: (given privately; not copied here, it may quote documents only the"
+    " asker may read)"
+)
 HANDOFF_THREAD = "Thread: {url}"
 HANDOFF_TEAMS_TARGET = "the support channel"
 TICKET_SPEAKER_ASKER = "Asker"
