@@ -93,7 +93,7 @@ class HandOff:
         )
         request = TicketRequest(
             question=question,
-            answer=answer,
+            answer=messages.TICKET_ANSWER_PRIVATE if private else answer,
             thread_url=thread_url,
             transcript=[
                 (

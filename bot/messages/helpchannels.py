@@ -66,6 +66,7 @@ TICKET_NO_REQUEST_TYPE = "no request type named '{name}' in service desk {projec
 TICKET_QUESTION = "Question:"
 TICKET_BOT_ANSWER = "Bot's answer:"
 TICKET_NO_ANSWER = "(none: the bot found nothing relevant)"
+TICKET_ANSWER_PRIVATE = "(given privately; not copied here, it may quote restricted documents)"
 TICKET_THREAD = "Thread:"
 TICKET_ASKED_BY = "Asked by:"
 TICKET_TRANSCRIPT = "Transcript"
