@@ -20,8 +20,6 @@ class InboundMessage:
     message_id: str  # this message's id on the platform (deliveries are deduped by it)
     text: str  # the question, without the bot's @mention
     is_dm: bool = False  # 1:1 with the bot (or a private reply only the asker sees)
-    is_group: bool = False  # group DM / group chat
-    is_private: bool = False  # private channel
     is_external: bool = False  # shared with another organisation, or not positively known
     insider: bool = False  # positively confirmed full member of the installing organisation
     addressed: bool = False  # the bot was @mentioned (or asked by command)

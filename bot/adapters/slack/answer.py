@@ -92,8 +92,6 @@ class Responder:
             message_id=message_id,
             text=text,
             is_dm=dm,
-            is_group=conv.is_mpim,
-            is_private=conv.is_private,
             is_external=external,
             insider=insider,
             addressed=addressed,

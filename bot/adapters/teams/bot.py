@@ -220,7 +220,6 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             message_id=activity.id or "",
             text=text,
             is_dm=personal and not external,
-            is_group=conversation_type == "groupChat",
             is_external=external,
             insider=insider,
             addressed=personal or mentions_bot(activity),
