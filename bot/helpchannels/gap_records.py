@@ -15,12 +15,18 @@ The best source is the answer's first cited document, as the state store knows i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.conversation.store import ChatStore
 from bot.helpchannels.gaps import AskedQuestion, SourceRef
 from connectors.state import StateStore
-from connectors.state_tables import _aware
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; the chat store writes UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def channel_of(platform: str, conversation: str) -> tuple[str, bool]:
@@ -63,7 +69,7 @@ def asked_questions(chat: ChatStore, state: StateStore, since: datetime) -> list
                 channel_id=channel,
                 is_dm=is_dm,
                 asker_id=f"{r['platform']}:{r['user_id']}",
-                asked_at=_aware(r["created_at"]) or since,
+                asked_at=_utc(r["created_at"]) or since,
                 grounded=bool(r["grounded"]),
                 escalated=r["escalated"],
                 feedback=-1 if r["disliked"] else None,
