@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import messages
 from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
 from connectors.sync_settings import IndexSettings, WorkerSettings
 
@@ -33,7 +35,7 @@ class Settings(BaseSettings):
     helpdesk_data_dir: Path = Path("data")
     database_url: str | None = None  # default: sqlite in the data dir
     weaviate_url: str | None = None
-    weaviate_api_key: SecretStr | None = None
+    weaviate_api_key: SecretStr | None = Field(default=None, validate_default=True)
     weaviate_collection: str = "HelpdeskChunks"
     embedding_model_dir: Path | None = None  # another ONNX sentence-embedding model
     embedder: str = "onnx"  # "onnx" (default) or "hashing" (tests / benchmarks only)
@@ -132,6 +134,36 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
+
+    @field_validator("weaviate_url")
+    @classmethod
+    def _weaviate_url(cls, value: str | None) -> str | None:
+        """A WEAVIATE_URL that cannot be connected to is a configuration error at
+        start-up (one line naming the key), not a traceback on first use."""
+        if not value or not value.strip():
+            return None
+        from connectors.weaviate_client import parse_endpoint  # only with Weaviate
+
+        try:
+            parse_endpoint(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "weaviate_url", messages.CONFIG_WEAVIATE_URL.format(value=value)
+            ) from None
+        return value
+
+    @field_validator("weaviate_api_key")
+    @classmethod
+    def _weaviate_cloud_key(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        url = info.data.get("weaviate_url")
+        if url and not (value and value.get_secret_value()):
+            from connectors.weaviate_client import parse_endpoint
+
+            if parse_endpoint(url).cloud:
+                raise PydanticCustomError(
+                    "weaviate_api_key", messages.CONFIG_WEAVIATE_CLOUD_KEY.format(url=url)
+                )
+        return value
 
     # --- derived --------------------------------------------------------------------
     @property

@@ -102,6 +102,22 @@ CLI_EVAL_MISSING = (
 
 # --- configuration errors (start-up) ------------------------------------------------------
 CONFIG_MISSING = "{key} is not set. {fix}"
+CONFIG_SLACK_SIGNING_FIX = (
+    "Copy it from your Slack app's Basic Information page, or set SLACK_APP_TOKEN to use "
+    "Socket Mode instead (see docs/slack.md)."
+)
+# after "Configuration error: WEAVIATE_URL: " (the settings' own validation names the key)
+CONFIG_WEAVIATE_URL = (
+    "{value!r} is not a Weaviate address. Use http://HOST:8080 for a self-hosted Weaviate "
+    "(with ?grpc=HOST:PORT when gRPC listens elsewhere) or your Weaviate Cloud cluster's "
+    "URL, or unset WEAVIATE_URL to use the embedded index."
+)
+# after "Configuration error: WEAVIATE_API_KEY: "
+CONFIG_WEAVIATE_CLOUD_KEY = (
+    "not set, but WEAVIATE_URL {url} is a Weaviate Cloud cluster, which needs one: create "
+    "an API key in the Weaviate Cloud console and set WEAVIATE_API_KEY, or unset "
+    "WEAVIATE_URL to use the embedded index."
+)
 _DATA_DIR_FIX = (
     "Point HELPDESK_DATA_DIR at a folder this user may write (it is created if missing), "
     "e.g. HELPDESK_DATA_DIR=./data."
@@ -127,6 +143,8 @@ CONFIG_EMBEDDING_MODEL_DIR = (
     "ONNX sentence-embedding model (model.onnx + tokenizer.json), or unset it to use the "
     "bundled model."
 )
+CONFIG_NOT_A_SOURCE = "is not a source"
+CONFIG_NOT_SOURCES = "are not sources"
 CONFIG_UNKNOWN_SOURCES = (
     "SOURCES lists {names}, which {is_are}. Use a comma-separated subset of {known}, or "
     "unset SOURCES to sync every configured source."

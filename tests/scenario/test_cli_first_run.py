@@ -75,6 +75,19 @@ CASES = {
             names="sharepoint", is_are="is not a source", known="files, confluence, drive"
         ),
     ),
+    "WEAVIATE_URL that is not an address": (
+        {"WEAVIATE_URL": "weaviate-on-my-laptop"},
+        ["status"],
+        "WEAVIATE_URL: " + messages.CONFIG_WEAVIATE_URL.format(value="weaviate-on-my-laptop"),
+    ),
+    "Weaviate Cloud without WEAVIATE_API_KEY": (
+        {"WEAVIATE_URL": "https://abc123.c0.europe-west3.gcp.weaviate.cloud"},
+        ["ask", "How do I reset my password?"],
+        "WEAVIATE_API_KEY: "
+        + messages.CONFIG_WEAVIATE_CLOUD_KEY.format(
+            url="https://abc123.c0.europe-west3.gcp.weaviate.cloud"
+        ),
+    ),
     "confluence in SOURCES without CONFLUENCE_URL": (
         {"SOURCES": "confluence"},
         ["sync"],
@@ -211,3 +224,17 @@ def test_make_eval_falls_back_to_the_set_shipped_in_the_repo() -> None:
     assert len(queries) >= 20 and {q["query_id"] for q in qrels} == queries
     assert {q["doc_id"] for q in qrels} <= corpus
     assert "hr/salary-bands-2026.md" not in corpus, "restricted pages are left out"
+
+
+def test_a_usable_weaviate_url_is_accepted() -> None:
+    """The start-up check refuses only what cannot be a Weaviate address: a self-hosted
+    one, one with its own gRPC port, and a cloud cluster with its key all load."""
+    from bot.settings import Settings
+
+    for url, key in (
+        ("http://localhost:8080", None),
+        ("http://weaviate:8080?grpc=weaviate-grpc:50051", None),
+        ("abc123.c0.europe-west3.gcp.weaviate.cloud", "wcd-key"),
+    ):
+        settings = Settings(weaviate_url=url, weaviate_api_key=key, _env_file=None)
+        assert settings.index_settings().weaviate_url == url
