@@ -65,7 +65,9 @@ def check_source_names(settings: Settings) -> None:
         raise ConfigError(
             messages.CONFIG_UNKNOWN_SOURCES.format(
                 names=", ".join(unknown),
-                is_are="is not a source" if len(unknown) == 1 else "are not sources",
+                is_are=messages.CONFIG_NOT_A_SOURCE
+                if len(unknown) == 1
+                else messages.CONFIG_NOT_SOURCES,
                 known=", ".join(known_sources()),
             )
         )

@@ -59,10 +59,7 @@ def check_slack_settings(settings: Settings) -> None:
         raise ConfigError(
             messages.CONFIG_MISSING.format(
                 key="SLACK_SIGNING_SECRET",
-                fix=(
-                    "Copy it from your Slack app's Basic Information page, or set "
-                    "SLACK_APP_TOKEN to use Socket Mode instead (see docs/slack.md)."
-                ),
+                fix=messages.CONFIG_SLACK_SIGNING_FIX,
             )
         )
 
