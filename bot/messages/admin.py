@@ -90,7 +90,8 @@ ADMIN_STATUS_INDEX = "Index: {backend}, {chunks} chunks{size}"
 ADMIN_STATUS_INDEX_SIZE = ", {mb:.1f} MB"
 ADMIN_STATUS_INDEX_UNAVAILABLE = "Index: {backend}, unavailable right now"
 ADMIN_STATUS_ANSWERS = (
-    "Chat answers in the last 24 h (Slack and Teams): {answers} (👍 {up} · 👎 {down})"
+    "Answers in the last 24 h (Slack, Teams and `helpdesk ask`/`chat`): {answers} "
+    "(👍 {up} · 👎 {down})"
 )
 ADMIN_STATUS_DOCS_FAILED = "   {n} document{s} failed in the last sync:"
 ADMIN_STATUS_WORKERS = "Sync workers running: {n}"

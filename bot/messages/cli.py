@@ -69,7 +69,7 @@ CLI_STATUS_STOPPED_EARLY = "it stopped before the end"
 CLI_STATUS_ENDED = "last run {status} {ago}"
 CLI_STATUS_FAILURES_MORE = "  …and {n} more (the worker log has them all)"
 CLI_STATUS_ANSWERS = (
-    "chat answers in the last 24 h (Slack and Teams; `helpdesk ask`/`chat` are not counted): "
+    "answers in the last 24 h (Slack, Teams and `helpdesk ask`/`chat`): "
     "{answers} (👍 {up} · 👎 {down})"
 )
 CLI_STATUS_INDEX = "index: {backend} at {location}, {chunks} chunks{size}"

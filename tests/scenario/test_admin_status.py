@@ -66,7 +66,7 @@ async def test_idle_source_shows_counts_last_and_next_sync_index_and_answers(
     # the 5-minute interval started moments ago (rounded to the second)
     assert re.fullmatch(r"   next scheduled sync in (4 min \d+|5 min 0) s", text.splitlines()[3])
     assert re.search(rf"^Index: lancedb, {chunks} chunks, \d+\.\d MB$", text, re.M)
-    assert "Chat answers in the last 24 h (Slack and Teams): 2 (👍 1 · 👎 0)" in text
+    assert messages.ADMIN_STATUS_ANSWERS.format(answers=2, up=1, down=0) in text
     assert "Sync workers running: 1" in text
     assert "failed" not in text
     # open to everyone, so no document title of any kind (restricted ones included)
@@ -200,4 +200,4 @@ async def test_a_damaged_index_is_shown_as_unavailable_and_the_rest_still_shows(
 
     text = (await AdminCommands(services).handle(ANYONE, "status")).text
     assert messages.ADMIN_STATUS_INDEX_UNAVAILABLE.format(backend="lancedb") in text
-    assert "(`files`): 1 documents" in text and "Chat answers in the last 24 h" in text
+    assert "(`files`): 1 documents" in text and "Answers in the last 24 h" in text

@@ -169,6 +169,26 @@ def test_ask_prints_the_answer_and_the_sources(cli_env: dict[str, str]) -> None:
     assert "VPN troubleshooting" in out.stdout and "updated" in out.stdout
 
 
+def test_status_counts_cli_answers_and_says_so(cli_env: dict[str, str]) -> None:
+    """`helpdesk ask` goes through the conversation service like Slack and Teams, so its
+    answer is counted in the last 24 h, and the status line says the CLI is counted."""
+
+    def counted() -> dict[str, int]:
+        out = helpdesk(["status", "--json"], cli_env)
+        assert out.returncode == 0, out.stderr
+        answers: dict[str, int] = json.loads(out.stdout)["chat_answers_24h"]
+        return answers
+
+    before = counted()
+    asked = helpdesk(["ask", "How do I reset my password?"], cli_env)
+    assert asked.returncode == 0, asked.stderr
+    after = counted()
+    assert after == {**before, "answers": before["answers"] + 1}
+    text = helpdesk(["status"], cli_env).stdout
+    assert messages.CLI_STATUS_ANSWERS.format(**after) in text.splitlines()
+    assert "`helpdesk ask`/`chat`" in messages.CLI_STATUS_ANSWERS
+
+
 def test_chat_keeps_the_conversation_for_follow_ups(cli_env: dict[str, str]) -> None:
     out = helpdesk(
         ["chat"],
