@@ -235,7 +235,7 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     pages = [page.extract_text() or "" for page in reader.pages]
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
-        raise ValueError("the PDF has no extractable text")
+        raise ValueError(messages.FILES_PDF_NO_TEXT)
     return title, text
 
 

@@ -71,6 +71,15 @@ DRIVE_NO_ROOTS = (
 )
 
 # --- connectors/drive/documents.py ---
+DRIVE_TOO_LARGE = "larger than DRIVE_MAX_FILE_MB ({size:.1f} MB > {limit:.1f} MB)"
+DRIVE_UNREADABLE = "unreadable {kind}: {error}"
+DRIVE_PDF_NO_TEXT = "the PDF has no extractable text (scanned?)"
+DRIVE_UNSUPPORTED_SKIPPED = "skipped {total} Drive files of unsupported types: {kinds}"
+DRIVE_KEY_FILE_MISSING = "GOOGLE_APPLICATION_CREDENTIALS: no file at {path}"
+DRIVE_KEY_FILE_INVALID = (
+    "GOOGLE_APPLICATION_CREDENTIALS: {path} is not a service-account key ({detail})"
+)
+DRIVE_UNREACHABLE = "Google API unreachable at {endpoint}: {error} {detail}"
 DRIVE_EXPORT_TOO_LARGE = "too large for Google to export (exportSizeLimitExceeded)"
 DRIVE_PERMISSIONS_NOT_READ = (
     "its permissions could not be read ({why}): readable by nobody until they can"
@@ -98,6 +107,7 @@ RUN_INTERRUPTED = (
 # Every problem of a file's front matter makes the file readable by nobody (fail closed).
 FILES_RESTRICTED = "{problem} — the file is readable by nobody until this is fixed"
 FILES_NOT_UTF8 = "not UTF-8 text"
+FILES_PDF_NO_TEXT = "the PDF has no extractable text"
 FRONT_MATTER_YAML = "invalid YAML front matter ({detail})"
 FRONT_MATTER_NOT_MAPPING = "the front matter is not a YAML mapping of keys to values"
 FRONT_MATTER_NOT_CLOSED = "the front matter opened with --- is never closed by a --- line"
@@ -145,6 +155,8 @@ SYNC_RESTRICTED_AFTER_FAILURE = (
 SYNC_FULL_AFTER_FAILURE = (
     "the last sync of this source failed: this one re-reads every document (full)"
 )
+SYNC_STOPPED_EARLY = "stopped before the end; the next run resumes"
+SYNC_CHUNKING_FAILED = "chunking: {error}"
 SYNC_STOPPED_AT_ONCE = "stopped at once; the batch in hand is redone by the next run"
 # the source's lease is held by another run (`helpdesk sync` prints it)
 SYNC_BUSY = (

@@ -166,7 +166,7 @@ class SyncEngine:
                     batch = Batch()
                 report()
                 if should_stop is not None and should_stop():
-                    progress.notes.append("stopped before the end; the next run resumes")
+                    progress.notes.append(messages.SYNC_STOPPED_EARLY)
                     progress.status = "interrupted"
                     break
             if seen_all and progress.status == "running":
@@ -383,7 +383,7 @@ class SyncEngine:
                     {
                         "doc_id": doc.doc_id,
                         "title": doc.title,
-                        "reason": f"chunking: {exc}",
+                        "reason": messages.SYNC_CHUNKING_FAILED.format(error=exc),
                         "acl": doc.acl.to_json(),
                     }
                 )

@@ -33,6 +33,7 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from connectors import messages
 from connectors.base import SourceError
 from connectors.messages import (
     DRIVE_CREDENTIALS_MISSING as CREDENTIALS_MISSING,
@@ -201,10 +202,10 @@ def load_credentials(
             str(key_file), scopes=list(scopes)
         )
     except FileNotFoundError as exc:
-        raise SourceError(f"GOOGLE_APPLICATION_CREDENTIALS: no file at {key_file}") from exc
+        raise SourceError(messages.DRIVE_KEY_FILE_MISSING.format(path=key_file)) from exc
     except (ValueError, KeyError) as exc:
         raise SourceError(
-            f"GOOGLE_APPLICATION_CREDENTIALS: {key_file} is not a service-account key ({exc})"
+            messages.DRIVE_KEY_FILE_INVALID.format(path=key_file, detail=exc)
         ) from exc
     if subject:
         creds = creds.with_subject(subject)
@@ -281,7 +282,9 @@ class GoogleApi:
             except (OSError, httplib2.HttpLib2Error, auth_exceptions.TransportError) as exc:
                 self._local.http = None  # a broken connection: start a fresh one
                 failure = DriveUnreachableError(
-                    f"Google API unreachable at {self.endpoint}: {type(exc).__name__} {exc}"
+                    messages.DRIVE_UNREACHABLE.format(
+                        endpoint=self.endpoint, error=type(exc).__name__, detail=exc
+                    )
                 )
                 what = f"transport error {type(exc).__name__}"
             wait = budget.next_wait(retry_after)

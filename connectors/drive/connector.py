@@ -31,6 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors import messages
 from connectors.base import (
     Acl,
     Checkpoint,
@@ -149,7 +150,7 @@ class DriveConnector:
         if self._skipped:
             kinds = ", ".join(f"{m} ({n})" for m, n in self._skipped.most_common(5))
             total = sum(self._skipped.values())
-            yield Note(f"skipped {total} Drive files of unsupported types: {kinds}")
+            yield Note(messages.DRIVE_UNSUPPORTED_SKIPPED.format(total=total, kinds=kinds))
 
     def _full(self, previous: DriveState | None) -> Iterator[SyncItem]:
         state = DriveState(token=self.api.start_page_token())

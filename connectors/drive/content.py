@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from connectors import messages
 from connectors.drive.client import DriveApiError
 from connectors.files import html_to_text
 
@@ -57,10 +58,7 @@ def is_supported(mime_type: str) -> bool:
 
 
 def size_limit_message(size: int, max_bytes: int) -> str:
-    return (
-        f"larger than DRIVE_MAX_FILE_MB ({size / 1_048_576:.1f} MB > "
-        f"{max_bytes / 1_048_576:.1f} MB)"
-    )
+    return messages.DRIVE_TOO_LARGE.format(size=size / 1_048_576, limit=max_bytes / 1_048_576)
 
 
 def fetch_text(api: Downloader, file: dict[str, Any], max_bytes: int) -> str:
@@ -137,10 +135,12 @@ def pdf_to_text(data: bytes) -> str:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise ContentError(f"unreadable PDF: {type(exc).__name__}") from exc
+        raise ContentError(
+            messages.DRIVE_UNREADABLE.format(kind="PDF", error=type(exc).__name__)
+        ) from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
-        raise ContentError("the PDF has no extractable text (scanned?)")
+        raise ContentError(messages.DRIVE_PDF_NO_TEXT)
     return text
 
 
@@ -151,7 +151,9 @@ def docx_to_text(data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # the parser raises many types for damaged files: this
         # file's boundary, a ContentError that the sync logs as one failed document
-        raise ContentError(f"unreadable DOCX: {type(exc).__name__}") from exc
+        raise ContentError(
+            messages.DRIVE_UNREADABLE.format(kind="DOCX", error=type(exc).__name__)
+        ) from exc
     lines: list[str] = []
     for para in document.paragraphs:
         text = para.text.strip()
@@ -177,7 +179,9 @@ def pptx_to_text(data: bytes) -> str:
         deck = Presentation(io.BytesIO(data))
     except Exception as exc:  # the parser raises many types for damaged files: this
         # file's boundary, a ContentError that the sync logs as one failed document
-        raise ContentError(f"unreadable PPTX: {type(exc).__name__}") from exc
+        raise ContentError(
+            messages.DRIVE_UNREADABLE.format(kind="PPTX", error=type(exc).__name__)
+        ) from exc
     parts: list[str] = []
     for number, slide in enumerate(deck.slides, start=1):
         lines = [f"## Slide {number}"]
@@ -203,7 +207,9 @@ def xlsx_to_text(data: bytes) -> str:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # the parser raises many types for damaged files: this
         # file's boundary, a ContentError that the sync logs as one failed document
-        raise ContentError(f"unreadable spreadsheet: {type(exc).__name__}") from exc
+        raise ContentError(
+            messages.DRIVE_UNREADABLE.format(kind="spreadsheet", error=type(exc).__name__)
+        ) from exc
     parts: list[str] = []
     try:
         for sheet in book.worksheets[:SHEET_MAX_SHEETS]:
