@@ -135,6 +135,29 @@ class Settings(BaseSettings):
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        """A DATABASE_URL SQLAlchemy cannot parse, or of a database it has no dialect for,
+        is a configuration error at start-up, not a traceback when the state opens."""
+        if not value or not value.strip():
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise PydanticCustomError("database_url", messages.CONFIG_DATABASE_URL) from None
+        try:
+            url.get_dialect()
+        except NoSuchModuleError:
+            raise PydanticCustomError(
+                "database_url",
+                messages.CONFIG_DATABASE_URL_DIALECT.format(scheme=url.drivername),
+            ) from None
+        return value
+
     @field_validator("weaviate_url")
     @classmethod
     def _weaviate_url(cls, value: str | None) -> str | None:

@@ -106,6 +106,16 @@ CONFIG_SLACK_SIGNING_FIX = (
     "Copy it from your Slack app's Basic Information page, or set SLACK_APP_TOKEN to use "
     "Socket Mode instead (see docs/slack.md)."
 )
+# after "Configuration error: DATABASE_URL: "
+# (the value itself is never shown: it may hold a password)
+_DATABASE_URL_FIX = (
+    "Use postgresql://USER:PASSWORD@HOST:5432/DATABASE, or unset DATABASE_URL to keep the "
+    "state in SQLite under HELPDESK_DATA_DIR."
+)
+CONFIG_DATABASE_URL = "not a database URL. " + _DATABASE_URL_FIX
+CONFIG_DATABASE_URL_DIALECT = (
+    "{scheme}:// is not a database this bot can open. " + _DATABASE_URL_FIX
+)
 # after "Configuration error: WEAVIATE_URL: " (the settings' own validation names the key)
 CONFIG_WEAVIATE_URL = (
     "{value!r} is not a Weaviate address. Use http://HOST:8080 for a self-hosted Weaviate "

@@ -75,6 +75,16 @@ CASES = {
             names="sharepoint", is_are="is not a source", known="files, confluence, drive"
         ),
     ),
+    "DATABASE_URL that is not a database URL": (
+        {"DATABASE_URL": "my-postgres-server"},
+        ["status"],
+        "DATABASE_URL: " + messages.CONFIG_DATABASE_URL,
+    ),
+    "DATABASE_URL of a database without a dialect": (
+        {"DATABASE_URL": "postgress://helpdesk:s3cret-value@db/helpdesk"},
+        ["sync"],
+        "DATABASE_URL: " + messages.CONFIG_DATABASE_URL_DIALECT.format(scheme="postgress"),
+    ),
     "WEAVIATE_URL that is not an address": (
         {"WEAVIATE_URL": "weaviate-on-my-laptop"},
         ["status"],
