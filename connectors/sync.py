@@ -27,12 +27,10 @@ import time
 from collections.abc import Callable
 
 from llama_index.core.embeddings import BaseEmbedding
-from llama_index.core.schema import TextNode
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import messages
 from connectors.base import (
-    Acl,
     Checkpoint,
     Connector,
     Deleted,
@@ -52,6 +50,7 @@ from connectors.chunking import Chunker, indexed_hash
 from connectors.index import ChunkIndex
 from connectors.state import StateStore
 from connectors.store_errors import index_errors
+from connectors.sync_batch import BatchWriter, narrow
 from connectors.sync_progress import (
     MAX_FAILURES_KEPT,
     NOBODY,
@@ -84,6 +83,7 @@ class SyncEngine:
         self.chunker = chunker or Chunker()
         self.batch_docs = batch_docs
         self.embed_batch = embed_batch
+        self._writer = BatchWriter(index, state, embedder, self.chunker, embed_batch)
 
     def run(
         self,
@@ -151,7 +151,7 @@ class SyncEngine:
                     # applied at the end of a complete run, replacing the source's table
                     groups.setdefault(item.group, set()).update(item.members)
                 elif isinstance(item, Checkpoint):
-                    self._flush(batch, known, progress, item.value)
+                    self._writer.flush(batch, known, progress, item.value)
                     committed |= batch.refreshed
                     batch = Batch()
                 elif isinstance(item, Discovered):
@@ -161,7 +161,7 @@ class SyncEngine:
                 elif isinstance(item, Note):
                     progress.notes.append(item.text)
                 if len(batch.docs) >= self.batch_docs or len(batch) >= self.batch_docs * 8:
-                    self._flush(batch, known, progress, None)
+                    self._writer.flush(batch, known, progress, None)
                     committed |= batch.refreshed
                     batch = Batch()
                 report()
@@ -172,12 +172,12 @@ class SyncEngine:
             if seen_all and progress.status == "running":
                 gone = set(known) - seen
                 batch.deletions.update(gone)
-            self._flush(batch, known, progress, None)
+            self._writer.flush(batch, known, progress, None)
             committed |= batch.refreshed
             if progress.status == "running":
                 self.state.replace_source_memberships(source, groups)
         except SourceError as exc:
-            self._flush(batch, known, progress, None)
+            self._writer.flush(batch, known, progress, None)
             committed |= batch.refreshed
             progress.status = "failed"
             progress.error = exc.message
@@ -272,20 +272,7 @@ class SyncEngine:
         prior = known.get(item.doc_id) if item.doc_id else None
         if prior is None or item.doc_id is None:
             return
-        self._narrow(item.doc_id, prior, item.acl, batch)
-
-    @staticmethod
-    def _narrow(doc_id: str, prior: KnownDoc, reported: Acl | None, batch: Batch) -> None:
-        """An indexed document that failed to re-read: readers narrowed (see `narrowed`),
-        old text kept, version forgotten so that the next run reads it again."""
-        batch.refreshed.add(doc_id)
-        current = batch.acl_changes.get(doc_id, prior.acl)
-        acl = narrowed(current, reported)
-        if acl != prior.acl:
-            batch.acl_changes[doc_id] = acl
-        else:
-            batch.acl_changes.pop(doc_id, None)
-        batch.version_changes[doc_id] = None
+        narrow(item.doc_id, prior, item.acl, batch)
 
     def fail_closed(
         self, progress: SyncProgress, known: dict[str, KnownDoc], committed: set[str]
@@ -304,7 +291,7 @@ class SyncEngine:
             batch.acl_changes.update(restrict)
             failures: tuple[type[Exception], ...] = (SQLAlchemyError, *index_errors())
             try:
-                self._flush(batch, known, progress, None)
+                self._writer.flush(batch, known, progress, None)
             except failures:
                 # the run already failed (perhaps on this very index or database); its
                 # error is what status shows, and the memberships are still cleared
@@ -349,106 +336,3 @@ class SyncEngine:
             batch.version_changes[item.doc_id] = item.version
 
     # ------------------------------------------------------------------ commit
-    def _embed(self, nodes: list[TextNode]) -> None:
-        for start in range(0, len(nodes), self.embed_batch):
-            part = nodes[start : start + self.embed_batch]
-            vectors = self.embedder.get_text_embedding_batch([n.get_content() for n in part])
-            for node, vector in zip(part, vectors, strict=True):
-                node.embedding = vector
-
-    def _flush(
-        self,
-        batch: Batch,
-        known: dict[str, KnownDoc],
-        progress: SyncProgress,
-        checkpoint: str | None,
-    ) -> None:
-        if not len(batch) and checkpoint is None:
-            return
-        nodes_by_doc: dict[str, list[TextNode]] = {}
-        for doc in list(batch.docs.values()):
-            try:
-                nodes_by_doc[doc.doc_id] = self.chunker.chunk(doc)
-            except Exception as exc:
-                # boundary of one document: whatever the splitters and the tokenizer
-                # raise on odd text, it fails this document only (kept out of the
-                # index, counted, named in status), never the run; an indexed one keeps
-                # its old text readable by no more than the source reports now
-                batch.docs.pop(doc.doc_id)
-                prior = known.get(doc.doc_id)
-                if prior is not None:
-                    self._narrow(doc.doc_id, prior, doc.acl, batch)
-                progress.failed += 1
-                progress.failures.append(
-                    {
-                        "doc_id": doc.doc_id,
-                        "title": doc.title,
-                        "reason": messages.SYNC_CHUNKING_FAILED.format(error=exc),
-                        "acl": doc.acl.to_json(),
-                    }
-                )
-        all_nodes = [n for nodes in nodes_by_doc.values() for n in nodes]
-        self._embed(all_nodes)
-        docs = list(batch.docs.values())
-        if docs:
-            self.state.mark_dirty(
-                progress.source,
-                [
-                    {
-                        "doc_id": d.doc_id,
-                        "title": d.title,
-                        "url": d.url,
-                        "acl": d.acl.to_json(),
-                        "updated_at": d.updated_at,
-                    }
-                    for d in docs
-                ],
-            )
-            self.index.replace_documents([d.doc_id for d in docs], all_nodes)
-        if batch.acl_changes:
-            self.index.update_acls(batch.acl_changes)
-        deletions = sorted(batch.deletions)
-        if deletions:
-            self.index.delete_documents(deletions)
-        for d in docs:
-            if d.doc_id in known:
-                progress.updated += 1
-            else:
-                progress.added += 1
-        progress.deleted += len(deletions)
-        progress.acl_updated += len(batch.acl_changes)
-        progress.chunks_embedded += len(all_nodes)
-        upserts = [
-            {
-                "doc_id": d.doc_id,
-                "title": d.title,
-                "url": d.url,
-                "content_hash": indexed_hash(d),
-                "version": d.version,
-                "acl": d.acl.to_json(),
-                "chunk_count": len(nodes_by_doc[d.doc_id]),
-                "updated_at": d.updated_at,
-            }
-            for d in docs
-        ]
-        self.state.commit_batch(
-            progress.source,
-            upserts,
-            list(batch.acl_changes.items()),
-            list(batch.version_changes.items()),
-            deletions,
-            checkpoint,
-            progress.run_id,
-            {**progress.counts(), "total": progress.total or 0},
-        )
-        for d in docs:
-            known[d.doc_id] = KnownDoc(d.doc_id, indexed_hash(d), d.version, d.acl)
-        for doc_id, acl in batch.acl_changes.items():
-            prior = known[doc_id]
-            known[doc_id] = KnownDoc(doc_id, prior.content_hash, prior.version, acl)
-        for doc_id, version in batch.version_changes.items():
-            if doc_id in known:
-                prior = known[doc_id]
-                known[doc_id] = KnownDoc(doc_id, prior.content_hash, version, prior.acl)
-        for doc_id in deletions:
-            known.pop(doc_id, None)
