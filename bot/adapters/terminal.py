@@ -138,7 +138,7 @@ async def chat_loop(
     session = TerminalSession(conversation, email, out=out)
     out.write(banner + "\n")
     while True:
-        out.write("\nyou> ")
+        out.write("\n" + messages.CLI_CHAT_YOU)
         out.flush()
         line = inp.readline()
         if not line:
@@ -153,5 +153,5 @@ async def chat_loop(
             await session.vote(1 if text == ":+1" else -1)
             out.write(messages.FEEDBACK_THANKS + "\n")
             continue
-        out.write("bot> ")
+        out.write(messages.CLI_CHAT_BOT)
         await session.ask(text)

@@ -35,6 +35,8 @@ CLI_CHAT_BANNER = (
     "Helpdesk chat — answering from {sources} as {who}. Mode: {mode}. "
     "Type a question; 'exit' or Ctrl-D quits."
 )
+CLI_CHAT_YOU = "you> "
+CLI_CHAT_BOT = "bot> "
 CLI_CHAT_AS_PUBLIC = "a channel member (public documents only)"
 CLI_CHAT_AS_USER = "{email} in a DM (public documents + what they may read)"
 CLI_MODE_CLAUDE = "Claude ({model})"
