@@ -26,6 +26,11 @@ def test_teams_asks_for_channel_messages_through_resource_specific_consent() -> 
     manifest = json.loads((REPO / "manifests" / "teams" / "manifest.json").read_text())
     rsc = manifest["authorization"]["permissions"]["resourceSpecific"]
     assert {"name": "ChannelMessage.Read.Group", "type": "Application"} in rsc
+    # Teams grants RSC permissions to the Entra app named here (the bot's own app id,
+    # filled in by `make teams-package`); without it the consent is never asked for
+    app = manifest["webApplicationInfo"]
+    assert app["id"] == manifest["bots"][0]["botId"] == "{{MICROSOFT_APP_ID}}"
+    assert app["resource"]  # no meaning for RSC, but Teams refuses an empty one
     assert "team" in manifest["bots"][0]["scopes"]
     team_commands = [
         c["title"]
