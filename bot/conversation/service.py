@@ -146,9 +146,15 @@ class ConversationService:
         return True
 
     async def _thread_follow_up(self, msg: InboundMessage) -> bool:
-        """A reply in a thread the bot answered needs no new @mention."""
-        return msg.in_thread and await asyncio.to_thread(
-            self.store.thread_answered, msg.platform, msg.thread
+        """A reply in a thread the bot answered needs no new @mention — until someone
+        asked a person there: then the thread is the people's (an @mention still works)."""
+        if not msg.in_thread:
+            return False
+        return await asyncio.to_thread(self._answered_not_handed_off, msg.platform, msg.thread)
+
+    def _answered_not_handed_off(self, platform: str, thread: str) -> bool:
+        return self.store.thread_answered(platform, thread) and not self.store.thread_handed_off(
+            platform, thread
         )
 
     # ------------------------------------------------------------------ answering

@@ -94,6 +94,17 @@ class ChatStore:
             ).first()
         return found is not None
 
+    def thread_handed_off(self, platform: str, conversation: str) -> bool:
+        """True when someone asked a person about an answer in this thread."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(escalations.c.answer_id)
+                .join(answers, answers.c.id == escalations.c.answer_id)
+                .where(answers.c.platform == platform, answers.c.conversation == conversation)
+                .limit(1)
+            ).first()
+        return found is not None
+
     def claim_thread_notice(self, platform: str, conversation: str) -> bool:
         """True once per thread: for notices shown only the first time (external channels)."""
         self.mark_thread_answered(platform, conversation)

@@ -325,6 +325,35 @@ async def test_ask_a_person_on_an_answer_mentions_a_user_group_in_the_thread(
     assert GROUNDED in report and HELP in report and DANA[0] not in report
 
 
+async def test_after_a_hand_off_the_bot_leaves_the_thread_to_the_people(
+    harness: Factory,
+) -> None:
+    """Once a person was asked, the replies in that thread are the helper and the asker
+    talking: the bot answers none of them unprompted, only an @mention."""
+    h = await harness()
+    configure(h, auto_answer=True, escalate_to="S0ITSUPPORT")
+    ev = await ask(h, GROUNDED)
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    await h.click(
+        HANDOFF, handoff_value(answer.blocks), user=DANA[0], channel=HELP,
+        message_ts=answer.ts, thread_ts=ev["ts"],
+    )  # fmt: skip
+    await h.settle()
+    handed = len(h.fake.answers_in(HELP, ev["ts"]))
+    assert handed == 2  # the answer, then the hand-off mentioning the group
+    for user, text in [
+        (HANNAH[0], "Hi Dana, I'm on it. Which contract are you on?"),
+        (DANA[0], "The 32-hour one. How many days do I get then?"),
+    ]:
+        await h.event(message(HELP, user, text, thread_ts=ev["ts"]))
+        await h.settle()
+    assert len(h.fake.answers_in(HELP, ev["ts"])) == handed
+    asked = mention(HELP, DANA[0], GROUNDED, thread_ts=ev["ts"])  # asked again: answered
+    await h.event(asked)
+    await h.settle()
+    assert len(h.fake.answers_in(HELP, ev["ts"])) == handed + 1
+
+
 @pytest.fixture
 def jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
     site = FakeJira().start()
