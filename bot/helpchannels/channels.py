@@ -30,7 +30,10 @@ CACHE_SECONDS = 3.0  # the contract: a change is seen within 5 s
 _SPACE_KEY = re.compile(r"^~?[A-Za-z0-9_]{1,255}$")
 _DRIVE_ID = re.compile(r"^[A-Za-z0-9_-]{5,128}$")
 _JIRA_PROJECT = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
-_CHANNEL_ID = re.compile(r"^[A-Za-z0-9:@._\-]{3,512}$")
+# a Slack channel id (C…, or G… for an older private channel) or a Teams channel's
+# conversation id; anything else (a name like `it-help`, a DM, a Teams group chat)
+# would be saved under an id no message ever carries
+_CHANNEL_ID = re.compile(r"^(?:[CG][A-Z0-9]{2,40}|19:[^\s;]{1,400}@thread\.(?:tacv2|skype))$")
 
 
 class ChannelSettingsError(UserFacingError):

@@ -55,11 +55,20 @@ def test_ticket_specs() -> None:
         assert "jira:PROJECT_KEY" in err.value.user_message
 
 
-def test_a_channel_name_is_refused() -> None:
+@pytest.mark.parametrize(
+    "value",
+    ["#it-help", "it-help", "general", "D0DMWITHBOT", "19:chat123@thread.v2", "C0 HELP", ""],
+)
+def test_a_channel_name_or_a_chat_is_refused(value: str) -> None:
+    """Saved under a name (or a DM's, a group chat's id) a setting would never apply."""
     with pytest.raises(ChannelSettingsError) as err:
-        parse_channel_id("#it-help")
+        parse_channel_id(value)
     assert "not its name" in err.value.user_message
-    assert parse_channel_id("19:abc123@thread.tacv2") == "19:abc123@thread.tacv2"
+
+
+def test_slack_and_teams_channel_ids_are_accepted() -> None:
+    for value in ("C0123ABCD", "G0PRIVATE1", "19:abc123@thread.tacv2", "19:General1@thread.skype"):
+        assert parse_channel_id(f" {value} ") == value
 
 
 def test_updates_change_only_what_is_given_and_off_keeps_the_rest(state: StateStore) -> None:
