@@ -160,7 +160,15 @@ class ConversationService:
     # ------------------------------------------------------------------ answering
     async def handle(self, msg: InboundMessage) -> AsyncIterator[Event]:
         """The events of one message; nothing at all when it is not for the bot."""
-        route = await self._route(msg)
+        try:
+            route = await self._route(msg)
+        except Exception:
+            if msg.is_dm or msg.addressed:
+                raise  # asked: the adapter apologises
+            # the bot sees every message of its channels: when it cannot tell whether
+            # one is for it, nobody asked, so nobody is shown anything
+            log.exception("%s could not route message %s", msg.platform, msg.message_id)
+            return
         if route is None:
             return
         if route is Route.AUTO:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 
 from bot import messages
 from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
@@ -180,6 +181,26 @@ async def test_no_more_than_three_auto_answers_a_minute_per_person(harness: Fact
         await ask(h, GROUNDED)
     answered = [p for p in h.fake.posted if p.channel == HELP]
     assert len(answered) == 3
+
+
+async def test_a_broken_state_database_never_shows_in_a_channel_nobody_asked_in(
+    harness: Factory,
+) -> None:
+    """The bot reads every message of the channels it is in: when it cannot tell whether
+    one is for it (the state database fails), it stays silent — an apology goes only
+    to someone who asked."""
+    h = await harness()
+    configure(h, auto_answer=True)
+    with h.services.state.engine.begin() as conn:
+        conn.execute(sql("DROP TABLE seen_events"))  # every delivery check now fails
+    await ask(h, GROUNDED)
+    await ask(h, "Thanks, the printer works again.", channel=PUBLIC)
+    assert visible(h) == [] and not ephemerals(h)
+    asked = mention(HELP, DANA[0], GROUNDED)
+    await h.event(asked)
+    await h.settle()
+    (apology,) = h.fake.answers_in(HELP, asked["ts"])
+    assert apology.text == messages.GENERIC_APOLOGY
 
 
 async def test_a_change_from_the_cli_is_in_effect_within_five_seconds(
