@@ -9,10 +9,11 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from typer.core import TyperGroup
 
 from bot import messages
 from bot.settings import Settings, load_settings
@@ -21,7 +22,24 @@ if TYPE_CHECKING:
     from bot.answering.claude_process import ClaudeWorker
     from bot.services import Services
 
+
+class HelpdeskCommands(TyperGroup):
+    """Every command runs through `invoke`: the one place where a store that cannot be
+    reached (state database, Weaviate), raised wherever a command first opens it, becomes
+    one line on stderr and exit 1, as a failed sync is (a configuration error is exit 2)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click.Context
+        from connectors.store_errors import StoreUnreachableError
+
+        try:
+            return super().invoke(ctx)
+        except StoreUnreachableError as exc:
+            typer.echo(messages.CLI_STORE_UNREACHABLE.format(message=exc), err=True)
+            raise typer.Exit(1) from exc
+
+
 app = typer.Typer(
+    cls=HelpdeskCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Helpdesk bot: answers employees' questions from Confluence and Google Drive.",
@@ -87,7 +105,9 @@ def _services(
 ) -> Services:
     from bot.services import build_services
 
-    return build_services(settings, answering=answering, claude_worker=claude_worker)
+    return build_services(
+        settings, answering=answering, claude_worker=claude_worker, connect_index=True
+    )
 
 
 def _claude_worker(settings: Settings) -> ClaudeWorker | None:
@@ -301,7 +321,7 @@ def worker() -> None:
     if not configured_sources(settings):
         typer.echo(messages.CLI_NO_SOURCES, err=True)
         raise typer.Exit(2)
-    services = build_services(settings, answering=False)
+    services = build_services(settings, answering=False, connect_index=True)
     try:
         run_until_signalled(services.worker())
     finally:

@@ -226,7 +226,7 @@ def run_server(settings: Settings) -> None:
     check_slack_settings(settings)
     check_teams(settings)
     tune_interpreter_for_serving()
-    services = build_services(settings)
+    services = build_services(settings, connect_index=True)
     app = create_app(services)
     log.info(
         "serving on port %d (slack=%s, teams=%s, worker=%s, answers=%s)",

@@ -192,9 +192,12 @@ def build_services(
     anthropic_http_client: Any = None,
     tickets: TicketSettings | None = None,
     claude_worker: ClaudeWorker | None = None,
+    connect_index: bool = False,
 ) -> Services:
     """`answering=False` for a process that only syncs: the chat side is then built only
-    if something asks for it."""
+    if something asks for it. `connect_index=True` for a process that uses the index:
+    a remote one (Weaviate) is connected to first, so an unreachable Weaviate or state
+    database (`StoreUnreachableError`) stops the process before anything is written."""
     disable_library_telemetry()  # every process that answers or syncs builds these
     claude: ClaudeFactory | None = None
     if settings.anthropic_api_key is not None and settings.anthropic_api_key.get_secret_value():
@@ -205,11 +208,16 @@ def build_services(
     # `import anthropic` takes over a second: in `claude_worker`'s process when the caller
     # started one (`helpdesk ask`/`chat`), else in a background thread (see claude_lazy)
     generator = LazyClaude(claude, claude_worker) if answering and claude is not None else None
+    remote_index = (
+        open_configured_index(settings.index_settings())
+        if connect_index and settings.weaviate_url
+        else None
+    )
+    state = StateStore(settings.state_url)  # a server: connected to before any mkdir
     settings.helpdesk_data_dir.mkdir(parents=True, exist_ok=True)
-    state = StateStore(settings.state_url)
 
     def index() -> ChunkIndex:
-        return open_configured_index(settings.index_settings())
+        return remote_index or open_configured_index(settings.index_settings())
 
     def load_embedder() -> BaseEmbedding:
         return embedder or make_embedder(settings.embedder, settings.embedding_model_dir)

@@ -107,7 +107,7 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
     names = _chosen_sources(settings, source)
     if names is None:
         return 2
-    services = build_services(settings, answering=False)
+    services = build_services(settings, answering=False, connect_index=True)
     try:
         return _sync(services, names, full=full, as_json=as_json)
     finally:

@@ -34,6 +34,7 @@ from llama_index.core.vector_stores.types import (
 from connectors.base import Acl
 from connectors.chunk_metadata import KEYS
 from connectors.index_location import embedded_index_dir
+from connectors.store_errors import redact_url
 from connectors.sync_settings import IndexSettings
 
 METADATA_KEYS = KEYS  # connectors/chunk_metadata.py
@@ -201,7 +202,7 @@ def open_index(
         from connectors.weaviate_store import WeaviateChunkStore
 
         store = WeaviateChunkStore.connect(weaviate_url, weaviate_api_key, collection)
-        return ChunkIndex(store, "weaviate", weaviate_url)
+        return ChunkIndex(store, "weaviate", redact_url(weaviate_url))  # shown by status
     from connectors.lance_store import LanceChunkStore
 
     uri = embedded_index_dir(data_dir)

@@ -181,3 +181,16 @@ INDEX_DRIVE_CHUNKS_WITHOUT_ANCESTOR_IDS = (
     "channels limited to drive:FOLDER_OR_DRIVE_ID get nothing from them until "
     "`helpdesk sync drive --full` rewrites them"
 )
+
+# --- connectors/state.py, connectors/weaviate_store.py (a store that cannot be reached) ---
+# {url} is always the URL without credentials (connectors/store_errors.redact_url)
+STATE_DATABASE_UNREACHABLE = (
+    "cannot connect to the state database at {url} (DATABASE_URL): {reason}. Check that "
+    "the database server is running and that DATABASE_URL names it, or unset DATABASE_URL "
+    "to keep the state in SQLite under HELPDESK_DATA_DIR"
+)
+WEAVIATE_UNREACHABLE = (
+    "cannot connect to Weaviate at {url} (WEAVIATE_URL): {reason}. Check that Weaviate is "
+    "running (`docker compose up -d weaviate`) and that WEAVIATE_URL (and WEAVIATE_API_KEY) "
+    "name it, or unset WEAVIATE_URL to use the embedded index"
+)

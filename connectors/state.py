@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
+from connectors import messages
 from connectors.base import Acl, KnownDoc
 from connectors.memberships import Memberships
 from connectors.state_coordination import CoordinationRows
@@ -36,6 +38,7 @@ from connectors.state_tables import (
     utcnow,
     worker_schedule,
 )
+from connectors.store_errors import StoreUnreachableError, failure_reason, redact_url, url_secrets
 
 __all__ = [
     "DocumentRow",
@@ -135,7 +138,17 @@ class StateStore(Memberships, CoordinationRows):
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+            metadata.create_all(self.engine)
+            return
+        try:
+            metadata.create_all(self.engine)
+        except DBAPIError as exc:  # refused, unknown host, bad login, no such database
+            self.engine.dispose()
+            raise StoreUnreachableError(
+                messages.STATE_DATABASE_UNREACHABLE.format(
+                    url=redact_url(url), reason=failure_reason(exc, url_secrets(url))
+                )
+            ) from exc
 
     @property
     def is_sqlite(self) -> bool:

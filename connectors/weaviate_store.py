@@ -53,6 +53,7 @@ from weaviate.exceptions import WeaviateBaseError, WeaviateQueryError
 
 from connectors import messages
 from connectors.chunk_metadata import filter_keys
+from connectors.store_errors import StoreUnreachableError, failure_reason, redact_url, url_secrets
 from connectors.weaviate_client import build_client
 from connectors.weaviate_reads import fetch_all, search
 from connectors.weaviate_schema import (
@@ -109,9 +110,11 @@ class WeaviateChunkStore(BasePydanticVectorStore):
             client.connect()
         except (WeaviateBaseError, OSError) as exc:
             client.close()
-            raise ConnectionError(
-                f"cannot connect to Weaviate at {url}: {exc}. Check WEAVIATE_URL "
-                "(and WEAVIATE_API_KEY), or start one with `docker compose up -d weaviate`"
+            secrets = [*url_secrets(url), *([api_key] if api_key else [])]
+            raise StoreUnreachableError(
+                messages.WEAVIATE_UNREACHABLE.format(
+                    url=redact_url(url), reason=failure_reason(exc, secrets)
+                )
             ) from exc
         return cls(client, collection)
 

@@ -81,6 +81,9 @@ CLI_SERVE_NO_PLATFORM = (
     "/healthz and the sync scheduler only. See README, 'Connecting the real services'."
 )
 CLI_CONFIG_ERROR = "Configuration error: {message}"
+# a state database or Weaviate that cannot be reached: {message} comes from
+# connectors/messages.py (STATE_DATABASE_UNREACHABLE, WEAVIATE_UNREACHABLE), no credentials
+CLI_STORE_UNREACHABLE = "Connection error: {message}."
 CLI_EVAL_MISSING_ANSWERS = "{path} is not a file: --answers takes a dev set (YAML)."
 CLI_EVAL_NO_DATASET = (
     "Give a data set folder (corpus.jsonl, queries.jsonl, qrels.jsonl), or --answers for "
