@@ -18,6 +18,7 @@ from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesS
 from connectors.sync_settings import IndexSettings, WorkerSettings
 
 CsvList = Annotated[list[str], NoDecode]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _split_csv(value: object) -> object:
@@ -174,6 +175,19 @@ class Settings(BaseSettings):
                 "weaviate_url", messages.CONFIG_WEAVIATE_URL.format(value=value)
             ) from None
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        """One of Python's logging levels, in any case: a typo (`LOG_LEVEL=loud`) is a
+        configuration error at start-up, not silently INFO."""
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise PydanticCustomError(
+                "log_level",
+                messages.CONFIG_LOG_LEVEL.format(value=value, levels=", ".join(LOG_LEVELS)),
+            )
+        return level
 
     @field_validator("weaviate_api_key")
     @classmethod

@@ -133,6 +133,10 @@ CONFIG_WEAVIATE_CLOUD_KEY = (
     "an API key in the Weaviate Cloud console and set WEAVIATE_API_KEY, or unset "
     "WEAVIATE_URL to use the embedded index."
 )
+# after "Configuration error: LOG_LEVEL: "
+CONFIG_LOG_LEVEL = (
+    "{value!r} is not a log level. Use one of {levels} (any case), or unset LOG_LEVEL for INFO."
+)
 _DATA_DIR_FIX = (
     "Point HELPDESK_DATA_DIR at a folder this user may write (it is created if missing), "
     "e.g. HELPDESK_DATA_DIR=./data."

@@ -98,6 +98,14 @@ CASES = {
             url="https://abc123.c0.europe-west3.gcp.weaviate.cloud"
         ),
     ),
+    "LOG_LEVEL that is not a level": (
+        {"LOG_LEVEL": "loud"},
+        ["status"],
+        "LOG_LEVEL: "
+        + messages.CONFIG_LOG_LEVEL.format(
+            value="loud", levels="DEBUG, INFO, WARNING, ERROR, CRITICAL"
+        ),
+    ),
     "confluence in SOURCES without CONFLUENCE_URL": (
         {"SOURCES": "confluence"},
         ["sync"],
