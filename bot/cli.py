@@ -216,10 +216,19 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Per source: documents, chunks, last sync, last error."""
-    from bot.status import collect_status, render_status
+    from bot.status import (
+        collect_status,
+        empty_status,
+        never_synced,
+        render_never_synced,
+        render_status,
+    )
 
     settings = _settings()
     _logging(settings)
+    if never_synced(settings):  # a fresh install: report that, and create nothing
+        typer.echo(json.dumps(empty_status(settings)) if as_json else render_never_synced(settings))
+        return
     services = _services(settings, answering=False)
     report = collect_status(services)
     typer.echo(json.dumps(report, default=str) if as_json else render_status(report))

@@ -204,10 +204,15 @@ class Settings(BaseSettings):
 
     # --- derived --------------------------------------------------------------------
     @property
-    def state_url(self) -> str:
+    def state_file(self) -> Path | None:
+        """The SQLite state file in the data dir; None when DATABASE_URL is set."""
         if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.helpdesk_data_dir / 'state.sqlite3').resolve()}"
+            return None
+        return (self.helpdesk_data_dir / "state.sqlite3").resolve()
+
+    @property
+    def state_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_file}"
 
     def files_settings(self) -> FilesSettings:
         return FilesSettings(path=self.files_path, base_url=self.files_base_url)

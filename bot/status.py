@@ -14,6 +14,9 @@ from typing import Any
 from bot import messages
 from bot.formatting import ago
 from bot.services import Services
+from bot.settings import Settings
+from connectors.index_location import embedded_index_dir, embedded_index_missing
+from connectors.registry import configured_sources
 from connectors.state import StateStore, SyncRun
 
 FAILURES_SHOWN = 10
@@ -32,6 +35,56 @@ def last_finished_run(state: StateStore, source: str) -> SyncRun | None:
 
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
+
+
+def never_synced(settings: Settings) -> bool:
+    """A fresh install: the state would be the SQLite file in the data dir and the index
+    the embedded one, and neither exists yet. Nothing has synced here, so there is
+    nothing to report, and opening the stores would only create them. (With
+    DATABASE_URL or WEAVIATE_URL the stores are asked: others may have synced.)"""
+    state_file = settings.state_file
+    return (
+        state_file is not None
+        and not state_file.exists()
+        and embedded_index_missing(settings.helpdesk_data_dir, settings.weaviate_url)
+    )
+
+
+def empty_status(settings: Settings) -> dict[str, Any]:
+    """`collect_status`'s report for a fresh install, built without opening anything."""
+    return {
+        "sources": [
+            {
+                "source": name,
+                "documents": 0,
+                "chunks": 0,
+                "last_sync": None,
+                "last_status": None,
+                "last_error": None,
+                "running": False,
+                "last_failed": 0,
+                "last_failures": [],
+                "last_run": None,
+            }
+            for name in configured_sources(settings)
+        ],
+        "index": {
+            "backend": "lancedb",
+            "location": str(embedded_index_dir(settings.helpdesk_data_dir)),
+            "chunks": 0,
+            "size_bytes": None,
+            "upgrade": None,
+        },
+        "chat_answers_24h": {"answers": 0, "up": 0, "down": 0},
+    }
+
+
+def render_never_synced(settings: Settings) -> str:
+    sources = configured_sources(settings)
+    return messages.CLI_STATUS_NOTHING_SYNCED.format(
+        data_dir=settings.helpdesk_data_dir,
+        sources=", ".join(sources) if sources else messages.CLI_STATUS_NO_SOURCES,
+    )
 
 
 def collect_status(services: Services) -> dict[str, Any]:

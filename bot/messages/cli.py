@@ -58,6 +58,12 @@ CLI_STATUS_LINE = (
     "{source}: {documents} documents, {chunks} chunks; last sync {last_sync}; {last_error}"
 )
 CLI_STATUS_NEVER = "never"
+CLI_STATUS_NOTHING_SYNCED = (
+    "Nothing has been synced yet: {data_dir} holds no index and no sync state. Run "
+    "`helpdesk sync` to index the configured sources ({sources}); `helpdesk status` then "
+    "shows them."
+)
+CLI_STATUS_NO_SOURCES = "none is configured: see README, Settings"
 CLI_STATUS_NO_ERROR = "no errors"
 CLI_STATUS_PARTIAL = (
     "last run partial: {failed} document{s} failed (each is readable by no more people "

@@ -185,6 +185,26 @@ def test_asking_before_any_sync_says_how_to_fill_the_index(fresh: dict[str, str]
     assert_refused(out, 1, messages.CLI_EMPTY_INDEX + "\n", fresh)
 
 
+def test_status_before_any_sync_says_so_and_creates_nothing(fresh: dict[str, str]) -> None:
+    env = {**fresh, "LOG_LEVEL": "Warning"}  # a level in any case is accepted
+    expected = messages.CLI_STATUS_NOTHING_SYNCED.format(
+        data_dir=env["HELPDESK_DATA_DIR"], sources="files"
+    )
+    out = helpdesk(["status"], env)
+    assert (out.returncode, out.stdout, out.stderr) == (0, expected + "\n", "")
+    assert not data_dir(env).exists(), "no data folder, state file or index is created"
+    out = helpdesk(["status", "--json"], env)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert [(s["source"], s["documents"], s["last_sync"]) for s in report["sources"]] == [
+        ("files", 0, None)
+    ]
+    assert report["index"]["chunks"] == 0
+    data_dir(env).mkdir()  # an empty folder made beforehand stays empty
+    assert helpdesk(["status"], env).stdout == expected + "\n"
+    assert list(data_dir(env).iterdir()) == []
+
+
 def test_an_empty_question_gets_the_usage(fresh: dict[str, str]) -> None:
     for question in ("", "   "):
         out = helpdesk(["ask", question], fresh)
