@@ -9,6 +9,7 @@ gets no reply."""
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import threading
 from collections.abc import Iterator
@@ -304,6 +305,39 @@ async def test_ask_a_person_posts_to_the_escalation_channel_and_tells_the_asker(
         assert row["ticket"] is None
 
 
+async def test_an_escalated_malicious_question_arrives_escaped_in_the_support_channel(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    """Text we did not write — the question and the asker's name — reaches the support
+    channel as text: not bold, not a mention of everyone, not a link we did not make."""
+    services = make_services(synced_dir, onnx_embedder)
+    channel = new_channel()
+    typed = "**URGENT** <at>Everyone</at> [click](https://evil.example) " + GROUNDED
+    mallory = {**ALICE, "name": "Alice <at>Admins</at> __boss__"}
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT)
+        post = channel_post(teams.service_url, channel, "", sender=mallory, mention=True)
+        # Teams delivers what a person typed HTML-encoded: their `<at>` is text, not a tag
+        post["text"] = f"<at>{BOT_NAME}</at> " + html.escape(typed, quote=False)
+        await teams.post(post)
+        conv = post["conversation"]["id"]
+        (answer,) = teams.connector.messages(conv)
+        await teams.post(card_action(handoff_answer_id(answer.activity), post))
+        (handed,) = teams.connector.messages(SUPPORT)
+        lines = handed.text.split("\n\n")
+        assert lines[0] == messages.HANDOFF_REQUEST.format(
+            who="Alice &lt;at&gt;Admins&lt;/at&gt; &#95;&#95;boss&#95;&#95;"
+        )
+        assert lines[1] == messages.HANDOFF_QUESTION.format(
+            question="&#42;&#42;URGENT&#42;&#42; &lt;at&gt;Everyone&lt;/at&gt; "
+            "&#91;click&#93;(https://evil.example) " + GROUNDED
+        )
+        assert handed.activity["textFormat"] == "markdown"
+        assert "<at>" not in handed.text and "**" not in handed.text
+        assert "[click]" not in handed.text
+        assert not [e for e in handed.activity.get("entities") or [] if e["type"] == "mention"]
+
+
 @pytest.fixture
 def jira(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJira]:
     site = FakeJira().start()
@@ -353,8 +387,9 @@ async def test_a_slow_ticket_api_is_called_after_the_click_was_acknowledged_once
         (issue,) = jira.issues
         assert issue["fields"]["summary"] == GROUNDED
         _answer, told = teams.connector.messages(conv)
+        issue_url = f"{jira.url}/browse/IT-1"
         assert told.text == messages.HANDOFF_TICKET.format(
-            system="Jira", key="IT-1", url=f"{jira.url}/browse/IT-1"
+            system="Jira", key="IT-1", url=f"[{issue_url}]({issue_url})"
         )
         assert told.reply_to_id == click["id"]  # in the question's reply chain
         assert teams.connector.messages(SUPPORT) == []  # a ticket instead
@@ -413,10 +448,9 @@ async def test_a_zendesk_ticket_names_the_teams_asker_as_requester(
         assert ticket["requester"]["email"] == "alice@northwind.example"
         assert "teams.microsoft.com/l/message/" in ticket["description"]
         told = teams.connector.messages(post["conversation"]["id"])[-1]
+        ticket_url = f"{zendesk.url}/agent/tickets/{ticket['id']}"
         assert told.text == messages.HANDOFF_TICKET.format(
-            system="Zendesk",
-            key=str(ticket["id"]),
-            url=f"{zendesk.url}/agent/tickets/{ticket['id']}",
+            system="Zendesk", key=str(ticket["id"]), url=f"[{ticket_url}]({ticket_url})"
         )
 
 

@@ -1,4 +1,5 @@
-"""`Answer` → Teams activities: text with [n] markers, the schema.org `Message` entity
+"""`Answer` → Teams activities: text with [n] markers (the answer's Markdown through
+`render.answer_markdown`), the schema.org `Message` entity
 with `citation` claims, the "AI generated" label, feedback buttons, the size limit.
 
 botbuilder's `Entity` model serialises only `type`; `RawEntity` carries every other key
@@ -14,6 +15,7 @@ from typing import Any, ClassVar
 from botbuilder.schema import Activity, ActivityTypes, Attachment, Entity
 
 from bot import messages
+from bot.adapters.teams.render import answer_markdown, safe_cut
 from bot.formatting import link_url, source_name, updated_ago
 from bot.models import Answer, Citation
 
@@ -115,6 +117,8 @@ def fit_text(text: str, budget_bytes: int) -> str:
         if at > len(cut) // 2:
             cut = cut[:at]
             break
+    else:
+        cut = cut[: safe_cut(cut, len(cut))]  # never inside an `&#42;` or `&amp;`
     return cut.rstrip() + notice
 
 
@@ -133,7 +137,7 @@ def answer_activity(
     only — extractive quotes are the documents' own words), feedback buttons and
     `card` (the "Ask a person" action)."""
     ai_generated = answer.mode == "claude"
-    text = "\n\n".join([*(f"_{n}_" for n in notices), answer.text])
+    text = "\n\n".join([*(f"_{n}_" for n in notices), answer_markdown(answer.text)])
     channel_data: dict[str, Any] = {}
     if feedback:
         channel_data["feedbackLoop"] = dict(FEEDBACK_LOOP)
@@ -155,7 +159,9 @@ def answer_activity(
 
 
 def text_activity(text: str) -> Activity:
-    """A plain bot message (errors, admin replies, welcome): no label, no feedback."""
+    """A plain bot message (errors, admin replies, welcome): no label, no feedback.
+    `text` is Teams Markdown: every piece of user or document text in it has been
+    through `render.escape`."""
     return Activity(
         type=ActivityTypes.message,
         text=fit_text(text, MAX_ACTIVITY_BYTES - _ENVELOPE_BYTES),

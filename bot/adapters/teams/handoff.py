@@ -23,9 +23,11 @@ from botbuilder.schema import Activity, Attachment, ConversationAccount, Convers
 from bot import messages
 from bot.adapters.teams.activities import text_activity
 from bot.adapters.teams.delivery import proactive
+from bot.adapters.teams.render import escape, link
 from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
+from bot.helpchannels.tickets import Ticket
 from bot.models import Asker
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,24 @@ def thread_link(thread: str, tenant_id: str | None) -> str:
 
 
 def request_text(result: HandOffResult, who: str) -> str:
-    return "\n\n".join(request_lines(result, who))
+    """The post in the escalation channel: the asker's name, question and the bot's
+    answer are text we did not write, escaped (`render.escape`)."""
+    return "\n\n".join(request_lines(result, escape(who), escape))
+
+
+def ticket_text(ticket: Ticket) -> str:
+    """The asker told about their ticket: its key and link come from the ticket system."""
+    return messages.HANDOFF_TICKET.format(
+        system=ticket.system.capitalize(),
+        key=escape(ticket.key),
+        url=link(ticket.url, ticket.url),
+    )
+
+
+def failure_prefix(result: HandOffResult) -> str:
+    """Why no ticket was filed (it may quote the ticket system's refusal), before what
+    was done instead; "" when no ticket failed."""
+    return f"{escape(result.ticket_failure)} " if result.ticket_failure else ""
 
 
 class TeamsHandOff:
@@ -143,12 +162,8 @@ class TeamsHandOff:
         if result.status is HandOffStatus.ALREADY:
             return messages.HANDOFF_ALREADY
         if result.ticket is not None:
-            ticket = result.ticket
-            return messages.HANDOFF_TICKET.format(
-                system=ticket.system.capitalize(), key=ticket.key, url=ticket.url
-            )
-        prefix = f"{result.ticket_failure} " if result.ticket_failure else ""
-        return prefix + await self._to_target(reference, result, asker)
+            return ticket_text(result.ticket)
+        return failure_prefix(result) + await self._to_target(reference, result, asker)
 
     async def _to_target(
         self, reference: ConversationReference, result: HandOffResult, asker: Asker

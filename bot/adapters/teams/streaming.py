@@ -26,6 +26,7 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.adapters.teams.activities import MAX_ACTIVITY_BYTES, RawEntity, teams_size
+from bot.adapters.teams.render import answer_markdown
 from bot.adapters.teams.retry import TEAMS_SEND_ERRORS
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ class TeamsStream:
         return self._clock() - self._last_send >= self.interval
 
     async def push(self, delta: str) -> None:
-        """Append generated text; send an update when the pacing interval has passed."""
+        """Append generated text (the answer's raw Markdown: each update sends the whole
+        text so far through `render.answer_markdown`, as the final message does); send an
+        update when the pacing interval has passed."""
         if self.ended:
             raise RuntimeError("stream already ended")
         self.text += delta
@@ -134,10 +137,11 @@ class TeamsStream:
     async def flush(self) -> None:
         if self.ended or self.text == self._sent_text or not self.text.strip():
             return
-        if teams_size(self.text) > STREAMING_MAX_BYTES or self.expired():
+        shown = answer_markdown(self.text)  # the answer's Markdown, without HTML or mentions
+        if teams_size(shown) > STREAMING_MAX_BYTES or self.expired():
             return  # the final message carries the (shortened) text
         self.sequence += 1
-        activity = Activity(type=ActivityTypes.typing, text=self.text)
+        activity = Activity(type=ActivityTypes.typing, text=shown)
         self._sent_text = self.text
         await self._update(self._mark(activity, "streaming"))
 
