@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from bot import messages
 from bot.admin_status import duration, elapsed, plain_error, render_status, running_line
 from bot.errors import DeliveryError
-from bot.formatting import source_name
+from bot.formatting import PLAIN, TextStyle, source_name
 from bot.helpchannels.chat_commands import HelpChannelCommands, Place, is_help_channel_command
 from bot.models import Asker, PermissionScope, Question, Surface
 from bot.services import Services
@@ -71,23 +71,27 @@ class AdminCommands:
         sources = ", ".join(f"`{s}`" for s in self.services.sources)
         return messages.ADMIN_USAGE.format(sources=sources or "-")
 
-    async def handle(self, asker: Asker, text: str, place: Place | None = None) -> AdminReply:
+    async def handle(
+        self, asker: Asker, text: str, place: Place | None = None, style: TextStyle = PLAIN
+    ) -> AdminReply:
         """`place`: where the command was typed (the channel for `channel …`; the
-        admin's own DM for `gaps` with DM questions). None: no channel, not private."""
+        admin's own DM for `gaps` with DM questions). None: no channel, not private.
+        `style`: how the chat surface shows text we did not write in the reply (what the
+        user typed, documents' titles, vendors' errors, others' questions)."""
         raw = text.strip()
         if raw.lower().split(maxsplit=1)[:1] in (["/helpdesk"], ["helpdesk"]):
             raw = raw.split(maxsplit=1)[1] if len(raw.split(maxsplit=1)) > 1 else ""
         if is_help_channel_command(raw):
             reply = await self.help_channels.handle(
-                asker, raw, place or Place(), self.is_admin(asker)
+                asker, raw, place or Place(), self.is_admin(asker), style
             )
             return AdminReply(reply)
         words = raw.lower().split()
         command, args = (words[0], words[1:]) if words else ("help", [])
         if command == "reindex":
-            return await self._reindex(asker, args)
+            return await self._reindex(asker, args, style.escape)
         if command == "status" and not args:
-            text = await asyncio.to_thread(render_status, self.services)
+            text = await asyncio.to_thread(render_status, self.services, None, style)
             return AdminReply(text)
         if command == "help" and not args:
             return AdminReply(self._help(asker))
@@ -110,7 +114,9 @@ class AdminCommands:
             lines.append(messages.ADMIN_HELP_YOU_ARE_ADMIN)
         return "\n".join(lines)
 
-    async def _reindex(self, asker: Asker, args: Sequence[str]) -> AdminReply:
+    async def _reindex(
+        self, asker: Asker, args: Sequence[str], escape: Callable[[str], str] = str
+    ) -> AdminReply:
         if not self.is_admin(asker):
             log.warning(
                 "admin reindex refused: not an admin platform=%s user=%s",
@@ -128,7 +134,7 @@ class AdminCommands:
                 target = arg
             elif target is None and arg != "full":
                 return AdminReply(
-                    messages.ADMIN_UNKNOWN_SOURCE.format(source=arg) + "\n" + self.usage()
+                    messages.ADMIN_UNKNOWN_SOURCE.format(source=escape(arg)) + "\n" + self.usage()
                 )
             else:
                 return AdminReply(self.usage())
@@ -176,6 +182,7 @@ class AdminCommands:
         private: bool = False,
         viewer: Asker | None = None,
         give_up_after: float = 6 * 3600,
+        style: TextStyle = PLAIN,
     ) -> None:
         """Post the progress of a reindex request (and of the other requests of the same
         command) and edit it at most every `interval` seconds until every one has ended;
@@ -184,7 +191,8 @@ class AdminCommands:
         Titles of failed documents: anywhere others can read, only those the index/state
         says are public; with `private=True` and `viewer` (a DM with that admin), also the
         ones `viewer` may read. Never the title a failure itself carries: a page just
-        restricted and renamed that fails to re-read must not show its new title."""
+        restricted and renamed that fails to re-read must not show its new title.
+        `style`: how the chat surface shows those titles and the errors."""
         # the scope follows from a question, as for an answer: anywhere others can read,
         # a channel's; in the admin's own DM, theirs when the adapter confirmed who they
         # are (it gives an Asker an email only for a confirmed insider)
@@ -207,7 +215,7 @@ class AdminCommands:
         shown = ""
         last_sent = 0.0
         while True:
-            text, finished = await asyncio.to_thread(self._progress_text, ids, scope)
+            text, finished = await asyncio.to_thread(self._progress_text, ids, scope, style.escape)
             if not finished and time.monotonic() - started > give_up_after:
                 text = (
                     text
@@ -232,16 +240,20 @@ class AdminCommands:
                 return
             await asyncio.sleep(min(POLL_SECONDS, interval))
 
-    def _progress_text(self, ids: Sequence[int], scope: PermissionScope) -> tuple[str, bool]:
+    def _progress_text(
+        self, ids: Sequence[int], scope: PermissionScope, escape: Callable[[str], str] = str
+    ) -> tuple[str, bool]:
         requests = requests_by_ids(self.state, ids)
         if not requests:
             return messages.ADMIN_REQUEST_GONE, True
         lines: list[str] = []
         for req in requests:
-            lines.extend(self._request_lines(req, scope))
+            lines.extend(self._request_lines(req, scope, escape))
         return "\n".join(lines), all(r.finished for r in requests)
 
-    def _request_lines(self, req: ReindexRequest, scope: PermissionScope) -> list[str]:
+    def _request_lines(
+        self, req: ReindexRequest, scope: PermissionScope, escape: Callable[[str], str] = str
+    ) -> list[str]:
         name = source_name(req.source)
         run = self.state.run(req.run_id) if req.run_id is not None else None
         if req.status == QUEUED or (run is None and not req.finished):
@@ -251,7 +263,8 @@ class AdminCommands:
                 return [messages.ADMIN_PROGRESS_QUEUED.format(source=name)]
             return [messages.ADMIN_PROGRESS_STARTING.format(source=name)]
         if run is None:
-            return [messages.ADMIN_SUMMARY_FAILED_NO_RUN.format(source=name, error=req.error)]
+            error_text = escape(str(req.error))
+            return [messages.ADMIN_SUMMARY_FAILED_NO_RUN.format(source=name, error=error_text)]
         if not req.finished:
             return [messages.ADMIN_PROGRESS_RUNNING.format(source=name, progress=running_line(run))]
         counts = {
@@ -270,14 +283,17 @@ class AdminCommands:
             error = req.error or plain_error(run)
             lines = [
                 messages.ADMIN_SUMMARY_FAILED.format(
-                    source=name, duration=took, error=error, **counts
+                    source=name, duration=took, error=escape(error), **counts
                 )
             ]
-        lines.extend(self._failure_lines(run.failures, scope))
+        lines.extend(self._failure_lines(run.failures, scope, escape))
         return lines
 
     def _failure_lines(
-        self, failures: Sequence[dict[str, object]], scope: PermissionScope
+        self,
+        failures: Sequence[dict[str, object]],
+        scope: PermissionScope,
+        escape: Callable[[str], str] = str,
     ) -> list[str]:
         lines = []
         for failure in failures[:MAX_FAILURES_SHOWN]:
@@ -287,7 +303,11 @@ class AdminCommands:
             else:  # a source-level file (groups.yaml...), not a document: DMs only
                 shown = None if scope.is_public_only else _str(failure.get("title"))
             if shown:
-                lines.append(messages.ADMIN_FAILURE_LINE.format(title=shown, reason=reason))
+                lines.append(
+                    messages.ADMIN_FAILURE_LINE.format(
+                        title=escape(shown), reason=escape(str(reason))
+                    )
+                )
             elif scope.is_public_only:
                 lines.append(messages.ADMIN_FAILURE_HIDDEN)
             else:

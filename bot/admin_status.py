@@ -9,11 +9,12 @@ never reach a channel.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import messages
-from bot.formatting import ago, source_name
+from bot.formatting import PLAIN, TextStyle, ago, source_name
 from bot.services import Services
 from connectors import schedule
 from connectors.base import Acl
@@ -69,8 +70,9 @@ def until(when: datetime, now: datetime | None = None) -> str:
     return messages.ADMIN_STATUS_IN.format(duration=duration(seconds))
 
 
-def render_status(services: Services, now: datetime | None = None) -> str:
-    """The `status` reply (blocking: call it in a thread from async code)."""
+def render_status(services: Services, now: datetime | None = None, style: TextStyle = PLAIN) -> str:
+    """The `status` reply (blocking: call it in a thread from async code); `style`: how
+    the chat surface shows the sources' errors and the failed documents' titles."""
     now = now or datetime.now(UTC)
     state = services.state
     configured = services.sources
@@ -89,7 +91,9 @@ def render_status(services: Services, now: datetime | None = None) -> str:
     if not names:
         lines.append(messages.ADMIN_STATUS_NO_SOURCES)
     for name in names:
-        lines.extend(_source_lines(services, name, name in configured, docs, chunks, now))
+        lines.extend(
+            _source_lines(services, name, name in configured, docs, chunks, now, style.escape)
+        )
         if name in nexts:
             lines.append(messages.ADMIN_STATUS_NEXT.format(when=until(nexts[name], now)))
         elif name in configured and not workers:
@@ -114,6 +118,7 @@ def _source_lines(
     docs: dict[str, int],
     chunks: dict[str, int],
     now: datetime,
+    escape: Callable[[str], str] = str,
 ) -> list[str]:
     state = services.state
     lines = [
@@ -143,7 +148,8 @@ def _source_lines(
     if last is not None and last.status in ("failed", "interrupted"):
         lines.append(
             messages.ADMIN_STATUS_LAST_ERROR.format(
-                ago=ago(last.finished_at or last.started_at, now), error=plain_error(last)
+                ago=ago(last.finished_at or last.started_at, now),
+                error=escape(plain_error(last)),
             )
         )
     elif last is not None and last.status == "partial":
@@ -156,11 +162,13 @@ def _source_lines(
             )
         )
     if last is not None and last.failures:
-        lines.extend(_failed_documents(services, last))
+        lines.extend(_failed_documents(services, last, escape))
     return lines
 
 
-def _failed_documents(services: Services, run: SyncRun) -> list[str]:
+def _failed_documents(
+    services: Services, run: SyncRun, escape: Callable[[str], str] = str
+) -> list[str]:
     """Which documents failed in `run`. This reply may be read in a channel, so the rule
     of reindex summaries for a channel applies (bot/admin.py): a title only when every
     permission we know of the document (the state's, and the source's own reported with
@@ -171,7 +179,9 @@ def _failed_documents(services: Services, run: SyncRun) -> list[str]:
         title = _public_title(services, failure)
         if title:
             lines.append(
-                messages.ADMIN_FAILURE_LINE.format(title=title, reason=failure.get("reason"))
+                messages.ADMIN_FAILURE_LINE.format(
+                    title=escape(title), reason=escape(str(failure.get("reason")))
+                )
             )
         else:
             lines.append(messages.ADMIN_FAILURE_HIDDEN)

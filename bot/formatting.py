@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -11,6 +13,20 @@ WEB_SCHEMES = frozenset({"https", "http"})
 TERMINAL_SCHEMES = WEB_SCHEMES | {"file"}
 
 SOURCE_NAMES = {"files": "Help centre", "confluence": "Confluence", "drive": "Google Drive"}
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    """How a chat surface shows text we did not write (a question, a name, a document
+    title, a vendor's error) inside our own messages: `escape` makes it read as typed,
+    `link(url, label)` makes a link, or None for "label <url>". The default: as is (the
+    terminal; Slack escapes its whole admin reply instead)."""
+
+    escape: Callable[[str], str] = str
+    link: Callable[[str, str], str] | None = None
+
+
+PLAIN = TextStyle()
 
 
 def source_name(source: str) -> str:

@@ -80,16 +80,18 @@ class ChannelSettings:
         }
 
 
-def describe(s: ChannelSettings) -> str:
-    """A channel's settings as shown by `channels show` and `channel show` in chat."""
+def describe(s: ChannelSettings, escape: Callable[[str], str] = str) -> str:
+    """A channel's settings as shown by `channels show` and `channel show` in chat;
+    `escape`: the chat surface's escaping of the values people typed."""
     return messages.CHANNEL_SHOW.format(
-        channel_id=s.channel_id,
+        channel_id=escape(s.channel_id),
         auto_answer="on" if s.auto_answer else "off",
-        sources=", ".join(str(x) for x in s.sources) or messages.CHANNEL_ALL_SOURCES,
-        escalate_to=s.escalate_to or messages.CHANNEL_UNSET,
-        ticket=str(s.ticket) if s.ticket else messages.CHANNEL_UNSET,
+        sources=escape(", ".join(str(x) for x in s.sources)) or messages.CHANNEL_ALL_SOURCES,
+        escalate_to=escape(s.escalate_to) if s.escalate_to else messages.CHANNEL_UNSET,
+        ticket=escape(str(s.ticket)) if s.ticket else messages.CHANNEL_UNSET,
         updated=(
-            f"{s.updated_at:%Y-%m-%d %H:%M} UTC" + (f" by {s.updated_by}" if s.updated_by else "")
+            f"{s.updated_at:%Y-%m-%d %H:%M} UTC"
+            + (f" by {escape(s.updated_by)}" if s.updated_by else "")
             if s.updated_at
             else messages.CHANNEL_UNSET
         ),

@@ -23,6 +23,7 @@ from llama_index.core.embeddings import BaseEmbedding
 
 from bot import messages
 from bot.conversation.store import ChatStore
+from bot.formatting import PLAIN, TextStyle
 from bot.helpchannels.channels import (
     ChannelSettings,
     ChannelSettingsError,
@@ -114,11 +115,15 @@ class HelpChannelCommands:
         self.state = state
         self.embedder = embedder
 
-    async def handle(self, asker: Asker, text: str, place: Place, is_admin: bool) -> str:
+    async def handle(
+        self, asker: Asker, text: str, place: Place, is_admin: bool, style: TextStyle = PLAIN
+    ) -> str:
+        """The reply; `style`: how the chat surface shows text people and documents wrote
+        (settings values, the gap report's questions and titles)."""
         words = text.split()
         command, args = words[0].lower(), words[1:]
         if command == "gaps":
-            return await self._gaps(asker, args, place, is_admin)
+            return await self._gaps(asker, args, place, is_admin, style)
         action = args[0].lower() if args else "show"
         if action not in ("show", "set", "off"):
             return messages.CHANNEL_CHAT_USAGE
@@ -126,7 +131,7 @@ class HelpChannelCommands:
             return messages.CHANNEL_CHAT_NOT_A_CHANNEL
         if action == "show":
             found = await asyncio.to_thread(self.repository.get, place.channel_id)
-            return describe(found or ChannelSettings(place.channel_id))
+            return describe(found or ChannelSettings(place.channel_id), style.escape)
         if not is_admin:
             log.warning(
                 "channel %s refused: not an admin platform=%s user=%s channel=%s",
@@ -139,7 +144,7 @@ class HelpChannelCommands:
         who = f"{asker.platform}:{asker.user_id}"
         if action == "off":
             saved = await asyncio.to_thread(self.repository.turn_off, place.channel_id, who)
-            return messages.CHANNEL_TURNED_OFF.format(channel_id=saved.channel_id)
+            return messages.CHANNEL_TURNED_OFF.format(channel_id=style.escape(saved.channel_id))
         try:
             changes = parse_options(args[1:])
         except ChannelSettingsError as exc:
@@ -154,9 +159,11 @@ class HelpChannelCommands:
             saved.channel_id,
             ",".join(sorted(changes)),
         )
-        return describe(saved) + "\n" + messages.CHANNEL_CHAT_SAVED
+        return describe(saved, style.escape) + "\n" + messages.CHANNEL_CHAT_SAVED
 
-    async def _gaps(self, asker: Asker, args: list[str], place: Place, is_admin: bool) -> str:
+    async def _gaps(
+        self, asker: Asker, args: list[str], place: Place, is_admin: bool, style: TextStyle
+    ) -> str:
         if not is_admin:
             log.warning(
                 "gaps refused: not an admin platform=%s user=%s", asker.platform, asker.user_id
@@ -173,7 +180,7 @@ class HelpChannelCommands:
                 records = [r for r in records if r.channel_id == place.channel_id and not r.is_dm]
             # DM questions only in the admin's own DM with the bot, never in a channel
             report = gap_report(records, self.embedder, days, now, include_dms=place.private)
-            text = render_gaps(report)
+            text = render_gaps(report, style)
             return text + "\n\n" + messages.GAPS_THIS_CHANNEL_ONLY if place.shared else text
 
         return await asyncio.to_thread(build)

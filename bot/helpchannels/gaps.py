@@ -32,6 +32,7 @@ import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
 
 from bot import messages
+from bot.formatting import PLAIN, TextStyle
 
 DEFAULT_THRESHOLD = 0.6
 MAX_EXAMPLES = 3
@@ -177,7 +178,10 @@ def gap_report(
     return GapReport(days, groups)
 
 
-def render_gaps(report: GapReport) -> str:
+def render_gaps(report: GapReport, style: TextStyle = PLAIN) -> str:
+    """The report as text; `style`: the chat surface's way of showing the questions,
+    channel names and page titles (text people and documents wrote) and the links."""
+    esc = style.escape
     if not report.groups:
         return messages.GAPS_NONE.format(days=report.days)
     lines = [messages.GAPS_HEADER.format(days=report.days, groups=len(report.groups))]
@@ -187,10 +191,15 @@ def render_gaps(report: GapReport) -> str:
                 n=n,
                 count=group.count,
                 people=messages.GAPS_PERSON if group.count == 1 else messages.GAPS_PEOPLE,
-                channels=", ".join(group.channels) or "-",
+                channels=esc(", ".join(group.channels)) or "-",
             )
         )
-        lines += [messages.GAPS_EXAMPLE.format(text=e) for e in group.examples]
-        if group.best_source:
-            lines.append(messages.GAPS_BEST_SOURCE.format(**group.best_source))
+        lines += [messages.GAPS_EXAMPLE.format(text=esc(e)) for e in group.examples]
+        best = group.best_source
+        if best and style.link is not None:
+            link = style.link(best["url"], best["title"])
+            lines.append(messages.GAPS_BEST_SOURCE_LINK.format(link=link))
+        elif best:
+            title = esc(best["title"])
+            lines.append(messages.GAPS_BEST_SOURCE.format(title=title, url=best["url"]))
     return "\n".join(lines)

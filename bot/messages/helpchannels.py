@@ -81,6 +81,7 @@ GAPS_PERSON = "person"
 GAPS_PEOPLE = "people"
 GAPS_EXAMPLE = "   • {text}"
 GAPS_BEST_SOURCE = "   closest page: {title} <{url}>"
+GAPS_BEST_SOURCE_LINK = "   closest page: {link}"
 
 # --- `helpdesk sync`: how to configure a source it was asked for --------------------
 CLI_NOT_CONFIGURED_HINTS = {

@@ -118,3 +118,27 @@ async def test_a_question_starting_with_help_is_answered_not_treated_as_a_comman
         assert final.streaminfo and final.streaminfo["streamType"] == "final"
         # searched as a question (this index is empty), not answered with the usage text
         assert final.text == messages.NO_ANSWER.format(support_hint="#it-help")
+
+
+async def test_a_failure_naming_text_from_a_file_reads_as_written_in_the_progress(
+    services: Services, worker: Worker, kb: Path
+) -> None:
+    """A failure's reason can quote the source's own text: a group in groups.yaml named
+    `**URGENT** <at>Everyone</at> [click](…)` is named in the reindex progress as
+    written — not bold, not a mention, not a link."""
+    (kb / "groups.yaml").write_text(
+        "'**URGENT** <at>Everyone</at> [click](https://evil.example)': nobody\n"
+    )
+    async with TeamsHarness(services, AdminCommands(services)) as teams:
+        chat = "a:1personal-alice-failures"
+        await teams.post(personal_message(teams.service_url, "reindex files", ALICE, chat))
+        await asyncio.wait_for(teams.app[BOT_KEY].drain(), 60)
+        sent = teams.connector.in_conversation(chat)
+        final = [s for s in sent if s.type == "message"][-1].text
+        assert final.startswith("⚠️ Help centre: partial"), final
+        (line,) = [x for x in final.split("\n") if x.startswith("   • groups.yaml: group ")]
+        assert line.startswith(
+            "   • groups.yaml: group '&#42;&#42;URGENT&#42;&#42; &lt;at&gt;Everyone&lt;/at&gt; "
+            "&#91;click&#93;(https://evil.example)' in groups.yaml must be a list of emails"
+        )
+        assert all("<at>" not in s.text and "**" not in s.text for s in sent)

@@ -7,6 +7,8 @@ character reference, so it reads as typed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import serializer_helper
@@ -15,9 +17,11 @@ from botbuilder.schema import Activity
 from bot import messages
 from bot.adapters.teams.activities import answer_activity, fit_text
 from bot.adapters.teams.handoff import failure_prefix, request_text, ticket_text
-from bot.adapters.teams.render import answer_markdown, escape, link, link_target
+from bot.adapters.teams.render import TEAMS_STYLE, answer_markdown, escape, link, link_target
 from bot.adapters.teams.streaming import TeamsStream
 from bot.conversation.handoff import HandOffResult, HandOffStatus
+from bot.helpchannels.channels import ChannelSettings, describe
+from bot.helpchannels.gaps import GapGroup, GapReport, render_gaps
 from bot.helpchannels.tickets import Ticket
 from bot.models import Answer, Citation
 
@@ -207,3 +211,41 @@ async def test_streamed_updates_carry_the_answer_markdown_without_mentions() -> 
         "**27 days**, ask &lt;at&gt;Every",
         "**27 days**, ask &lt;at&gt;Everyone&lt;/at&gt;",
     ]
+
+
+def test_the_gap_report_shows_questions_and_titles_as_written_and_links_safely() -> None:
+    report = GapReport(
+        7,
+        [
+            GapGroup(
+                count=2,
+                examples=[MALICIOUS, "what about _this_?"],
+                channels=["#it-help"],
+                best_source={
+                    "title": "Leave [draft] *v2*",
+                    "url": "https://wiki.northwind.example/Leave_(2026)",
+                },
+            )
+        ],
+    )
+    assert render_gaps(report, TEAMS_STYLE).split("\n") == [
+        messages.GAPS_HEADER.format(days=7, groups=1),
+        "",
+        messages.GAPS_GROUP.format(n=1, count=2, people="people", channels="&#35;it-help")[1:],
+        f"   • {MALICIOUS_ESCAPED}",
+        "   • what about &#95;this&#95;?",
+        "   closest page: [Leave &#91;draft&#93; &#42;v2&#42;]"
+        "(https://wiki.northwind.example/Leave%5F%282026%29)",
+    ]
+    # elsewhere (the terminal's `helpdesk gaps`) the report is as it was
+    assert render_gaps(report).split("\n")[3] == f"   • {MALICIOUS}"
+
+
+def test_channel_settings_show_typed_values_as_written() -> None:
+    settings = ChannelSettings(
+        "19:help@thread.tacv2", escalate_to="<at>Everyone</at>", updated_by="teams:**me**"
+    )
+    settings = replace(settings, updated_at=datetime(2026, 3, 2, 9, 15, tzinfo=UTC))
+    shown = describe(settings, TEAMS_STYLE.escape)
+    assert "  escalate to: &lt;at&gt;Everyone&lt;/at&gt;" in shown.split("\n")
+    assert shown.endswith("  updated:     2026-03-02 09:15 UTC by teams:&#42;&#42;me&#42;&#42;")

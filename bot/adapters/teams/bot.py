@@ -54,6 +54,7 @@ from bot.adapters.teams.parsing import (
     mentions_bot,
     question_text,
 )
+from bot.adapters.teams.render import TEAMS_STYLE
 from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.adapters.teams.streaming import STREAM_MAX_SECONDS
 from bot.admin import AdminCommands
@@ -267,7 +268,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         assert self.admin is not None
         reply: Any = None
         try:
-            reply = await self.admin.handle(asker, text, place)
+            reply = await self.admin.handle(asker, text, place, TEAMS_STYLE)
             reply_text = reply.text
         except Exception:  # top of the admin command's background task: a log line, an apology
             log.exception("teams admin command failed user=%s", asker.user_id)
@@ -318,7 +319,9 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         try:
             # admin commands run in the admin's 1:1 chat: failures may name the files
             # this admin may read (never others' restricted ones)
-            await self.admin.follow(request_id, post, update, private=True, viewer=asker)
+            await self.admin.follow(
+                request_id, post, update, private=True, viewer=asker, style=TEAMS_STYLE
+            )
         except Exception:  # top of the follow-up's background task: one log line
             log.exception("teams reindex follow failed request=%d", request_id)
 

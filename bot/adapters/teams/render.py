@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from bot.formatting import link_url
+from bot.formatting import TextStyle, link_url
 
 # characters that are Markdown or HTML syntax anywhere in a line
 _ANYWHERE = {
@@ -99,3 +99,8 @@ def safe_cut(text: str, at: int) -> int:
     reference (`&#42;`, `&amp;`)."""
     tail = _PARTIAL_REFERENCE.search(text, max(0, at - 8), at)
     return tail.start() if tail is not None else at
+
+
+# how the neutral layer's texts (admin replies, reindex progress, the gap report) show
+# text we did not write on Teams
+TEAMS_STYLE = TextStyle(escape=escape, link=link)
