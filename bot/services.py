@@ -170,6 +170,7 @@ class Services:
             self.chat,
             self._channel_lookup,
             self._tickets or TicketSettings(),
+            allowed_here=self.conversation.allowed_here,
             default_targets={"slack": self.settings.slack_escalation_mention},
         )
 

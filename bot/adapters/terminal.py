@@ -15,7 +15,7 @@ import uuid
 from typing import TextIO
 
 from bot import messages
-from bot.conversation.inbound import Failed, Final, InboundMessage, Notice, Reply, TextDelta
+from bot.conversation.inbound import Click, Failed, Final, InboundMessage, Notice, Reply, TextDelta
 from bot.conversation.service import ConversationService
 from bot.formatting import TERMINAL_SCHEMES, link_url, source_name, updated_ago
 from bot.models import Answer, Asker
@@ -123,9 +123,8 @@ class TerminalSession:
         """👍 (+1) / 👎 (-1) on the last answer (`:+1` / `:-1` in the chat)."""
         if self.last_answer_id is None:
             return
-        await self.conversation.feedback(
-            PLATFORM, self.asker.user_id, rating, answer_id=self.last_answer_id
-        )
+        click = Click(asker=self.asker, thread=self.thread, is_external=self.external)
+        await self.conversation.feedback(click, rating, answer_id=self.last_answer_id)
 
 
 async def chat_loop(

@@ -2,7 +2,11 @@
 private offer after an unanswered question in a help channel) becomes a ticket or a
 message to the channel's escalation target.
 
-`HandOff.escalate` claims the answer (one hand-off per question: a second click is told
+`HandOff.escalate` first checks the conversation the click came from: where the bot may
+not act now (`ConversationService.allowed_here`: e.g. a channel shared with another
+organisation since the answer was given, with ALLOW_EXTERNAL_CHANNELS=false) nothing is
+copied anywhere — no post, no ticket — and the adapter tells the clicker why. Then it
+claims the answer (one hand-off per question: a second click is told
 someone was already asked), files a ticket when the channel has a ticket project
 (`bot.helpchannels.escalation.escalate`), and otherwise — or when the ticket fails, with
 the plain reason for the asker — names the escalation target: the channel's, else the
@@ -22,12 +26,12 @@ from dataclasses import dataclass
 import httpx
 
 from bot import messages
+from bot.conversation.inbound import Click
 from bot.conversation.store import ChatStore
 from bot.helpchannels.channels import ChannelSettingsLookup
 from bot.helpchannels.escalation import escalate
 from bot.helpchannels.gap_records import channel_of
 from bot.helpchannels.tickets import Ticket, TicketRequest, TicketSettings
-from bot.models import Asker
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class HandOffStatus(enum.Enum):
     DONE = "done"  # a ticket, or a target to post to (or neither: nobody to ask)
     ALREADY = "already"  # this question was already handed off
     UNKNOWN = "unknown"  # no such answer on record (pruned, another platform)
+    NOT_HERE = "not_here"  # clicked where the bot may not act now: nothing was copied
 
 
 @dataclass(frozen=True)
@@ -62,18 +67,27 @@ class HandOff:
         lookup: ChannelSettingsLookup,
         tickets: TicketSettings,
         *,
+        allowed_here: Callable[[Click], bool],
         default_targets: Mapping[str, str | None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = store
         self.lookup = lookup
         self.tickets = tickets
+        self.allowed_here = allowed_here  # the conversation service's decision
         self.default_targets = dict(default_targets or {})
         self.transport = transport
 
-    async def escalate(
-        self, platform: str, answer_id: int, asker: Asker, thread_url: str
-    ) -> HandOffResult:
+    async def escalate(self, click: Click, answer_id: int, thread_url: str) -> HandOffResult:
+        platform, asker = click.platform, click.asker
+        if not self.allowed_here(click):
+            log.info(
+                "%s hand-off refused in conversation %s answer_id=%d",
+                platform,
+                click.thread,
+                answer_id,
+            )
+            return HandOffResult(HandOffStatus.NOT_HERE)
         row = await asyncio.to_thread(self.store.answer_record, answer_id)
         if row is None or row["platform"] != platform:
             return HandOffResult(HandOffStatus.UNKNOWN)

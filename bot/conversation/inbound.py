@@ -45,6 +45,22 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Click:
+    """A button pressed on something the bot posted (👍/👎, "Ask a person"), in neutral
+    terms: who pressed it, and the conversation it was pressed in as the adapter sees it
+    at the click — not as it was when the answer was given (a channel may have been
+    shared with another organisation since)."""
+
+    asker: Asker
+    thread: str  # the conversation the click came from
+    is_external: bool  # shared with another organisation now, or not positively known
+
+    @property
+    def platform(self) -> str:
+        return self.asker.platform
+
+
+@dataclass(frozen=True)
 class Status:
     """The question was taken: show that the bot is working ("Searching…")."""
 

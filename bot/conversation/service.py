@@ -4,7 +4,8 @@ For every surface (Slack, Teams, the terminal) it decides whether a message is a
 dedupes deliveries, loads the thread's earlier turns from the chat store, builds the
 `Question` (the engine derives the permission scope from it), streams the answer,
 records it, shows the external-channel notice once per thread and turns any failure into
-an apology. Feedback (👍/👎) is recorded here too. Adapters render the events.
+an apology. Feedback (👍/👎) is recorded here too, after the same check of the
+conversation the click came from (`allowed_here`). Adapters render the events.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.answering.engine import AnswerEngine
 from bot.conversation.helpchannel import HelpChannels
 from bot.conversation.inbound import (
     Citations,
+    Click,
     Event,
     Failed,
     Final,
@@ -52,6 +54,7 @@ class Vote(enum.Enum):
     THANKS = "thanks"  # 👍 recorded
     SORRY = "sorry"  # 👎 recorded: the adapter offers a human (or points to SUPPORT_HINT)
     UNKNOWN = "unknown"  # no such answer on record: nothing recorded
+    NOT_HERE = "not_here"  # clicked where the bot may not act now: nothing recorded
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,11 @@ class ConversationService:
         return self.engine.mode
 
     # ------------------------------------------------------------------ decisions
-    def allowed_here(self, msg: InboundMessage) -> bool:
+    def allowed_here(self, msg: InboundMessage | Click) -> bool:
         """ALLOW_EXTERNAL_CHANNELS=false: nothing is done in a conversation shared with
         another organisation (or one whose kind could not be confirmed) — questions,
-        commands and feedback alike."""
+        commands and clicks alike (👍/👎 and "Ask a person" are checked at the click:
+        a channel may have been shared since the answer was given)."""
         if msg.is_external and not self.allow_external_channels:
             log.info(
                 "%s skip external conversation (ALLOW_EXTERNAL_CHANNELS=false) thread=%s",
@@ -362,8 +366,7 @@ class ConversationService:
 
     async def feedback(
         self,
-        platform: str,
-        user_id: str,
+        click: Click,
         rating: int,
         *,
         answer_id: int | None = None,
@@ -371,7 +374,12 @@ class ConversationService:
         comment: str | None = None,
     ) -> Vote:
         """👍 (+1) or 👎 (-1) on a recorded answer, named by its id or by the platform
-        message it was sent as."""
+        message it was sent as. Nothing is recorded from a conversation the bot may not
+        act in now (`Vote.NOT_HERE`: the adapter tells the clicker why)."""
+        platform, user_id = click.platform, click.asker.user_id
+        if not self.allowed_here(click):
+            log.info("%s feedback refused thread=%s user=%s", platform, click.thread, user_id)
+            return Vote.NOT_HERE
         ref = await self.find_answer(platform, answer_id=answer_id, message_id=message_id)
         if ref is None:
             log.warning(

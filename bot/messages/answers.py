@@ -21,6 +21,11 @@ EXTERNAL_CHANNEL_NOTICE = (
     "This conversation includes people from outside the organisation, so I only answer "
     "from documents everyone in the company may read."
 )
+CLICK_NOT_HERE = (
+    "I can't do that here: this conversation is shared with people outside the "
+    "organisation (or I couldn't confirm that it isn't), so I don't record feedback or "
+    "pass questions on to a person from it."
+)
 GENERIC_APOLOGY = (
     "Sorry, something went wrong on my side while answering. The team has been notified; "
     "please try again in a moment."

@@ -20,6 +20,7 @@ import pytest
 from bot import messages
 from bot.adapters.slack.render import ACTION_FEEDBACK
 from bot.adapters.terminal import TerminalSession
+from bot.conversation.inbound import Click
 from bot.services import Services
 from connectors.embedder import OnnxEmbedding
 from tests.fakes.claude import FakeClaude
@@ -167,9 +168,8 @@ class TerminalSurface:
         assert self.answer_ids is not None and self.session is not None
         answer_id = self.answer_ids[which]
         assert answer_id is not None
-        await self.services.conversation.feedback(
-            "terminal", self.session.asker.user_id, rating, answer_id=answer_id
-        )
+        click = Click(asker=self.session.asker, thread=self.session.thread, is_external=False)
+        await self.services.conversation.feedback(click, rating, answer_id=answer_id)
 
     async def ask_external(self, text: str) -> str:
         return await self._run(TerminalSession(self.services.conversation, external=True), text)

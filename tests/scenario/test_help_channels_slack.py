@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text as sql
 
 from bot import messages
+from bot.adapters.slack.render import ACTION_FEEDBACK
 from bot.helpchannels.channels import ChannelSettingsRepository, parse_sources, parse_ticket
 from connectors.embedder import OnnxEmbedding
 from tests.conftest import SAMPLES
@@ -487,6 +488,56 @@ async def test_a_ticket_refusal_echoing_text_is_shown_escaped_never_as_a_mention
 
 
 # ---------------------------------------------------------------------- gaps
+def feedback_value(blocks: list[dict[str, Any]], which: str) -> str:
+    for block in blocks:
+        for element in block.get("elements", []):
+            if element.get("type") == "feedback_buttons":
+                return str(
+                    element[f"{'positive' if which == 'up' else 'negative'}_button"]["value"]
+                )
+    raise AssertionError(f"no feedback buttons in {json.dumps(blocks)}")
+
+
+async def test_clicks_in_a_channel_shared_since_the_answer_copy_nothing_and_say_why(
+    harness: Factory, jira: FakeJira
+) -> None:
+    """ALLOW_EXTERNAL_CHANNELS=false: the channel became shared with another organisation
+    (Slack Connect) after the bot answered there. 👍/👎 and "Ask a person" on the old
+    answer are checked at the click: nothing is recorded, no ticket is filed and nothing
+    is posted for the escalation target — the clicker alone is told why."""
+    h = await harness(allow_external_channels=False)
+    configure(h, auto_answer=True, escalate_to=ONCALL, ticket=parse_ticket("jira:IT"))
+    ev = await ask(h, GROUNDED)
+    (answer,) = h.fake.answers_in(HELP, ev["ts"])
+    assert "27 days" in answer.text
+
+    async def click(action: str, value: str, kind: str = "button") -> None:
+        await h.click(
+            action, value, user=DANA[0], channel=HELP, message_ts=answer.ts,
+            thread_ts=ev["ts"], kind=kind,
+        )  # fmt: skip
+        await h.settle()
+
+    # control: while the channel is internal, a 👍 is kept
+    await click(ACTION_FEEDBACK, feedback_value(answer.blocks, "up"), "feedback_buttons")
+    assert [r["rating"] for r in h.services.chat.feedback_rows()] == [1]
+    assert ephemerals(h)[-1]["text"] == messages.FEEDBACK_THANKS
+
+    h.fake.add_channel(HELP, is_ext_shared=True)  # now shared with another organisation
+    posted_before = len(h.fake.posted)
+    await click(ACTION_FEEDBACK, feedback_value(answer.blocks, "down"), "feedback_buttons")
+    await click(HANDOFF, handoff_value(answer.blocks))
+
+    assert [r["rating"] for r in h.services.chat.feedback_rows()] == [1]  # the 👎 not kept
+    assert jira.issues == [] and jira.customer_requests == []
+    assert h.services.chat.escalations() == []
+    assert len(h.fake.posted) == posted_before  # nothing posted, in any channel
+    refusals = ephemerals(h)[-2:]
+    assert [e["text"] for e in refusals] == [messages.CLICK_NOT_HERE] * 2
+    assert all(e["user"] == DANA[0] and e["channel"] == HELP for e in refusals)
+    assert not any(e.get("blocks") for e in refusals)  # no "Ask a human" offer either
+
+
 async def test_the_gap_report_in_a_channel_leaks_no_dm_question_or_asker(
     harness: Factory,
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from tests.scenario.teams_harness import (
     TEAM_ID,
     TENANT,
     TeamsHarness,
+    feedback_invoke,
     make_services,
     mention_entity,
     personal_message,
@@ -336,6 +338,54 @@ async def test_an_escalated_malicious_question_arrives_escaped_in_the_support_ch
         assert "<at>" not in handed.text and "**" not in handed.text
         assert "[click]" not in handed.text
         assert not [e for e in handed.activity.get("entities") or [] if e["type"] == "mention"]
+
+
+OTHER_TENANT = "0b0b0b0b-1111-2222-3333-444444444444"
+
+
+def from_tenant(activity: dict[str, Any], tenant: str) -> dict[str, Any]:
+    """`activity` as it arrives from a conversation now in another organisation's tenant."""
+    moved: dict[str, Any] = json.loads(json.dumps(activity))
+    moved["conversation"]["tenantId"] = tenant
+    moved["channelData"]["tenant"] = {"id": tenant}
+    return moved
+
+
+async def test_clicks_from_a_conversation_now_of_another_tenant_copy_nothing_and_say_why(
+    synced_dir: Path, onnx_embedder: OnnxEmbedding
+) -> None:
+    """ALLOW_EXTERNAL_CHANNELS=false: 👍/👎 and "Ask a person" on an answer, clicked from
+    a conversation that is now another organisation's: the vote is not kept, nothing is
+    posted to the escalation channel, and the clicker is told why in the conversation."""
+    services = make_services(synced_dir, onnx_embedder, allow_external_channels=False)
+    channel = new_channel()
+    async with TeamsHarness(services) as teams:
+        configure(teams, channel, auto_answer=True, escalate_to=SUPPORT)
+        post = channel_post(teams.service_url, channel, GROUNDED)
+        await teams.post(post)
+        conv = post["conversation"]["id"]
+        (answer,) = teams.connector.messages(conv)
+        assert "27 days" in answer.text
+        answer_id = handoff_answer_id(answer.activity)
+
+        def votes() -> list[int]:  # the Teams tests share one state database
+            return [r["rating"] for r in services.chat.feedback_rows() if r["conversation"] == conv]
+
+        vote = feedback_invoke(
+            teams.service_url, post["conversation"], str(answer.activity_id), "dislike", "old"
+        )
+        vote["channelData"] = post["channelData"]
+        response = await teams.post(from_tenant(vote, OTHER_TENANT))
+        assert response.status == 200 and await response.json() == {}
+        await teams.post(from_tenant(card_action(answer_id, post), OTHER_TENANT))
+        assert votes() == []
+        assert teams.connector.messages(SUPPORT) == []
+        assert [r for r in services.chat.escalations() if r["answer_id"] == answer_id] == []
+        told = [m.text for m in teams.connector.messages(conv)[1:]]
+        assert told == [messages.CLICK_NOT_HERE] * 2
+        # control: the same vote from our own tenant is kept
+        await teams.post(vote)
+        assert votes() == [-1]
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ def build_slack_app(
     feedback = Feedback(
         services.conversation,
         client,
+        directory,
         escalation=settings.slack_escalation_mention,
         support_hint=settings.support_hint,
     )

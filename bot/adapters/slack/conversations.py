@@ -84,10 +84,14 @@ class Directory:
         self._conversations: dict[str, tuple[float, ConversationInfo]] = {}
         self._users: dict[str, tuple[float, UserInfo]] = {}
 
-    async def conversation(self, channel: str, channel_type: str | None = None) -> ConversationInfo:
+    async def conversation(
+        self, channel: str, channel_type: str | None = None, *, fresh: bool = False
+    ) -> ConversationInfo:
+        """`fresh`: ask Slack now, not the cache (a click on an answer: the channel may
+        have been shared with another organisation since)."""
         cached = self._conversations.get(channel)
         now = time.monotonic()
-        if cached and cached[0] > now:
+        if cached and cached[0] > now and not fresh:
             return cached[1]
         try:
             resp = await self.client.conversations_info(channel=channel)

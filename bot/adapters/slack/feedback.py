@@ -3,8 +3,10 @@
 The vote comes from Slack's `feedback_buttons` element (value `up:<answer id>` or
 `down:<answer id>`), or from the hand-made 👍/👎 buttons of answers posted before it (value
 the answer id, the action id says which); the conversation service records the vote
-against that answer. Replies are ephemeral (only the voter sees them); the hand-off itself
-is `bot.adapters.slack.handoff`.
+against that answer — unless the channel is one the bot may not act in now (checked
+afresh at each click: it may have become shared with another organisation since the
+answer; the service decides). Replies are ephemeral (only the voter sees them); the
+hand-off itself is `bot.adapters.slack.handoff`.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.adapters.slack.api import slack_error
+from bot.adapters.slack.conversations import Directory
 from bot.adapters.slack.render import VOTE_DOWN, VOTE_UP, escalate_blocks
+from bot.conversation.inbound import Click
 from bot.conversation.service import ConversationService, Vote
+from bot.models import Asker
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,18 @@ def feedback_vote(value: str) -> tuple[int, str] | None:
     return (rating, answer) if rating is not None and answer else None
 
 
+async def click_in(directory: Directory, asker: Asker, channel: str, *also: str) -> Click:
+    """A click in `channel` as the conversation service sees it: external when it — or
+    any of `also` (the channel of the answer clicked on) — is shared with another
+    organisation now. Asked of Slack at the click, not taken from the cache; a failed
+    look-up counts as external."""
+    external = False
+    for name in dict.fromkeys((channel, *also)):
+        if name:
+            external = external or (await directory.conversation(name, fresh=True)).external
+    return Click(asker=asker, thread=channel, is_external=external)
+
+
 def _answer_id(value: str) -> int | None:
     try:
         return int(value)
@@ -60,12 +77,14 @@ class Feedback:
         self,
         conversation: ConversationService,
         client: AsyncWebClient,
+        directory: Directory,
         *,
         escalation: str | None,
         support_hint: str,
     ) -> None:
         self.conversation = conversation
         self.client = client
+        self.directory = directory
         self.mention = escalation_mention(escalation)
         self.support_hint = support_hint
 
@@ -73,12 +92,11 @@ class Feedback:
         self, *, value: str, rating: int, user: str, channel: str, thread_ts: str | None
     ) -> None:
         answer_id = _answer_id(value)
-        outcome = (
-            await self.conversation.feedback(PLATFORM, user, rating, answer_id=answer_id)
-            if answer_id is not None
-            else Vote.UNKNOWN
-        )
-        if outcome is Vote.UNKNOWN or answer_id is None:
+        click = await click_in(self.directory, Asker(PLATFORM, user), channel)
+        outcome = await self.conversation.feedback(click, rating, answer_id=answer_id)
+        if outcome is Vote.NOT_HERE:
+            await self._ephemeral(channel, user, thread_ts, messages.CLICK_NOT_HERE)
+        elif outcome is Vote.UNKNOWN or answer_id is None:
             await self._ephemeral(channel, user, thread_ts, messages.SLACK_ANSWER_GONE)
         elif outcome is Vote.THANKS:
             await self._ephemeral(channel, user, thread_ts, messages.FEEDBACK_THANKS)

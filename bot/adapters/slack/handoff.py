@@ -1,6 +1,8 @@
 """ "Ask a person" on Slack: renders the conversation service's hand-off
-(`bot.conversation.handoff`). Translates only: which ticket or target, and whether the
-question was already handed off, is the neutral layer's decision.
+(`bot.conversation.handoff`). Translates only: which ticket or target, whether the
+question was already handed off, and whether the bot may act in the channel the click
+came from (looked up afresh: it may have been shared since), is the neutral layer's
+decision.
 
 Target syntax (a channel's `--escalate-to`, else SLACK_ESCALATION_MENTION): a channel
 (`C0…`, `G0…`, `<#C0…|name>`) gets the question, the bot's answer and the thread link
@@ -19,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.adapters.slack.api import slack_error
 from bot.adapters.slack.conversations import Directory
-from bot.adapters.slack.feedback import escalation_mention
+from bot.adapters.slack.feedback import click_in, escalation_mention
 from bot.adapters.slack.render import escape
 from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
 from bot.conversation.service import ConversationService
@@ -67,11 +69,14 @@ class SlackHandOff:
             await self._ephemeral(channel, user, messages.HANDOFF_GONE)
             return
         thread_channel, _, thread_ts = ref.thread.partition(":")
-        link = await self._permalink(thread_channel, thread_ts)
         info = await self.directory.user(user)
         asker = Asker(PLATFORM, user, email=info.email, display_name=info.display_name)
-        result = await self.handoff.escalate(PLATFORM, answer_id, asker, link)
-        if result.status is HandOffStatus.UNKNOWN:
+        click = await click_in(self.directory, asker, channel, thread_channel)
+        link = await self._permalink(thread_channel, thread_ts)
+        result = await self.handoff.escalate(click, answer_id, link)
+        if result.status is HandOffStatus.NOT_HERE:
+            await self._ephemeral(channel, user, messages.CLICK_NOT_HERE)
+        elif result.status is HandOffStatus.UNKNOWN:
             await self._ephemeral(channel, user, messages.HANDOFF_GONE)
         elif result.status is HandOffStatus.ALREADY:
             await self._ephemeral(channel, user, messages.HANDOFF_ALREADY)

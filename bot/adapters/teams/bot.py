@@ -17,7 +17,9 @@ an activity becomes an `ev.InboundMessage`; the service's events become Teams ac
   streamed; answered with the asker's permissions only on `msteams` in our tenant
   (MicrosoftAppTenantId), public documents otherwise; `reindex`/`status`/`help`/`gaps`/
   `channel` go to the admin handler;
-- `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with `{}`.
+- `message/submitAction` (the 👍/👎 feedback buttons) → recorded, 200 with `{}`;
+  in a conversation the bot may not act in now (the service decides), not recorded and
+  the clicker is told why; the same for "Ask a person".
 
 Answers are sent out of band (`delivery.py`): the request is acknowledged with the
 typing indicator, the answer follows through `continue_conversation`.
@@ -59,7 +61,7 @@ from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.adapters.teams.streaming import STREAM_MAX_SECONDS
 from bot.admin import AdminCommands
 from bot.conversation import inbound as ev
-from bot.conversation.service import ConversationService
+from bot.conversation.service import ConversationService, Vote
 from bot.errors import DeliveryError
 from bot.helpchannels.chat_commands import Place, is_help_channel_command
 from bot.models import Asker
@@ -124,16 +126,14 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         if answer_id is not None:
             # "Ask a person": acknowledged here (typing, then an empty 202); the ticket
             # call and the replies happen out of band. A redelivered click does nothing.
+            # Whether the bot may act in this conversation is the hand-off's decision.
             handoff = self.handoff
-            if (
-                handoff is not None
-                and self.conversation.allowed_here(msg)
-                and await self.conversation.first_delivery(msg)
-            ):
+            if handoff is not None and await self.conversation.first_delivery(msg):
                 asker = await self._identified(turn_context, msg)
+                click = ev.Click(asker=asker, thread=msg.thread, is_external=msg.is_external)
                 await self._typing(turn_context, msg)
                 self.background.spawn(
-                    handoff.run(reference, answer_id, asker),
+                    handoff.run(reference, answer_id, click),
                     name=f"teams-handoff-{msg.message_id}",
                 )
             return
@@ -196,9 +196,7 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
     ) -> ev.InboundMessage:
         activity = turn_context.activity
         tenant = activity_tenant(activity)
-        # with a tenant configured, a conversation that does not positively name it (no
-        # tenant, or two that disagree) may be another organisation's: fail closed
-        external = bool(self.tenant_id) and tenant != self.tenant_id
+        external = self._external(activity)
         insider = (
             personal
             and activity.channel_id == "msteams"
@@ -229,6 +227,11 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
             in_thread=bool(root) and root != activity.id,
             channel_id=channel,
         )
+
+    def _external(self, activity: Activity) -> bool:
+        """With a tenant configured, a conversation that does not positively name it (no
+        tenant, or two that disagree) may be another organisation's: fail closed."""
+        return bool(self.tenant_id) and activity_tenant(activity) != self.tenant_id
 
     async def _identified(self, turn_context: TurnContext, msg: ev.InboundMessage) -> Asker:
         """The asker with their email when the conversation is in our tenant (admin
@@ -365,9 +368,22 @@ class TeamsHelpdeskBot(ActivityHandler):  # type: ignore[misc]
         sender = activity.from_property
         user_id = sender.aad_object_id or sender.id
         comment = feedback_comment((action or {}).get("feedback"))
-        await self.conversation.feedback(
-            PLATFORM, user_id, rating, message_id=message_id, comment=comment
+        click = ev.Click(
+            asker=Asker(platform=PLATFORM, user_id=user_id, display_name=sender.name),
+            thread=conversation,
+            is_external=self._external(activity),
         )
+        vote = await self.conversation.feedback(
+            click, rating, message_id=message_id, comment=comment
+        )
+        if vote is Vote.NOT_HERE:
+            # Teams shows its own "thanks" for the vote: say plainly that it was not kept
+            # (a reply in the conversation: Teams has no message only the clicker sees
+            # outside the TEAMS_TARGETED_OFFERS preview)
+            try:
+                await self._send(turn_context, text_activity(messages.CLICK_NOT_HERE))
+            except TEAMS_SEND_ERRORS as exc:
+                log.warning("teams refusal not sent conv=%s error=%s", conversation, exc)
 
     # ------------------------------------------------------------------ install
     async def on_members_added_activity(

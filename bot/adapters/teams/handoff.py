@@ -26,6 +26,7 @@ from bot.adapters.teams.delivery import proactive
 from bot.adapters.teams.render import escape, link
 from bot.adapters.teams.retry import TEAMS_SEND_ERRORS, with_retry
 from bot.conversation.handoff import HandOff, HandOffResult, HandOffStatus, request_lines
+from bot.conversation.inbound import Click
 from bot.conversation.service import ConversationService
 from bot.helpchannels.tickets import Ticket
 from bot.models import Asker
@@ -125,11 +126,11 @@ class TeamsHandOff:
         self.tenant_id = tenant_id
         self.support_hint = support_hint
 
-    async def run(self, reference: ConversationReference, answer_id: int, asker: Asker) -> None:
+    async def run(self, reference: ConversationReference, answer_id: int, click: Click) -> None:
         """Escalate and tell the asker in the conversation `reference` names (replying to
         the click). Never raises: a failure ends as the generic apology and a log line."""
         try:
-            text = await self._escalate(reference, answer_id, asker)
+            text = await self._escalate(reference, answer_id, click)
         except asyncio.CancelledError:
             raise
         except Exception:  # top of the hand-off's background task: a log line, an apology
@@ -149,21 +150,23 @@ class TeamsHandOff:
             )
 
     async def _escalate(
-        self, reference: ConversationReference, answer_id: int, asker: Asker
+        self, reference: ConversationReference, answer_id: int, click: Click
     ) -> str:
         """The hand-off itself; the text telling the asker what happened."""
         ref = await self.conversation.find_answer(PLATFORM, answer_id=answer_id)
         if ref is None:
             return messages.HANDOFF_GONE
         link = thread_link(ref.thread, self.tenant_id)
-        result = await self.handoff.escalate(PLATFORM, answer_id, asker, link)
+        result = await self.handoff.escalate(click, answer_id, link)
+        if result.status is HandOffStatus.NOT_HERE:
+            return messages.CLICK_NOT_HERE
         if result.status is HandOffStatus.UNKNOWN:
             return messages.HANDOFF_GONE
         if result.status is HandOffStatus.ALREADY:
             return messages.HANDOFF_ALREADY
         if result.ticket is not None:
             return ticket_text(result.ticket)
-        return failure_prefix(result) + await self._to_target(reference, result, asker)
+        return failure_prefix(result) + await self._to_target(reference, result, click.asker)
 
     async def _to_target(
         self, reference: ConversationReference, result: HandOffResult, asker: Asker
