@@ -52,7 +52,6 @@ from connectors.state import StateStore
 from connectors.store_errors import index_errors
 from connectors.sync_batch import BatchWriter, narrow
 from connectors.sync_progress import (
-    MAX_FAILURES_KEPT,
     NOBODY,
     Batch,
     ProgressCallback,
@@ -251,18 +250,8 @@ class SyncEngine:
         become those the source reports now (`item.acl`) but never more than it has,
         or nobody when the source could not tell. Its old text stays (metadata-only
         update) and its version is forgotten so that the next run reads it again."""
-        progress.failed += 1
+        progress.record_failure(item.doc_id, item.title, item.reason, item.acl)
         progress.done += 1
-        if len(progress.failures) < MAX_FAILURES_KEPT:
-            progress.failures.append(
-                {
-                    "doc_id": item.doc_id,
-                    "title": item.title,
-                    "reason": item.reason,
-                    # who may read it now, per the source (None: unknown)
-                    "acl": item.acl.to_json() if item.acl is not None else None,
-                }
-            )
         log.warning(
             "sync document failed source=%s doc=%s reason=%s",
             progress.source,

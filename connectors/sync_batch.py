@@ -69,15 +69,8 @@ class BatchWriter:
                 prior = known.get(doc.doc_id)
                 if prior is not None:
                     narrow(doc.doc_id, prior, doc.acl, batch)
-                progress.failed += 1
-                progress.failures.append(
-                    {
-                        "doc_id": doc.doc_id,
-                        "title": doc.title,
-                        "reason": messages.SYNC_CHUNKING_FAILED.format(error=exc),
-                        "acl": doc.acl.to_json(),
-                    }
-                )
+                reason = messages.SYNC_CHUNKING_FAILED.format(error=exc)
+                progress.record_failure(doc.doc_id, doc.title, reason, doc.acl)
         all_nodes = [n for nodes in nodes_by_doc.values() for n in nodes]
         self._embed(all_nodes)
         docs = list(batch.docs.values())

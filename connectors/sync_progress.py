@@ -37,6 +37,24 @@ class SyncProgress:
     def seconds(self) -> float:
         return time.monotonic() - self.started
 
+    def record_failure(
+        self, doc_id: str | None, title: str | None, reason: str, acl: Acl | None
+    ) -> None:
+        """Count one failed document; the first MAX_FAILURES_KEPT are kept with their
+        title and reason (for `helpdesk status`), the rest only counted — every path
+        that fails a document records it here."""
+        self.failed += 1
+        if len(self.failures) < MAX_FAILURES_KEPT:
+            self.failures.append(
+                {
+                    "doc_id": doc_id,
+                    "title": title,
+                    "reason": reason,
+                    # who may read it now, per the source (None: unknown)
+                    "acl": acl.to_json() if acl is not None else None,
+                }
+            )
+
     def counts(self) -> dict[str, int]:
         return {
             "done": self.done,

@@ -45,6 +45,7 @@ from connectors.base import (
 from connectors.chunking import Chunker
 from connectors.embedder import OnnxEmbedding
 from connectors.sync import SyncEngine, SyncProgress
+from connectors.sync_progress import MAX_FAILURES_KEPT
 from tests.fakes.claude import FakeClaude
 from tests.scenario.drive_harness import ask
 
@@ -330,3 +331,43 @@ def test_a_new_version_that_cannot_be_chunked_keeps_no_wider_acl(
     assert readers(services, claude) == {HANNAH}, "Oliver was unshared in this cycle"
     known = services.state.known_documents(SOURCE)[DOC_ID]
     assert known.version is None, "read again by the next run"
+
+
+def test_more_failures_than_kept_are_all_counted_and_no_good_document_is_lost(
+    services: Services,
+) -> None:
+    """A run with more failed documents than `helpdesk status` lists (MAX_FAILURES_KEPT),
+    most of them failing to chunk: the run keeps at most that many reasons, still counts
+    every failure, and every document that could be read is indexed."""
+    engine = SyncEngine(services.index, services.state, services.embedder, FailingChunker())
+
+    def doc(name: str, text: str) -> SourceDocument:
+        return replace(
+            document(Acl(public=True)),
+            doc_id=f"{SOURCE}:{name}",
+            title=name,
+            url=f"https://wiki.example/{name}",
+            text=text,
+            content_hash="",
+        )
+
+    good = [doc(f"good{i}", f"# Canteen {i}\n\nFloor {i} canteen opens at 8.\n") for i in range(3)]
+    odd = [doc(f"odd{i}", f"# Odd {i}\n\nA revised page.\n") for i in range(MAX_FAILURES_KEPT + 5)]
+    unreadable = [
+        DocumentFailure(SOURCE, "HTTP 500", doc_id=f"{SOURCE}:gone{i}", title=f"gone{i}")
+        for i in range(2)
+    ]
+    items: list[SyncItem] = [*unreadable, *odd[:20], good[0], *odd[20:], *good[1:], SeenAll()]
+    progress = engine.run(Scripted(items=items))
+
+    failed = len(odd) + len(unreadable)
+    assert (progress.status, progress.failed) == ("partial", failed)
+    assert len(progress.failures) == MAX_FAILURES_KEPT
+    assert [f["title"] for f in progress.failures[:3]] == ["gone0", "gone1", "odd0"]
+    run = services.state.last_run(SOURCE)
+    assert run is not None and run.failed == failed and len(run.failures) == MAX_FAILURES_KEPT
+    assert progress.added == len(good)
+    for d in good:
+        row = services.state.document(d.doc_id)
+        assert row is not None and row.chunk_count > 0 and not row.dirty
+    assert services.index.count_by_source() == {SOURCE: services.state.chunk_counts()[SOURCE]}
