@@ -62,25 +62,13 @@ def ticket_system(
             raise TicketError(
                 "jira", messages.TICKET_NOT_CONFIGURED.format(system="Jira", prefix="JIRA")
             )
+        site = (settings.jira_base_url, settings.jira_email)
+        token, timeout = settings.jira_api_token.get_secret_value(), settings.ticket_timeout_seconds
         if settings.jira_request_type:
-            return JsmRequests(
-                settings.jira_base_url,
-                settings.jira_email,
-                settings.jira_api_token.get_secret_value(),
-                target.project,
-                settings.jira_request_type,
-                settings.ticket_timeout_seconds,
-                transport,
-            )
-        return JiraTickets(
-            settings.jira_base_url,
-            settings.jira_email,
-            settings.jira_api_token.get_secret_value(),
-            target.project,
-            settings.jira_issue_type,
-            settings.ticket_timeout_seconds,
-            transport,
-        )
+            kind = settings.jira_request_type
+            return JsmRequests(*site, token, target.project, kind, timeout, transport)
+        kind = settings.jira_issue_type
+        return JiraTickets(*site, token, target.project, kind, timeout, transport)
     if target.system == "zendesk":
         if not (
             settings.zendesk_base_url and settings.zendesk_email and settings.zendesk_api_token

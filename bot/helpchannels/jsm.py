@@ -20,7 +20,14 @@ from typing import Any
 import httpx
 
 from bot import messages
-from bot.helpchannels.tickets import Ticket, TicketError, TicketRequest, call_json, zendesk_body
+from bot.helpchannels.tickets import (
+    Ticket,
+    TicketApi,
+    TicketError,
+    TicketRequest,
+    call_json,
+    zendesk_body,
+)
 
 API = "/rest/servicedeskapi"
 PAGE = 50
@@ -38,7 +45,7 @@ def request_description(request: TicketRequest) -> str:
     return body
 
 
-class JsmRequests:
+class JsmRequests(TicketApi):
     name = "jira"
 
     def __init__(
@@ -51,15 +58,9 @@ class JsmRequests:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, email, api_token, timeout, transport)
         self.project_key = project_key
         self.request_type = request_type
-        self._client = httpx.AsyncClient(
-            auth=httpx.BasicAuth(email, api_token),
-            timeout=timeout,
-            headers={"Accept": "application/json"},
-            transport=transport,
-        )
 
     async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         return await call_json(
@@ -117,6 +118,3 @@ class JsmRequests:
         links = body.get("_links") if isinstance(body.get("_links"), dict) else {}
         url = str((links or {}).get("agent") or f"{self.base_url}/browse/{key}")
         return Ticket("jira", key, url)
-
-    async def aclose(self) -> None:
-        await self._client.aclose()

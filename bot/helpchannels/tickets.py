@@ -12,10 +12,11 @@ a customer request of that type is created instead (`jsm.py`).
 Zendesk: a ticket with the same content as its first comment (`public: false`, an
 internal note the agents see), the asker as requester when their email is known.
 
-Both authenticate with basic auth: Jira `email:api_token`, Zendesk
-`email/token:api_token`. Every failure (401/403, 404, 400/422, 429, 5xx, timeout,
-connection error, unreadable body) becomes one `TicketError` whose `user_message` says
-plainly what happened; the caller falls back to the escalation target.
+All three clients share one HTTP set-up (`TicketApi`: base URL, an httpx client with
+basic auth — Jira `email:api_token`, Zendesk `email/token:api_token`). Every failure
+(401/403, 404, 400/422, 429, 5xx, timeout, connection error, unreadable body) becomes
+one `TicketError` whose `user_message` says plainly what happened; the caller falls
+back to the escalation target.
 """
 
 from __future__ import annotations
@@ -191,6 +192,30 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+class TicketApi:
+    """What every ticket client shares: the site's base URL (no trailing slash) and one
+    httpx client — basic auth, JSON accepted, the ticket timeout — closed by `aclose`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        api_token: str,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(
+            auth=httpx.BasicAuth(username, api_token),
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
 # ------------------------------------------------------------------ Jira
 def _adf_text(text: str, bold: bool = False, link: str | None = None) -> dict[str, Any]:
     node: dict[str, Any] = {"type": "text", "text": text}
@@ -237,7 +262,7 @@ def jira_description(request: TicketRequest) -> dict[str, Any]:
     return {"type": "doc", "version": 1, "content": blocks}
 
 
-class JiraTickets:
+class JiraTickets(TicketApi):
     name = "jira"
 
     def __init__(
@@ -250,15 +275,9 @@ class JiraTickets:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, email, api_token, timeout, transport)
         self.project_key = project_key
         self.issue_type = issue_type
-        self._client = httpx.AsyncClient(
-            auth=httpx.BasicAuth(email, api_token),
-            timeout=timeout,
-            headers={"Accept": "application/json"},
-            transport=transport,
-        )
 
     async def create(self, request: TicketRequest) -> Ticket:
         payload = {
@@ -277,9 +296,6 @@ class JiraTickets:
             raise TicketError("jira", text, status=201)
         return Ticket("jira", key, f"{self.base_url}/browse/{key}")
 
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
 
 # ------------------------------------------------------------------ Zendesk
 def zendesk_body(request: TicketRequest) -> str:
@@ -294,7 +310,7 @@ def zendesk_body(request: TicketRequest) -> str:
     return "\n".join(lines)
 
 
-class ZendeskTickets:
+class ZendeskTickets(TicketApi):
     name = "zendesk"
 
     def __init__(
@@ -305,13 +321,7 @@ class ZendeskTickets:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(
-            auth=httpx.BasicAuth(f"{email}/token", api_token),
-            timeout=timeout,
-            headers={"Accept": "application/json"},
-            transport=transport,
-        )
+        super().__init__(base_url, f"{email}/token", api_token, timeout, transport)
 
     async def create(self, request: TicketRequest) -> Ticket:
         ticket: dict[str, Any] = {
@@ -333,6 +343,3 @@ class ZendeskTickets:
             text = messages.TICKET_UNAVAILABLE.format(system="Zendesk", status="no ticket id")
             raise TicketError("zendesk", text, status=201)
         return Ticket("zendesk", str(ticket_id), f"{self.base_url}/agent/tickets/{ticket_id}")
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
