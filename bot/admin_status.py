@@ -129,8 +129,12 @@ def _source_lines(
             chunks=chunks.get(name, 0),
         )
     ]
-    if not is_configured:
-        lines.append(messages.ADMIN_STATUS_NOT_CONFIGURED)
+    if not is_configured:  # never answered, never synced: say so, and how to remove them
+        n = docs.get(name, 0)
+        template = messages.ADMIN_STATUS_NOT_CONFIGURED
+        if not n:
+            template = messages.ADMIN_STATUS_NOT_CONFIGURED_EMPTY
+        lines.append(template.format(source=name, documents=n, s="" if n == 1 else "s"))
     last_ok = state.last_run(name, status="succeeded")
     if last_ok is not None:
         lines.append(messages.ADMIN_STATUS_LAST_OK.format(ago=ago(last_ok.finished_at, now)))

@@ -1,4 +1,4 @@
-"""The `helpdesk` command: sync, ask, chat, status, eval, serve, worker."""
+"""The `helpdesk` command: sync, forget, ask, chat, status, eval, serve, worker."""
 
 from __future__ import annotations
 
@@ -145,6 +145,22 @@ def sync(
     _logging(settings, quiet=True)
     code = run_sync(settings, source, full=full, as_json=as_json)
     raise typer.Exit(code)
+
+
+@app.command()
+def forget(
+    source: Annotated[
+        str, typer.Argument(help="A source that is no longer configured, e.g. files")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Remove a source that is no longer configured: its documents, chunks and sync
+    history (`helpdesk status` lists such sources). A configured source is refused."""
+    from bot.sync_command import run_forget
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    raise typer.Exit(run_forget(settings, source, as_json=as_json))
 
 
 @app.command()

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import messages
+from connectors.registry import configured_sources
 from connectors.source_settings import ConfluenceSettings, DriveSettings, FilesSettings
 from connectors.sync_settings import IndexSettings, WorkerSettings
 
@@ -250,6 +251,7 @@ class Settings(BaseSettings):
             weaviate_url=self.weaviate_url,
             weaviate_api_key=key.get_secret_value() if key else None,
             collection=self.weaviate_collection,
+            sources=tuple(configured_sources(self)),
         )
 
     def worker_settings(self) -> WorkerSettings:

@@ -4,6 +4,10 @@ which documents failed in it.
 This is the terminal (operator) view: it lists failed documents by title, restricted or
 not, as `helpdesk sync` does. The channel-visible `/helpdesk status` (bot/admin_status.py)
 hides the titles of documents that are not public.
+
+A source with documents or runs that is not configured now (taken out of `SOURCES`, or
+its settings unset) is listed with `configured: false`: its documents are never answered
+(connectors/index.py) and nothing syncs them; the line says how to remove them.
 """
 
 from __future__ import annotations
@@ -91,7 +95,8 @@ def collect_status(services: Services) -> dict[str, Any]:
     state = services.state
     docs = state.document_counts()
     chunks = state.chunk_counts()
-    names = sorted(set(services.sources) | set(docs) | set(state.sources_with_runs()))
+    configured = set(services.sources)
+    names = sorted(configured | set(docs) | set(state.sources_with_runs()))
     sources = []
     for name in names:
         last = state.last_run(name)
@@ -102,6 +107,8 @@ def collect_status(services: Services) -> dict[str, Any]:
         sources.append(
             {
                 "source": name,
+                # not configured: never answered, never synced (`helpdesk forget` removes)
+                "configured": name in configured,
                 "documents": docs.get(name, 0),
                 "chunks": chunks.get(name, 0),
                 "last_sync": _iso(last_ok.finished_at) if last_ok else None,
@@ -196,6 +203,13 @@ def render_status(report: dict[str, Any]) -> str:
                 last_error=_outcome(s),
             )
         )
+        if not s["configured"]:
+            n = s["documents"]
+            template = messages.CLI_STATUS_NOT_CONFIGURED
+            if not n:
+                template = messages.CLI_STATUS_NOT_CONFIGURED_EMPTY
+            plural = "" if n == 1 else "s"
+            lines.append(template.format(source=s["source"], documents=n, s=plural))
         failures = (s["last_run"] or {}).get("failures") or []
         for failure in failures[:FAILURES_SHOWN]:
             lines.append(

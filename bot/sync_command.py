@@ -1,9 +1,12 @@
-"""`helpdesk sync`: one sync of one source or of every configured source.
+"""`helpdesk sync`: one sync of one source or of every configured source; and
+`helpdesk forget SOURCE`: remove a source that is no longer configured.
 
 Each source runs as the worker's job does (`SyncJob.run`, connectors/sync_job.py: the
 same lease, request claiming, run record and fail-closed rules); this module only adds
 what a terminal needs: the Ctrl-C handling, the progress bar and the printed or JSON
-summary."""
+summary. Forgetting runs `SyncJob.forget` under the same lease, only for a source that is
+not configured: removal is always this explicit command, never a side effect of a sync
+(a source left out of `SOURCES` by mistake is hidden, and back at once when restored)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +116,47 @@ def run_sync(settings: Settings, source: str | None, *, full: bool, as_json: boo
         return _sync(services, names, full=full, as_json=as_json)
     finally:
         services.close()
+
+
+def run_forget(settings: Settings, source: str, *, as_json: bool) -> int:
+    from bot.services import build_services
+
+    if source in configured_sources(settings):
+        how = (
+            messages.CLI_FORGET_HOW_EXPLICIT
+            if settings.sources
+            else messages.CLI_FORGET_HOW_SETTINGS
+        )
+        typer.echo(messages.CLI_FORGET_CONFIGURED.format(source=source, how=how), err=True)
+        return 2
+    services = build_services(settings, answering=False)
+    try:
+        stored = _stored_sources(services)
+        if source not in stored:
+            others = ", ".join(sorted(set(stored) - set(services.sources))) or "none"
+            typer.echo(messages.CLI_FORGET_NOTHING.format(source=source, stored=others), err=True)
+            return 2
+        outcome = services.sync_job().forget(source)
+        if isinstance(outcome, Busy):
+            typer.echo(outcome.message, err=True)
+            return 1
+        if as_json:
+            typer.echo(json.dumps(asdict(outcome)))
+        else:
+            typer.echo(messages.CLI_FORGET_DONE.format(**asdict(outcome)))
+        return 0
+    finally:
+        services.close()
+
+
+def _stored_sources(services: Services) -> set[str]:
+    """Every source something is stored for: documents, runs, or chunks in the index."""
+    state = services.state
+    return (
+        set(state.document_counts())
+        | set(state.sources_with_runs())
+        | set(services.index.count_by_source())
+    )
 
 
 def _sync(services: Services, names: list[str], *, full: bool, as_json: bool) -> int:

@@ -12,6 +12,13 @@ updated_at, acl_public, acl_principals, content_hash, breadcrumbs` (+ `chunk_ind
 `everyone` when the document is public, so the permission scope is one LlamaIndex
 filter: `acl_principals ANY ["everyone", <asker's principals>]`; each backend
 translates it (LanceDB: `array_has_any`, Weaviate: `contains_any`).
+
+Only the configured sources are answered (`ChunkIndex.sources`, from `SOURCES` or the
+sources whose settings are present): a source removed from the configuration is no
+longer synced, so its chunks keep ACLs nobody re-reads any more. `reader_filters` —
+the one place a read's filter is built — ANDs `source IN [<configured>]` with the
+permission scope, until an operator removes the chunks (`delete_source`, `helpdesk
+forget SOURCE`). Removal is never automatic: a typo in `SOURCES` hides, never deletes.
 """
 
 from __future__ import annotations
@@ -89,18 +96,30 @@ class IndexBackend(Protocol):
     def query(self, query: VectorStoreQuery) -> object: ...
     def count(self, where: str | None = None) -> int: ...
     def count_by_source(self) -> dict[str, int]: ...
+    def delete_source(self, source: str) -> None: ...
     def prepare_for_readers(self) -> None: ...
     def clear(self) -> None: ...
     def upgrade_notice(self) -> str | None: ...
 
 
 class ChunkIndex:
-    """The project's view of the index: write chunks per document, search with a scope."""
+    """The project's view of the index: write chunks per document, search with a scope.
 
-    def __init__(self, store: IndexBackend, backend: str, location: str) -> None:
+    `sources`: the sources whose chunks may be answered (the configured ones); None only
+    for an index that is not the bot's (a scratch evaluation index, a test), where every
+    chunk's source is one the caller just wrote."""
+
+    def __init__(
+        self,
+        store: IndexBackend,
+        backend: str,
+        location: str,
+        sources: Sequence[str] | None = None,
+    ) -> None:
         self.store = store
         self.backend = backend
         self.location = location
+        self.sources = None if sources is None else frozenset(sources)
 
     # -- writes (sync side)
     def replace_documents(self, doc_ids: Sequence[str], nodes: Sequence[BaseNode]) -> None:
@@ -111,6 +130,10 @@ class ChunkIndex:
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:
         self.store.delete_documents(list(doc_ids))
+
+    def delete_source(self, source: str) -> None:
+        """Every chunk of `source` (an unconfigured one: `helpdesk forget SOURCE`)."""
+        self.store.delete_source(source)
 
     def update_acl(self, doc_id: str, acl: Acl) -> None:
         self.store.update_acl(doc_id, acl.public, acl_readers(acl))
@@ -135,6 +158,18 @@ class ChunkIndex:
         self.store.clear()
 
     # -- reads (bot side)
+    def reader_filters(self, principals: frozenset[str]) -> MetadataFilters:
+        """What a reader with `principals` may see: the permission scope, and only chunks
+        of a configured source. Every read for an answer (search, neighbouring chunks)
+        uses this filter and no other."""
+        scope = scope_filters(principals)
+        if self.sources is None:
+            return scope
+        configured = MetadataFilter(
+            key="source", value=sorted(self.sources), operator=FilterOperator.IN
+        )
+        return MetadataFilters(filters=[*scope.filters, configured], condition=FilterCondition.AND)
+
     def search(
         self,
         query_str: str,
@@ -144,9 +179,9 @@ class ChunkIndex:
         mode: SearchMode = SearchMode.HYBRID,
         restrict: MetadataFilters | None = None,
     ) -> list[NodeWithScore]:
-        """Top-k chunks `principals` may read; `restrict` (e.g. a help channel's sources)
-        is ANDed with the permission scope, so it can only narrow the result."""
-        filters = scope_filters(principals)
+        """Top-k chunks `principals` may read, of configured sources; `restrict` (e.g. a
+        help channel's sources) is ANDed with that, so it can only narrow the result."""
+        filters = self.reader_filters(principals)
         if restrict is not None and restrict.filters:
             filters = MetadataFilters(filters=[filters, restrict], condition=FilterCondition.AND)
         query = VectorStoreQuery(
@@ -181,13 +216,16 @@ class ChunkIndex:
 
 
 def open_configured_index(settings: IndexSettings) -> ChunkIndex:
-    """The index the settings describe (`Settings.index_settings()`)."""
-    return open_index(
+    """The index the settings describe (`Settings.index_settings()`), answering from
+    the configured sources only."""
+    index = open_index(
         settings.data_dir,
         weaviate_url=settings.weaviate_url,
         weaviate_api_key=settings.weaviate_api_key,
         collection=settings.collection,
     )
+    index.sources = frozenset(settings.sources)
+    return index
 
 
 def open_index(

@@ -235,6 +235,12 @@ class LanceChunkStore(BasePydanticVectorStore):
             part = doc_ids[start : start + 500]
             table.delete(f"doc_id IN ({', '.join(sql_str(d) for d in part)})")
 
+    def delete_source(self, source: str) -> None:
+        """Every chunk of `source`, whatever the state store knows of them."""
+        table = self.table
+        if table is not None:
+            table.delete(f"source = {sql_str(source)}")
+
     def update_acl(self, doc_id: str, public: bool, principals: Sequence[str]) -> None:
         self.update_acl_many([doc_id], public, principals)
 

@@ -5,7 +5,8 @@ Tables (`connectors.state_tables`, re-exported here): documents (what is indexed
 hash, ACL and a `dirty` flag), checkpoints, sync_runs, group memberships, reindex
 requests, leases and the workers' schedule. `StateStore` is the one repository over
 them: no SQL on these tables lives outside it (memberships in connectors/memberships.py,
-leases, reindex requests and the schedule in connectors/state_coordination.py).
+leases, reindex requests and the schedule in connectors/state_coordination.py, forgetting
+a source in connectors/state_removal.py).
 The chat side's records (answers, feedback, turns, threads, seen deliveries) are not
 here: `bot/` owns them (`bot.conversation.store`).
 """
@@ -26,6 +27,7 @@ from connectors import messages
 from connectors.base import Acl, KnownDoc
 from connectors.memberships import Memberships
 from connectors.state_coordination import CoordinationRows
+from connectors.state_removal import SourceRemoval
 from connectors.state_tables import (
     _aware,
     checkpoints,
@@ -122,7 +124,7 @@ class DocumentRow:
     dirty: bool
 
 
-class StateStore(Memberships, CoordinationRows):
+class StateStore(Memberships, CoordinationRows, SourceRemoval):
     """Thin typed access to the state tables. Safe to share between threads."""
 
     def __init__(self, url: str) -> None:

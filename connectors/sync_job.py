@@ -16,6 +16,11 @@ A job
 - stops after the document in hand when `stop` is set or the lease is lost (the run
   ends `interrupted`, its requests go back to the queue, `stop.reason` is the run's
   error); a `KeyboardInterrupt` (a second Ctrl-C) stops at once, recorded the same way.
+
+`SyncJob.forget` removes a source that is no longer configured (`helpdesk forget`): under
+the same lease, so never while a run of it (a worker with the older configuration) is
+writing; its chunks first, then its state rows, so a forget that dies half-way is simply
+run again.
 """
 
 from __future__ import annotations
@@ -88,6 +93,15 @@ def busy_message(source: str, lease: Lease) -> str:
     return messages.SYNC_BUSY_HOLDER.format(source=source, holder=who, until=until)
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What `SyncJob.forget` removed."""
+
+    source: str
+    documents: int  # documents the state knew
+    chunks: int  # chunks the index held
+
+
 class SyncJob:
     def __init__(
         self,
@@ -120,6 +134,28 @@ class SyncJob:
         try:
             with lease.kept_alive():
                 return self._leased(source, build, mode, lease, stop, on_progress, request_id)
+        finally:
+            lease.release()
+
+    def forget(self, source: str) -> Forgotten | Busy:
+        """Remove every chunk and every state row of `source`. The caller checks that
+        the source is not configured (a configured one would come back at its next run)."""
+        lease = Lease(self.state, lease_name(source), self.owner, self.lease_seconds)
+        if not lease.acquire():
+            return Busy(source, busy_message(source, lease))
+        try:
+            documents, _ = self.state.source_documents(source)
+            chunks = self.index.count_by_source().get(source, 0)
+            self.index.delete_source(source)
+            self.state.forget_source(source)
+            log.warning(
+                "source forgotten source=%s documents=%s chunks=%s owner=%s",
+                source,
+                documents,
+                chunks,
+                self.owner,
+            )
+            return Forgotten(source, documents, chunks)
         finally:
             lease.release()
 

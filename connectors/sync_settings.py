@@ -19,6 +19,8 @@ class IndexSettings:
     weaviate_url: str | None = None  # set: Weaviate instead of the embedded store
     weaviate_api_key: str | None = None
     collection: str = "HelpdeskChunks"
+    # the sources answered from (the configured ones); chunks of any other are hidden
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

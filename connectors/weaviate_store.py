@@ -239,6 +239,11 @@ class WeaviateChunkStore(BasePydanticVectorStore):
             part = [str(d) for d in doc_ids[start : start + ID_BATCH]]
             self._delete_where(collection, Filter.by_property("doc_id").contains_any(part))
 
+    def delete_source(self, source: str) -> None:
+        """Every chunk of `source` (exact match: `source` is field-tokenized)."""
+        if self._ready():
+            self._delete_where(self._collection(), Filter.by_property("source").equal(source))
+
     def delete_nodes(
         self,
         node_ids: list[str] | None = None,

@@ -3,8 +3,9 @@
 A chunk boundary can fall inside a table (the header row is in the previous chunk) or
 between a heading and its numbered steps (the steps are in the next chunk). The
 neighbours are fetched by their node ids (`<doc_id>#<hash>#<n>`: the same document
-version) through the same permission filter as the search, so nothing the asker may not
-read is added; a backend that cannot fetch by id gives the chunks alone.
+version) through the same filter as the search (`ChunkIndex.reader_filters`: the
+permission scope, configured sources only), so nothing the asker may not read is added;
+a backend that cannot fetch by id gives the chunks alone.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore
 from bot.answering.selection import DocumentText
 from connectors.chunk_metadata import ChunkMetadata
 from connectors.chunking import strip_header
-from connectors.index import ChunkIndex, scope_filters
+from connectors.index import ChunkIndex
 from connectors.store_errors import index_errors
 
 log = logging.getLogger(__name__)
@@ -50,10 +51,10 @@ def _fetch(
 ) -> dict[str, BaseNode]:
     """Chunks by node id, through the asker's permission filter."""
     get_nodes = getattr(getattr(index, "store", None), "get_nodes", None)
-    if get_nodes is None or not wanted:
+    if index is None or get_nodes is None or not wanted:
         return {}
     try:
-        nodes = get_nodes(node_ids=sorted(wanted), filters=scope_filters(principals))
+        nodes = get_nodes(node_ids=sorted(wanted), filters=index.reader_filters(principals))
     except index_errors():  # passages without their neighbours: less context, same scope
         log.debug("neighbour chunks unavailable", exc_info=True)
         return {}

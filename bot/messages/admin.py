@@ -85,7 +85,14 @@ ADMIN_STATUS_LAST_PARTIAL = (
     "   ⚠️ last run {ago} was partial: {failed} document{s} could not be read (each is "
     "readable by no more people than before, or by nobody, until it reads again)"
 )
-ADMIN_STATUS_NOT_CONFIGURED = "   (no longer configured)"
+ADMIN_STATUS_NOT_CONFIGURED = (
+    "   ⚠️ not configured: {documents} document{s} kept in the index, never answered and "
+    "no longer synced; an operator removes them with `helpdesk forget {source}`"
+)
+ADMIN_STATUS_NOT_CONFIGURED_EMPTY = (
+    "   not configured; nothing of it is indexed (`helpdesk forget {source}` clears its "
+    "sync history)"
+)
 ADMIN_STATUS_INDEX = "Index: {backend}, {chunks} chunks{size}"
 ADMIN_STATUS_INDEX_SIZE = ", {mb:.1f} MB"
 ADMIN_STATUS_INDEX_UNAVAILABLE = "Index: {backend}, unavailable right now"

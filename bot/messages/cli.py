@@ -64,6 +64,28 @@ CLI_STATUS_NOTHING_SYNCED = (
     "shows them."
 )
 CLI_STATUS_NO_SOURCES = "none is configured: see README, Settings"
+CLI_STATUS_NOT_CONFIGURED = (
+    "  not configured: {documents} document{s} kept in the index, never answered and no "
+    "longer synced; remove them with `helpdesk forget {source}`"
+)
+CLI_STATUS_NOT_CONFIGURED_EMPTY = (
+    "  not configured; nothing of it is indexed (`helpdesk forget {source}` clears its "
+    "sync history)"
+)
+CLI_FORGET_CONFIGURED = (
+    "Source {source!r} is configured ({how}): its next sync would index it again. Remove "
+    "it from SOURCES (or unset its settings) first, then run `helpdesk forget {source}`."
+)
+CLI_FORGET_HOW_EXPLICIT = "listed in SOURCES"
+CLI_FORGET_HOW_SETTINGS = "its settings are set and SOURCES is empty"
+CLI_FORGET_NOTHING = (
+    "Nothing is stored for {source!r}. Sources that are not configured and still have "
+    "something stored: {stored}."
+)
+CLI_FORGET_DONE = (
+    "{source}: removed {documents} documents ({chunks} chunks) from the index, with its "
+    "sync history; nothing else was touched."
+)
 CLI_STATUS_NO_ERROR = "no errors"
 CLI_STATUS_PARTIAL = (
     "last run partial: {failed} document{s} failed (each is readable by no more people "

@@ -39,7 +39,7 @@ QUERY = "vpn salary"
 
 def _doc(doc_id: str, title: str, text: str, acl: Acl) -> SourceDocument:
     return SourceDocument(
-        source="files",
+        source=doc_id.split(":", 1)[0],
         doc_id=doc_id,
         title=title,
         url=f"file:///{doc_id}",
@@ -298,3 +298,31 @@ def test_ids_with_quotes_work_everywhere(index: ChunkIndex) -> None:
     assert nodes_of(index, quoted.doc_id) == []
     assert nodes_of(index, RESTRICTED_DOC) == []
     assert len(nodes_of(index, PUBLIC_DOC)) == len(by_doc[PUBLIC_DOC])
+
+
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_chunks_of_a_source_that_is_not_configured_are_never_returned(
+    index: ChunkIndex, mode: SearchMode
+) -> None:
+    """A source taken out of the configuration is hidden inside the query, for every
+    reader: its public chunks too, whoever asks."""
+    wiki = _doc("confluence:7", "VPN wiki", "The VPN salary portal moved. " * 6, Acl(public=True))
+    load(index, [*DOCS, wiki])
+    everyone = frozenset({HR, IT})
+    assert search(index, everyone, mode) == {PUBLIC_DOC, RESTRICTED_DOC, OTHER_DOC, "confluence:7"}
+    index.sources = frozenset({"confluence"})  # files no longer configured
+    assert search(index, everyone, mode) == {"confluence:7"}
+    index.sources = frozenset()  # nothing configured: nothing answered
+    assert search(index, everyone, mode) == set()
+
+
+def test_delete_source_removes_every_chunk_of_that_source_and_nothing_else(
+    index: ChunkIndex,
+) -> None:
+    wiki = _doc("confluence:7", "VPN wiki", "The VPN salary portal moved. " * 6, Acl(public=True))
+    by_doc = load(index, [*DOCS, wiki])
+    index.delete_source("files")
+    assert index.count_by_source() == {"confluence": len(by_doc["confluence:7"])}
+    assert search(index, frozenset({HR, IT}), SearchMode.VECTOR) == {"confluence:7"}
+    index.delete_source("files")  # nothing left of it: a no-op
+    assert index.count() == len(by_doc["confluence:7"])

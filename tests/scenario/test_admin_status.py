@@ -128,6 +128,30 @@ async def test_failed_source_shows_the_error_in_plain_words(
     ) in text
 
 
+async def test_a_source_no_longer_configured_is_shown_with_its_count_and_the_way_out(
+    tmp_path: Path, workers: list[Worker]
+) -> None:
+    """`/helpdesk status` after `SOURCES` dropped `files`: the documents still indexed
+    are counted, said to be never answered, and the operator's command to remove them is
+    named; the configured source is listed as usual."""
+    db = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    synced = make_services(db, tmp_path)
+    worker = start_worker(synced, {"files": lambda: MemoryConnector("files", make_docs(3))})
+    workers.append(worker)
+    assert worker.run_once("files") is not None
+    services = make_services(db, tmp_path, sources=["confluence"])  # files taken out
+
+    text = (await AdminCommands(services).handle(ANYONE, "status")).text
+    lines = text.splitlines()
+    at = lines.index("*Help centre* (`files`): 3 documents, 3 chunks")
+    assert lines[at + 1] == messages.ADMIN_STATUS_NOT_CONFIGURED.format(
+        source="files", documents=3, s="s"
+    )
+    assert "`helpdesk forget files`" in lines[at + 1] and "never answered" in lines[at + 1]
+    assert "(`confluence`): 0 documents" in text
+    assert text.count("not configured") == 1
+
+
 async def test_without_a_worker_status_says_so_and_counts_queued_requests(
     tmp_path: Path,
 ) -> None:

@@ -26,7 +26,7 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def test_every_subcommand_has_help(cli_env: dict[str, str]) -> None:
-    for cmd in ["sync", "ask", "chat", "status", "eval", "serve", "worker"]:
+    for cmd in ["sync", "forget", "ask", "chat", "status", "eval", "serve", "worker"]:
         out = helpdesk([cmd, "--help"], cli_env)
         assert out.returncode == 0, out.stderr
         assert "Usage" in out.stdout

@@ -49,7 +49,7 @@ from connectors.sync_progress import MAX_FAILURES_KEPT
 from tests.fakes.claude import FakeClaude
 from tests.scenario.drive_harness import ask
 
-SOURCE = "wiki"
+SOURCE = "confluence"  # a configured source (`sources` below): only those are answered
 SECRET = "The acquisition of Ferngrove closes on 12 March for 41 million euro."
 QUESTION = "When does the Ferngrove acquisition close?"
 HANNAH, OLIVER = "hannah@acme.example", "oliver@acme.example"
@@ -101,6 +101,7 @@ def services(
         _env_file=None,
         helpdesk_data_dir=tmp_path / "data",
         files_path=tmp_path / "none",
+        sources=[SOURCE],
         anthropic_api_key="sk-test",
         anthropic_max_retries=0,
         retrieval_min_score=0.0,

@@ -35,6 +35,7 @@ REPOSITORIES = {
     "connectors/state_tables.py",
     "connectors/memberships.py",
     "connectors/state_coordination.py",
+    "connectors/state_removal.py",
 }
 
 

@@ -36,7 +36,7 @@ from bot.helpchannels.scope import drive_scope, source_restriction
 from connectors import messages
 from connectors.base import Acl, SourceDocument
 from connectors.chunking import Chunker
-from connectors.index import METADATA_KEYS, ChunkIndex, IndexBackend, scope_filters
+from connectors.index import METADATA_KEYS, ChunkIndex, IndexBackend, SearchMode, scope_filters
 from connectors.weaviate_client import build_client, parse_endpoint
 from connectors.weaviate_schema import (
     NODE_ID_KEY,
@@ -603,6 +603,37 @@ def test_delete_documents_filters_on_exact_doc_ids_until_none_match(
     where = server.deletes[0].filters
     assert (where.operator, where.target.property) == (Op.OPERATOR_CONTAINS_ANY, "doc_id")
     assert list(where.value_text_array.values) == ["files:o'neil.md", "files:b.md"]
+
+
+def test_a_search_answers_from_the_configured_sources_only(server: RecordingServer) -> None:
+    """The permission scope and `source IN [configured]` go to Weaviate as one filter, in
+    the query itself; with no source configured nothing is asked at all."""
+    index = ChunkIndex(server.store(), "weaviate", "http://localhost:8080", ["drive", "files"])
+    index.search("vpn", [0.5, 0.5], frozenset({"user:a@x.example"}), 3, SearchMode.HYBRID)
+    (request,) = server.searches
+    assert request.filters.operator == Op.OPERATOR_AND
+    scope, sources = request.filters.filters
+    assert (scope.target.property, list(scope.value_text_array.values)) == (
+        "acl_principals",
+        ["everyone", "user:a@x.example"],
+    )
+    assert (sources.operator, sources.target.property) == (Op.OPERATOR_CONTAINS_ANY, "source")
+    assert list(sources.value_text_array.values) == ["drive", "files"]
+
+    index.sources = frozenset()
+    assert index.search("vpn", [0.5, 0.5], frozenset(), 3) == []
+    assert len(server.searches) == 1  # nothing can match: nothing sent
+
+
+def test_delete_source_filters_on_the_exact_source_until_none_match(
+    server: RecordingServer,
+) -> None:
+    server.delete_matches = [7, 0]
+    ChunkIndex(server.store(), "weaviate", "http://localhost:8080").delete_source("files")
+    assert len(server.deletes) == 2
+    where = server.deletes[0].filters
+    assert (where.operator, where.target.property) == (Op.OPERATOR_EQUAL, "source")
+    assert where.value_text == "files"
 
 
 def _stored(node: TextNode) -> search_get_pb2.SearchReply:
