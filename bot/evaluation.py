@@ -81,6 +81,7 @@ def run_eval(
         )
         services = build_services(scratch, answering=False)
         index, embedder = services.index, services.embedder
+        index.sources = frozenset({SOURCE})  # the scratch index answers from its corpus
         services.sync_engine().run(CorpusConnector(corpus))
         depth = max(k, 10) * 4
         vectors = embedder.get_text_embedding_batch([str(q["question"]) for q in queries])

@@ -140,6 +140,7 @@ def run_answer_eval(
             "files_path": corpus,
             "database_url": None,
             "weaviate_url": None,
+            "sources": ["files"],  # the corpus is answered from whatever SOURCES says
         }
         if not claude:
             update["anthropic_api_key"] = None
