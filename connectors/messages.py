@@ -63,6 +63,10 @@ DRIVE_CREDENTIALS_MISSING = (
 DRIVE_RESYNC_NOTE = (
     "Drive's change token was no longer valid: ran one full resync of the Drive scope"
 )
+DRIVE_ROOTS_CHANGED = (
+    "the synced folders or shared drives changed (DRIVE_FOLDER_IDS, DRIVE_SHARED_DRIVE_IDS): "
+    "everything in scope was listed again and files outside it removed"
+)
 DRIVE_MISSING_ROOTS = "not visible to the Google identity, skipped: {ids}"
 DRIVE_NO_ROOTS = (
     "none of DRIVE_FOLDER_IDS / DRIVE_SHARED_DRIVE_IDS is visible to the Google identity: "

@@ -9,7 +9,9 @@ A run is one of:
   saved token (a checkpoint after every page, `newStartPageToken` last); every
   DRIVE_ACL_SWEEP_HOURS also re-list everything in scope so that ACLs inherited from
   folders and shared drives (which the changes feed does not report per file) are
-  re-read, ending with `SeenAll`.
+  re-read, ending with `SeenAll`; the same complete listing runs at once when the
+  configured folders and shared drives differ from those the last one covered (one
+  taken out of the settings: its files are removed in that run).
 
 Every run that completes ends with the members of every Drive group in any ACL known
 before the run or read in it (`GroupMembers`, re-read from the Directory API; a group
@@ -64,6 +66,9 @@ from connectors.messages import (
 )
 from connectors.messages import (
     DRIVE_RESYNC_NOTE as RESYNC_NOTE,
+)
+from connectors.messages import (
+    DRIVE_ROOTS_CHANGED as ROOTS_CHANGED,
 )
 
 log = logging.getLogger(__name__)
@@ -165,7 +170,14 @@ class DriveConnector:
         yield Checkpoint(state.dump())  # the token is safe before the listing starts
         yield from self._listing(state)
         yield from self._changes(state)
+        # recorded only now: a listing killed part-way (resumed without `SeenAll`) leaves
+        # the old roots, so the next run lists everything again and removes what is out
+        state.roots = self._configured_roots()
+        yield Checkpoint(state.dump())
         yield SeenAll()
+
+    def _configured_roots(self) -> list[str]:
+        return sorted({*self.folder_ids, *self.shared_drive_ids}) or [EVERYTHING]
 
     def _incremental(self, state: DriveState) -> Iterator[_Entry]:
         if state.listing is not None:  # a killed run's listing: finish it (no SeenAll)
@@ -174,6 +186,11 @@ class DriveConnector:
         due = self.acl_sweep is not None and (
             state.sweep_at is None or self.clock() - state.sweep_at >= self.acl_sweep
         )
+        roots = self._configured_roots()
+        if state.roots != roots:
+            log.info("drive roots changed (%s -> %s): listing", state.roots, roots)
+            yield Note(ROOTS_CHANGED)
+            due = True
         if due:
             log.info("drive acl sweep (last %s)", state.sweep_at)
             yield from self._listing_run(state)

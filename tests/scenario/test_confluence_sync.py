@@ -182,6 +182,26 @@ def test_delete_trash_archive_and_move_out_disappear_in_one_cycle(
         assert doc(page) not in hits(index, f"unique{i} words")
 
 
+def test_a_space_taken_out_of_the_space_list_is_removed_in_the_next_cycle(
+    site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
+) -> None:
+    """CONFLUENCE_SPACES=IT,HR becomes IT: the HR pages are no longer synced, so they
+    go in the next (incremental) cycle, whoever could read them, and IT stays as it is."""
+    home, vpn, mac = it_tree(site)
+    leave = site.add_page("HR", "Leave policy", "<p>25 days of leave.</p>")
+    run(fast_engine, connector(site, spaces=("IT", "HR")))
+    hr = frozenset({"group:confluence:hr"})
+    assert doc(leave) in hits(index, "25 days of leave", hr)
+
+    progress = run(fast_engine, connector(site, spaces=("IT",)))
+
+    assert progress.deleted == 1 and progress.chunks_embedded == 0
+    assert set(state.known_documents("confluence")) == {doc(home), doc(vpn), doc(mac)}
+    assert doc(leave) not in hits(index, "25 days of leave", hr)
+    assert index.store.count(f"doc_id = '{doc(leave)}'") == 0
+    assert doc(mac) in hits(index, "kernel extension")
+
+
 def test_restricting_a_parent_removes_children_from_public_scope_without_reembedding(
     site: FakeConfluence, state: StateStore, index: ChunkIndex, fast_engine: SyncEngine
 ) -> None:

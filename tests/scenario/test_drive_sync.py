@@ -174,6 +174,28 @@ def test_moving_a_folder_out_of_scope_deletes_its_files(
     assert progress.deleted == 2
 
 
+def test_a_folder_or_shared_drive_taken_out_of_the_settings_is_removed_in_the_next_cycle(
+    fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
+) -> None:
+    """DRIVE_SHARED_DRIVE_IDS=sd1 removed (nothing changed in Drive, so the changes feed
+    says nothing): the next incremental run lists what is still in scope and removes the
+    shared drive's files; the folder that stays keeps its files, nothing re-embedded. Put
+    back, the shared drive is listed at once (not only at the next ACL sweep)."""
+    sync(engine, settings)
+    assert "sd_doc1" in drive_ids(state)
+    narrowed = settings.model_copy(update={"drive_shared_drive_ids": []})
+
+    progress = sync(engine, narrowed)
+
+    assert drive_ids(state) == INDEXED - {"sd_doc1"}
+    assert progress.deleted == 1 and progress.chunks_embedded == 0
+    assert any("DRIVE_SHARED_DRIVE_IDS" in note for note in progress.notes)
+    again = sync(engine, narrowed)  # recorded: the next cycle is incremental again
+    assert (again.deleted, again.added, again.notes) == (0, 0, [])
+    sync(engine, settings)
+    assert drive_ids(state) == INDEXED
+
+
 def test_renaming_a_folder_updates_breadcrumbs(
     fake: FakeDrive, settings: Settings, engine: SyncEngine, state: StateStore
 ) -> None:
