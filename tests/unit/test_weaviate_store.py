@@ -574,6 +574,7 @@ def test_reading_a_missing_collection_returns_nothing(server: RecordingServer) -
     assert store.count_by_source() == {}
     assert store.get_nodes() == []
     store.delete_documents(["files:a.md"])
+    store.delete_source("files")
     store.update_acl("files:a.md", True, ["everyone"])
     assert server.searches == server.batches == server.deletes == []
 
