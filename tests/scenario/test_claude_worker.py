@@ -19,6 +19,7 @@ from bot import messages
 from bot.answering.claude import ClaudeGenerator, make_client
 from bot.answering.claude_lazy import LazyClaude
 from bot.answering.claude_process import ClaudeWorker, start_worker
+from bot.answering.claude_worker import PRIORITY_STEP
 from bot.answering.pieces import CitedPiece, TextPiece
 from bot.errors import AnswerServiceError
 from bot.models import Turn
@@ -119,6 +120,19 @@ def test_the_key_is_not_in_the_helpers_command_line_or_environment(
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     environ = Path(f"/proc/{pid}/environ").read_bytes()
     assert KEY.encode() not in cmdline and KEY.encode() not in environ
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX scheduling priority")
+async def test_the_helper_yields_the_cores_to_the_answering_process(
+    worker: ClaudeWorker,
+) -> None:
+    """The first answer waits on this process's start-up, not on the helper's: the
+    helper runs at a lower priority (a higher nice value) than the process it serves."""
+    lazy = LazyClaude(in_process_never_used, worker)
+    pieces = [p async for p in lazy.stream("How much leave?", [], [passage()])]
+    assert pieces, "answered: the helper is up and has set its priority"
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(ours + PRIORITY_STEP, 19)
 
 
 def test_the_answering_side_does_not_import_the_sdk() -> None:
