@@ -62,6 +62,9 @@ def main() -> None:
 
 
 async def _serve(out: IO[str], client: Any) -> None:
+    from bot.answering.claude_warmup import warm_up
+
+    await warm_up()  # before the first question arrives; it waits in the pipe meanwhile
     tasks: set[asyncio.Task[None]] = set()
     while line := await asyncio.to_thread(sys.stdin.readline):
         task = asyncio.create_task(_handle(out, client, json.loads(line)))
