@@ -57,21 +57,7 @@ def never_synced(settings: Settings) -> bool:
 def empty_status(settings: Settings) -> dict[str, Any]:
     """`collect_status`'s report for a fresh install, built without opening anything."""
     return {
-        "sources": [
-            {
-                "source": name,
-                "documents": 0,
-                "chunks": 0,
-                "last_sync": None,
-                "last_status": None,
-                "last_error": None,
-                "running": False,
-                "last_failed": 0,
-                "last_failures": [],
-                "last_run": None,
-            }
-            for name in configured_sources(settings)
-        ],
+        "sources": [_source_entry(name, configured=True) for name in configured_sources(settings)],
         "index": {
             "backend": "lancedb",
             "location": str(embedded_index_dir(settings.helpdesk_data_dir)),
@@ -91,6 +77,46 @@ def render_never_synced(settings: Settings) -> str:
     )
 
 
+def _source_entry(
+    name: str,
+    *,
+    configured: bool,
+    documents: int = 0,
+    chunks: int = 0,
+    last: SyncRun | None = None,
+    last_ok: SyncRun | None = None,
+    ended: SyncRun | None = None,
+) -> dict[str, Any]:
+    """One source's part of the report (all empty for a source that never ran)."""
+    return {
+        "source": name,
+        # not configured: never answered, never synced (`helpdesk forget` removes)
+        "configured": configured,
+        "documents": documents,
+        "chunks": chunks,
+        "last_sync": _iso(last_ok.finished_at) if last_ok else None,
+        "last_status": last.status if last else None,
+        "last_error": last.error if last and last.status == "failed" else None,
+        "running": bool(last and last.status == "running"),
+        "last_failed": last.failed if last else 0,
+        "last_failures": [
+            {k: f.get(k) for k in ("doc_id", "title", "reason")}
+            for f in (last.failures if last else [])[:FAILURES_SHOWN]
+        ],
+        "last_run": None
+        if ended is None
+        else {
+            "status": ended.status,
+            "finished_at": _iso(ended.finished_at or ended.started_at),
+            "error": ended.error,
+            "failed": ended.failed,
+            "failures": [
+                {k: f.get(k) for k in ("doc_id", "title", "reason")} for f in ended.failures
+            ],
+        },
+    }
+
+
 def collect_status(services: Services) -> dict[str, Any]:
     state = services.state
     docs = state.document_counts()
@@ -105,38 +131,15 @@ def collect_status(services: Services) -> dict[str, Any]:
         last_ok = max((r for r in completed if r), key=lambda r: r.id, default=None)
         ended = last_finished_run(state, name)
         sources.append(
-            {
-                "source": name,
-                # not configured: never answered, never synced (`helpdesk forget` removes)
-                "configured": name in configured,
-                "documents": docs.get(name, 0),
-                "chunks": chunks.get(name, 0),
-                "last_sync": _iso(last_ok.finished_at) if last_ok else None,
-                "last_status": last.status if last else None,
-                "last_error": last.error if last and last.status == "failed" else None,
-                "running": bool(last and last.status == "running"),
-                "last_failed": last.failed if last else 0,
-                "last_failures": [
-                    {k: f.get(k) for k in ("doc_id", "title", "reason")}
-                    for f in (last.failures if last else [])[:FAILURES_SHOWN]
-                ],
-                "last_run": None
-                if ended is None
-                else {
-                    "status": ended.status,
-                    "finished_at": _iso(ended.finished_at or ended.started_at),
-                    "error": ended.error,
-                    "failed": ended.failed,
-                    "failures": [
-                        {
-                            "doc_id": f.get("doc_id"),
-                            "title": f.get("title"),
-                            "reason": f.get("reason"),
-                        }
-                        for f in ended.failures
-                    ],
-                },
-            }
+            _source_entry(
+                name,
+                configured=name in configured,
+                documents=docs.get(name, 0),
+                chunks=chunks.get(name, 0),
+                last=last,
+                last_ok=last_ok,
+                ended=ended,
+            )
         )
     size = services.index.size_bytes()
     return {
