@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,28 @@ class TextStyle:
 
 
 PLAIN = TextStyle()
+
+# block-quote markers at the start of a line (up to three spaces of indent, nested `>`)
+_QUOTE_MARKERS = re.compile(r"^[ ]{0,3}(?:>[ ]?)+", re.MULTILINE)
+
+
+def escape_html(text: str) -> str:
+    """`&`, `<` and `>` as character references: Slack's three control characters, and
+    what makes a tag or a mention in Markdown read as text (Teams)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_html_keeping_quotes(markdown: str) -> str:
+    """`escape_html` for Markdown, except the `>` that open a block quote (syntax, and
+    harmless without a `<`): quoted excerpts stay quoted."""
+    out: list[str] = []
+    pos = 0
+    for m in _QUOTE_MARKERS.finditer(markdown):
+        out.append(escape_html(markdown[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(escape_html(markdown[pos:]))
+    return "".join(out)
 
 
 def source_name(source: str) -> str:

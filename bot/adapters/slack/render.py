@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import messages
-from bot.formatting import link_url, source_name, updated_ago
+from bot.formatting import (
+    escape_html,
+    escape_html_keeping_quotes,
+    link_url,
+    source_name,
+    updated_ago,
+)
 from bot.models import Answer, Citation
 
 SECTION_LIMIT = 3000
@@ -40,11 +46,9 @@ _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
 def escape(text: str) -> str:
     """Slack's three control characters. The one escaping function for every piece of
     user or document text we send as Slack text (mrkdwn, plain-text fallbacks, usage)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_html(text)
 
 
-# block-quote markers at the start of a line (up to three spaces of indent, nested `>`)
-_QUOTE_MARKERS = re.compile(r"^[ ]{0,3}(?:>[ ]?)+", re.MULTILINE)
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 
 
@@ -56,15 +60,7 @@ def escape_markdown(text: str, *, after: str = "") -> str:
     except the `>` that open a block quote (Markdown syntax; harmless without a `<`).
     `after`: the text already sent on the current line (a streamed piece may start
     mid-line), so a `>` is a quote marker only where it starts a line."""
-    whole = after + text
-    out: list[str] = []
-    pos = 0
-    for m in _QUOTE_MARKERS.finditer(whole):
-        out.append(escape(whole[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(escape(whole[pos:]))
-    escaped = "".join(out)
+    escaped = escape_html_keeping_quotes(after + text)
     return escaped[len(escape_markdown(after)) :] if after else escaped
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from bot.formatting import TextStyle, link_url
+from bot.formatting import TextStyle, escape_html_keeping_quotes, link_url
 
 # characters that are Markdown or HTML syntax anywhere in a line
 _ANYWHERE = {
@@ -35,8 +35,6 @@ _ANYWHERE_RE = re.compile("[" + re.escape("".join(_ANYWHERE)) + "]")
 _LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)([.)]))", re.MULTILINE)
 # an unfinished character reference at the end of a cut
 _PARTIAL_REFERENCE = re.compile(r"&#?[A-Za-z0-9]{0,6}$")
-# block-quote markers at the start of a line (up to three spaces of indent, nested `>`)
-_QUOTE_MARKERS = re.compile(r"^[ ]{0,3}(?:>[ ]?)+", re.MULTILINE)
 # characters that would end a link target early or be read as syntax inside it
 _URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in "()[]<>\\\"'`*_~ "}
 
@@ -60,18 +58,7 @@ def answer_markdown(markdown: str) -> str:
     Markdown) kept as Markdown, but with no HTML: `&`, `<` and `>` become references, so
     a `<at>Everyone</at>` or an `<img>` in a document or echoed from a question is text —
     except the `>` that open a block quote (the excerpts are quoted)."""
-    out: list[str] = []
-    pos = 0
-    for m in _QUOTE_MARKERS.finditer(markdown):
-        out.append(_html_escape(markdown[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_html_escape(markdown[pos:]))
-    return "".join(out)
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_html_keeping_quotes(markdown)
 
 
 def link_target(url: str) -> str | None:
